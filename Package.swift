@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every target shares: Swift 6 mode with complete strict concurrency and
+/// the upcoming features swift-log builds with (see ../shared/STYLE.md).
+let strictSettings: [SwiftSetting] = [
+    .enableExperimentalFeature("StrictConcurrency=complete"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "memoryd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Jobkit", targets: ["Jobkit"]),
+        .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "Jobkit",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "JobkitTesting",
+            dependencies: ["Jobkit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JobkitTests",
+            dependencies: ["Jobkit", "JobkitTesting"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,138 @@
+import DequeModule
+import Synchronization
+
+/// The one typed stream of everything that happens: task events from the scheduler, plus whatever
+/// daemons ``publish(_:)`` (their own lifecycle, alerts).
+///
+/// Events get a strictly increasing `seq`. Each subscriber has a bounded buffer: when it falls behind,
+/// its oldest buffered events are dropped and it receives a ``EventStreamElement/lagged(_:)`` marker
+/// with the number lost. Publishing never waits for a subscriber, so a slow reader never blocks a worker.
+///
+/// ```swift
+/// for await element in scheduler.events.subscribe(consumer: "log") {
+///     switch element {
+///     case .event(let event): print(event.seq, event.kind, event.name ?? "")
+///     case .lagged(let lost): print("missed \(lost) events")
+///     }
+/// }
+/// ```
+public final class EventStream: Sendable {
+    /// Settings of an event stream.
+    public struct Configuration: Sendable, Hashable {
+        /// Default number of recent events kept for replay (`since:`).
+        public static let defaultHistoryCapacity = 4096
+        /// Default buffer of one subscriber.
+        public static let defaultSubscriberBufferSize = 1024
+
+        /// Recent events kept so a subscriber can resume from a sequence number.
+        public var historyCapacity: Int
+        /// Buffer size of a subscriber that does not choose its own.
+        public var subscriberBufferSize: Int
+
+        public init(
+            historyCapacity: Int = defaultHistoryCapacity,
+            subscriberBufferSize: Int = defaultSubscriberBufferSize
+        ) {
+            self.historyCapacity = historyCapacity
+            self.subscriberBufferSize = subscriberBufferSize
+        }
+
+        func validate() throws {
+            guard historyCapacity >= 0 else {
+                throw JobError(.invalidConfiguration, "event history capacity \(historyCapacity) is negative")
+            }
+            guard subscriberBufferSize >= 1 else {
+                throw JobError(.invalidConfiguration, "event subscriber buffer size \(subscriberBufferSize) is below 1")
+            }
+        }
+    }
+
+    private struct State {
+        var nextSeq: UInt64 = 1
+        var history = Deque<JobEvent>()
+        var subscribers: [UInt64: EventSubscriber] = [:]
+        var nextSubscriberID: UInt64 = 0
+        var droppedByConsumer: [String: UInt64] = [:]
+    }
+
+    public let configuration: Configuration
+    private let clock: JobClock
+    private let state = Mutex(State())
+
+    /// - Throws: ``JobError`` (`.invalidConfiguration`) for a negative history or a buffer below 1.
+    public init(configuration: Configuration = Configuration(), clock: JobClock = .continuous) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.clock = clock
+    }
+
+    /// Stamps `event` with the next sequence number and the current time and delivers it to every subscriber.
+    ///
+    /// - Returns: the event as delivered.
+    @discardableResult
+    public func publish(_ event: JobEvent) -> JobEvent {
+        var event = event
+        event.time = clock.wallTime()
+        return state.withLock { state in
+            event.seq = state.nextSeq
+            state.nextSeq += 1
+            if configuration.historyCapacity > 0 {
+                if state.history.count == configuration.historyCapacity { state.history.removeFirst() }
+                state.history.append(event)
+            }
+            for subscriber in state.subscribers.values {
+                let dropped = subscriber.offer(event)
+                if dropped > 0 { state.droppedByConsumer[subscriber.consumer, default: 0] += dropped }
+            }
+            return event
+        }
+    }
+
+    /// Starts a subscription.
+    ///
+    /// - Parameters:
+    ///   - consumer: who reads (`log`, `api`, `tui`): a small fixed set, used to count dropped events.
+    ///   - bufferSize: events held for this reader before the oldest are dropped; `nil` = the configured default.
+    ///   - since: replay retained events with a larger `seq` first; if some are no longer retained, a
+    ///     ``EventStreamElement/lagged(_:)`` marker says how many.
+    ///   - filter: only events for which this returns `true` are delivered (and buffered).
+    public func subscribe(
+        consumer: String,
+        bufferSize: Int? = nil,
+        since: UInt64? = nil,
+        filter: (@Sendable (JobEvent) -> Bool)? = nil
+    ) -> EventSubscription {
+        let capacity = max(bufferSize ?? configuration.subscriberBufferSize, 1)
+        return state.withLock { state in
+            let id = state.nextSubscriberID
+            state.nextSubscriberID += 1
+            let subscriber = EventSubscriber(consumer: consumer, capacity: capacity, filter: filter)
+            if let since {
+                let oldestRetained = state.history.first?.seq ?? state.nextSeq
+                if since + 1 < oldestRetained { subscriber.markLost(oldestRetained - since - 1) }
+                for event in state.history where event.seq > since { _ = subscriber.offer(event) }
+            }
+            state.subscribers[id] = subscriber
+            return EventSubscription(subscriber: subscriber) { [weak self] in self?.unsubscribe(id) }
+        }
+    }
+
+    /// The sequence number of the newest event, 0 before the first.
+    public var lastSeq: UInt64 { state.withLock { $0.nextSeq - 1 } }
+
+    /// Events dropped so far because a subscriber fell behind, by consumer.
+    public func droppedEvents() -> [String: UInt64] { state.withLock { $0.droppedByConsumer } }
+
+    /// Retained events with a sequence number above `seq`, oldest first.
+    public func history(after seq: UInt64 = 0) -> [JobEvent] {
+        state.withLock { state in state.history.filter { $0.seq > seq } }
+    }
+
+    /// The number of live subscriptions.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    private func unsubscribe(_ id: UInt64) {
+        let subscriber = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        subscriber?.finish()
+    }
+}

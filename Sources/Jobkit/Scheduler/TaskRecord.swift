@@ -1,0 +1,137 @@
+import FoundationEssentials
+
+/// A new task as handed to the scheduler core: already validated except against scheduler state.
+struct NewTask {
+    let name: String
+    let body: TaskBody
+    let options: TaskOptions
+    /// Dependencies on tasks of the same submission, by index into it.
+    let localDependencies: [Int]
+}
+
+/// Everything the scheduler knows about one task. Lives inside the core's lock.
+struct TaskRecord {
+    let ref: TaskRef
+    let body: TaskBody
+    let retry: RetryPolicy
+    let timeout: Duration?
+    /// Pool requirements in canonical (name) order.
+    let pools: [(name: String, slots: Int)]
+    let onDependencyFailure: DependencyFailurePolicy
+    let dependencies: [TaskID]
+    let completion: TaskCompletion
+
+    var state: TaskState = .blocked
+    var outcome: TaskOutcome?
+    var attempt = 0
+    var worker: WorkerID?
+    var unfinishedDependencies = 0
+    var dependants: [TaskID] = []
+    var context: TaskContext?
+    var lastError: String?
+    var lastProgress: TaskProgress?
+
+    var submittedAt: Date
+    var readyAt: Date?
+    var startedAt: Date?
+    var finishedAt: Date?
+    var retryAt: Date?
+    var readyInstant: JobInstant?
+    var poolWaitStart: JobInstant?
+    var startInstant: JobInstant?
+
+    init(ref: TaskRef, body: TaskBody, options: TaskOptions, dependencies: [TaskID], submittedAt: Date) {
+        self.ref = ref
+        self.body = body
+        self.retry = options.retry
+        self.timeout = options.timeout
+        self.pools = options.pools.sorted { $0.key < $1.key }.map { (name: $0.key, slots: $0.value) }
+        self.onDependencyFailure = options.onDependencyFailure
+        self.dependencies = dependencies
+        self.completion = TaskCompletion()
+        self.submittedAt = submittedAt
+    }
+
+    func status() -> TaskStatus {
+        TaskStatus(
+            id: ref.id, name: ref.name, jobType: ref.jobType, state: state, outcome: outcome,
+            attempt: attempt, maxAttempts: retry.maxAttempts, worker: worker?.name,
+            correlationID: ref.correlationID, dependsOn: dependencies,
+            pools: Dictionary(uniqueKeysWithValues: pools.map { ($0.name, $0.slots) }),
+            submittedAt: submittedAt, readyAt: readyAt, startedAt: startedAt, finishedAt: finishedAt,
+            retryAt: state == .retryWait ? retryAt : nil,
+            progress: context?.lastProgress ?? lastProgress, lastError: lastError)
+    }
+}
+
+/// Work handed to a worker thread.
+struct Assignment {
+    let id: TaskID
+    let body: TaskBody
+    let context: TaskContext
+}
+
+/// A worker as the core sees it.
+struct WorkerSlot {
+    let id: WorkerID
+    var current: TaskID?
+    /// Work assigned while the thread was parked; it picks this up when woken.
+    var handoff: Assignment?
+}
+
+/// A resource pool's capacity and its FIFO of waiting tasks.
+struct PoolState {
+    let capacity: Int
+    var inUse = 0
+    var queue: [TaskID] = []
+    var queueHead = 0
+
+    var free: Int { capacity - inUse }
+    var first: TaskID? { queueHead < queue.count ? queue[queueHead] : nil }
+    var waitingCount: Int { queue.count - queueHead }
+
+    mutating func removeFirst() {
+        queueHead += 1
+        // Compact once the consumed prefix dominates, keeping removal amortised O(1).
+        if queueHead > 64 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+    }
+}
+
+/// Something due at an instant: a retry to start or an attempt to time out.
+struct TimerEntry: Comparable {
+    enum Kind: Equatable {
+        case retry
+        case timeout
+    }
+
+    let deadline: JobInstant
+    let sequence: UInt64
+    let kind: Kind
+    let task: TaskID
+    let attempt: Int
+
+    static func < (lhs: TimerEntry, rhs: TimerEntry) -> Bool {
+        (lhs.deadline, lhs.sequence) < (rhs.deadline, rhs.sequence)
+    }
+
+    static func == (lhs: TimerEntry, rhs: TimerEntry) -> Bool {
+        lhs.deadline == rhs.deadline && lhs.sequence == rhs.sequence
+    }
+}
+
+/// What the core asks its caller to do once the lock is released.
+struct CoreEffects {
+    /// Attempts to ask to stop; their handlers are user code.
+    var cancellations: [(TaskContext, CancellationReason)] = []
+    /// Results to publish to waiting handles.
+    var completions: [(TaskCompletion, TaskResult)] = []
+    /// Continuations of `waitUntilIdle` to resume.
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Worker threads to wake (by index).
+    var wakeWorkers: [Int] = []
+    /// Whether the run loop must look again (earliest timer changed, or the last task finished).
+    var wakeRunLoop = false
+}

@@ -121,18 +121,20 @@ public final class TaskGraph {
         }
     }
 
-    /// The tasks in an order where every task comes after its dependencies (the graph must be acyclic).
-    func newTasks() -> [NewTask] {
+    /// The tasks in an order where every task comes after its dependencies (the graph must be acyclic),
+    /// with each task's node index.
+    func newTasks() -> (tasks: [NewTask], nodeIndices: [Int]) {
         let edges = entries.map { $0.localDependencies.map(\.index) }
         let order = CycleFinder.topologicalOrder(edges: edges)
         var position = [Int](repeating: 0, count: entries.count)
         for (rank, index) in order.enumerated() { position[index] = rank }
-        return order.map { index in
+        let tasks = order.map { index in
             let entry = entries[index]
             return NewTask(
                 name: entry.name, body: entry.body, options: entry.options,
                 localDependencies: entry.localDependencies.map { position[$0.index] })
         }
+        return (tasks, order)
     }
 }
 

@@ -37,14 +37,14 @@ public struct RetryPolicy: Sendable, Hashable {
 }
 
 /// The decision after an attempt ends: pure logic, tested without a scheduler.
-struct RetryDecision: Equatable {
-    enum Action: Equatable {
+package struct RetryDecision: Equatable {
+    package enum Action: Equatable {
         case finish(TaskOutcome)
         case retry(after: Duration)
     }
 
     /// Decides what follows an attempt that ended with `ending`.
-    static func after(
+    package static func after(
         attempt: Int,
         ending: AttemptEnding,
         policy: RetryPolicy,
@@ -69,7 +69,7 @@ struct RetryDecision: Equatable {
 }
 
 /// How one attempt ended, before retry policy is applied.
-enum AttemptEnding: Equatable {
+package enum AttemptEnding: Equatable {
     case succeeded
     case retryable
     case fatal

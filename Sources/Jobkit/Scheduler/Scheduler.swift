@@ -99,7 +99,11 @@ public final class Scheduler: Sendable {
     /// - Throws: ``JobError``: `.dependencyCycle` naming the cycle, or any error of ``spawn(_:options:_:)``.
     public func submit(_ graph: TaskGraph) throws -> TaskGraph.Handles {
         try graph.checkAcyclic()
-        let handles = try submit(graph.newTasks())
+        let (tasks, nodeIndices) = graph.newTasks()
+        let submitted = try submit(tasks)
+        // Submission order is topological; hand the handles back in the order the nodes were added.
+        var handles = submitted
+        for (handle, nodeIndex) in zip(submitted, nodeIndices) { handles[nodeIndex] = handle }
         return TaskGraph.Handles(graphID: graph.id, handles: handles)
     }
 

@@ -93,7 +93,6 @@ extension SchedulerCore {
     }
 
     /// Applies a dependency's outcome to `id`; returns the outcome `id` must finish with, if any.
-    @discardableResult
     mutating func dependencyFinished(
         _ id: TaskID,
         outcome: TaskOutcome,

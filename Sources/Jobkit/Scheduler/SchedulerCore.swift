@@ -115,7 +115,9 @@ struct SchedulerCore {
                 becomeReady(id, effects: &effects)
             }
             for (outcome, label) in settled[index] {
-                dependencyFinished(id, outcome: outcome, dependency: label, effects: &effects)
+                if let (final, error) = dependencyFinished(id, outcome: outcome, dependency: label, effects: &effects) {
+                    finish(id, final, error: error, effects: &effects)
+                }
             }
         }
         return created

@@ -18,7 +18,7 @@ let package = Package(
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0")
     ],
     targets: [
         .target(

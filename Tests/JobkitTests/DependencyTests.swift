@@ -64,14 +64,18 @@ struct DependencyTests {
         (.skip, .skipped),
         (.ignore, .succeeded),
     ])
-    func aFailedDependencyAppliesTheDependantsPolicy(policy: DependencyFailurePolicy, expected: TaskOutcome) async throws {
+    func aFailedDependencyAppliesTheDependantsPolicy(policy: DependencyFailurePolicy, expected: TaskOutcome)
+        async throws
+    {
         let scheduler = try Scheduler(SchedulerConfiguration(workers: 2))
         try await withRunningScheduler(scheduler) { scheduler in
             let broken = try scheduler.spawnBlocking("broken") { _ in throw TaskError.fatal("disk full") }
             let dependant = try scheduler.spawnBlocking(
                 "dependant", options: TaskOptions(dependsOn: [broken], onDependencyFailure: policy)
             ) { _ in }
-            let grandchild = try scheduler.spawnBlocking("grandchild", options: TaskOptions(dependsOn: [dependant])) { _ in }
+            let grandchild = try scheduler.spawnBlocking("grandchild", options: TaskOptions(dependsOn: [dependant])) {
+                _ in
+            }
 
             #expect(await broken.result() == TaskResult(outcome: .failed, attempts: 1, error: "disk full"))
             let result = await dependant.result()
@@ -92,7 +96,8 @@ struct DependencyTests {
             let broken = try scheduler.spawnBlocking("broken") { _ in throw TaskError.fatal("no") }
             _ = await broken.result()
             let late = try scheduler.spawnBlocking(
-                "late", options: TaskOptions(dependsOn: [broken], onDependencyFailure: .skip)) { _ in }
+                "late", options: TaskOptions(dependsOn: [broken], onDependencyFailure: .skip)
+            ) { _ in }
             #expect(await late.result().outcome == .skipped)
         }
     }

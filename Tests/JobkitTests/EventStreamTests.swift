@@ -95,7 +95,10 @@ struct EventStreamTests {
         #expect(recentElements.map(\.seq) == [6, 7, 8, 9] as [UInt64])
         let oldElements = await drainElements(old, count: 7)
         #expect(oldElements.first == .lagged(2))
-        #expect(oldElements.dropFirst().compactMap { if case .event(let e) = $0 { e.seq } else { nil } } == [4, 5, 6, 7, 8, 9] as [UInt64])
+        #expect(
+            oldElements.dropFirst().compactMap { if case .event(let e) = $0 { e.seq } else { nil } } == [
+                4, 5, 6, 7, 8, 9,
+            ] as [UInt64])
     }
 
     @Test func filtersApplyBeforeBuffering() async throws {
@@ -126,7 +129,8 @@ struct EventStreamTests {
 
     @Test func eventsEncodeAsTheDocumentedJSON() throws {
         var event = JobEvent(
-            kind: .failed, task: TaskRef(id: TaskID(rawValue: 7), name: "digest", jobType: "digest", correlationID: "r1"),
+            kind: .failed,
+            task: TaskRef(id: TaskID(rawValue: 7), name: "digest", jobType: "digest", correlationID: "r1"),
             attempt: 2, duration: 1.5, error: "exit 3")
         event.seq = 12
         event.time = testEpoch
@@ -143,8 +147,11 @@ struct EventStreamTests {
     }
 
     @Test func invalidStreamSettingsAreRejected() {
-        #expect(jobError { _ = try EventStream(configuration: .init(historyCapacity: -1)) }?.code == .invalidConfiguration)
-        #expect(jobError { _ = try EventStream(configuration: .init(subscriberBufferSize: 0)) }?.code == .invalidConfiguration)
+        #expect(
+            jobError { _ = try EventStream(configuration: .init(historyCapacity: -1)) }?.code == .invalidConfiguration)
+        #expect(
+            jobError { _ = try EventStream(configuration: .init(subscriberBufferSize: 0)) }?.code
+                == .invalidConfiguration)
     }
 }
 

@@ -13,7 +13,8 @@ struct ObserverTests {
         try await withRunningScheduler(scheduler) { scheduler in
             let events = scheduler.events.subscribe(consumer: "test")
             let policy = RetryPolicy.retries(1, backoff: .constant(.seconds(3)))
-            let handle = try scheduler.spawnBlocking("job", options: TaskOptions(pools: ["llm": 1], retry: policy)) { ctx in
+            let handle = try scheduler.spawnBlocking("job", options: TaskOptions(pools: ["llm": 1], retry: policy)) {
+                ctx in
                 if ctx.attempt == 1 { throw TaskError.retryable("first try fails") }
             }
             _ = await events.next { $0.kind == .retrying }

@@ -27,20 +27,25 @@ struct PoolTests {
     /// Slots are granted all at once, never one pool at a time, so neither can hold half.
     @Test func twoTasksNeedingTheSamePoolsInOppositeOrderBothFinish() async throws {
         let recorder = RecordingJobObserver()
-        let scheduler = try Scheduler(SchedulerConfiguration(workers: 4, pools: ["a": 1, "b": 1]), observers: [recorder])
+        let scheduler = try Scheduler(
+            SchedulerConfiguration(workers: 4, pools: ["a": 1, "b": 1]), observers: [recorder])
         let gate = Gate()
         try await withRunningScheduler(scheduler) { scheduler in
             // Occupy each pool separately so both contenders have to queue.
-            let holdA = try scheduler.spawnBlocking("hold-a", options: TaskOptions(pools: ["a": 1])) { _ in gate.wait() }
-            let holdB = try scheduler.spawnBlocking("hold-b", options: TaskOptions(pools: ["b": 1])) { _ in gate.wait() }
+            let holdA = try scheduler.spawnBlocking("hold-a", options: TaskOptions(pools: ["a": 1])) { _ in gate.wait()
+            }
+            let holdB = try scheduler.spawnBlocking("hold-b", options: TaskOptions(pools: ["b": 1])) { _ in gate.wait()
+            }
             await gate.waitForArrivals(2)
             let ab = try scheduler.spawnBlocking("a-then-b", options: TaskOptions(pools: ["a": 1, "b": 1])) { _ in }
             let ba = try scheduler.spawnBlocking("b-then-a", options: TaskOptions(pools: ["b": 1, "a": 1])) { _ in }
             #expect(try scheduler.status(of: ab.id).state == .waiting)
             #expect(try scheduler.status(of: ba.id).state == .waiting)
-            #expect(scheduler.pools() == [
-                PoolStatus(name: "a", slots: 1, inUse: 1, waiting: 2), PoolStatus(name: "b", slots: 1, inUse: 1, waiting: 2),
-            ])
+            #expect(
+                scheduler.pools() == [
+                    PoolStatus(name: "a", slots: 1, inUse: 1, waiting: 2),
+                    PoolStatus(name: "b", slots: 1, inUse: 1, waiting: 2),
+                ])
             gate.open(2)
             for handle in [holdA, holdB, ab, ba] { #expect(await handle.result().outcome == .succeeded) }
             #expect(scheduler.pools().allSatisfy { $0.inUse == 0 && $0.waiting == 0 })
@@ -60,11 +65,12 @@ struct PoolTests {
         try await withRunningScheduler(scheduler) { scheduler in
             var handles: [TaskHandle] = []
             for index in 0..<300 {
-                let needs: [String: Int] = switch index % 3 {
-                case 0: ["a": 1, "b": 1]
-                case 1: ["b": 1, "a": 2]
-                default: ["a": 1]
-                }
+                let needs: [String: Int] =
+                    switch index % 3 {
+                    case 0: ["a": 1, "b": 1]
+                    case 1: ["b": 1, "a": 2]
+                    default: ["a": 1]
+                    }
                 handles.append(
                     try scheduler.spawnBlocking("t\(index)", options: TaskOptions(pools: needs)) { _ in
                         inUse.withLock { use in
@@ -87,7 +93,9 @@ struct PoolTests {
             SchedulerConfiguration(workers: 2, pools: ["llm": 1]), clock: jobClock, observers: [recorder])
         let gate = Gate()
         try await withRunningScheduler(scheduler) { scheduler in
-            let holder = try scheduler.spawnBlocking("holder", options: TaskOptions(pools: ["llm": 1])) { _ in gate.wait() }
+            let holder = try scheduler.spawnBlocking("holder", options: TaskOptions(pools: ["llm": 1])) { _ in
+                gate.wait()
+            }
             await gate.waitForArrivals(1)
             let waiter = try scheduler.spawnBlocking("waiter", options: TaskOptions(pools: ["llm": 1])) { _ in }
             #expect(try scheduler.status(of: waiter.id).state == .waiting)
@@ -111,7 +119,9 @@ struct PoolTests {
         #expect(unknown?.message.contains("'gpu'") == true)
         #expect(unknown?.message.contains("llm") == true)
         for slots in [0, -1, 3] {
-            let error = jobError { try scheduler.spawnBlocking("x", options: TaskOptions(pools: ["llm": slots])) { _ in } }
+            let error = jobError {
+                try scheduler.spawnBlocking("x", options: TaskOptions(pools: ["llm": slots])) { _ in }
+            }
             #expect(error?.code == .invalidSlots)
             #expect(error?.message.contains("\(slots) slots of pool 'llm'") == true)
         }

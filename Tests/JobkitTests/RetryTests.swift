@@ -7,7 +7,8 @@ import Testing
 struct RetryTests {
     /// The seed daemon's policy: 5 min, doubling, capped at 30 min, back to 5 min after a success.
     @Test func seedBackoffGrowsCapsAndResetsOnSuccess() {
-        var backoff = Backoff(policy: BackoffPolicy(initial: .seconds(300), maximum: .seconds(1800), factor: 2, jitter: 0))
+        var backoff = Backoff(
+            policy: BackoffPolicy(initial: .seconds(300), maximum: .seconds(1800), factor: 2, jitter: 0))
         let delays = (0..<5).map { _ in backoff.failed(unitRandom: 0.5) }
         #expect(delays == [.seconds(300), .seconds(600), .seconds(1200), .seconds(1800), .seconds(1800)])
         backoff.succeeded()
@@ -46,7 +47,8 @@ struct RetryTests {
         let attempts = Atomic<Int>(0)
         try await withRunningScheduler(scheduler) { scheduler in
             let events = scheduler.events.subscribe(consumer: "test")
-            let policy = RetryPolicy.retries(3, backoff: BackoffPolicy(initial: .seconds(5), maximum: .seconds(60), jitter: 0))
+            let policy = RetryPolicy.retries(
+                3, backoff: BackoffPolicy(initial: .seconds(5), maximum: .seconds(60), jitter: 0))
             let handle = try scheduler.spawnBlocking("flaky", options: TaskOptions(retry: policy)) { ctx in
                 attempts.add(1, ordering: .relaxed)
                 if ctx.attempt < 3 { throw TaskError.retryable("busy (attempt \(ctx.attempt))") }

@@ -66,7 +66,10 @@ struct SchedulerBasicsTests {
             #expect(try scheduler.status(of: queued.id).state == .blocked)
             #expect(try scheduler.status(of: queued.id).dependsOn == [running.id])
             #expect(scheduler.tasks().map(\.id) == [running.id, queued.id])
-            #expect(scheduler.workers() == [WorkerStatus(name: "worker-0", busy: true, task: running.id, taskName: "compact:db1")])
+            #expect(
+                scheduler.workers() == [
+                    WorkerStatus(name: "worker-0", busy: true, task: running.id, taskName: "compact:db1")
+                ])
             #expect(scheduler.pools() == [PoolStatus(name: "disk", slots: 2, inUse: 1, waiting: 0)])
 
             gate.open()
@@ -98,7 +101,7 @@ struct SchedulerBasicsTests {
         let scheduler = try Scheduler(SchedulerConfiguration(workers: 1))
         try await withRunningScheduler(scheduler) { scheduler in
             // A finished task proves the first run() is under way.
-            _ = await try scheduler.spawnBlocking("proof") { _ in }.result()
+            _ = try await scheduler.spawnBlocking("proof") { _ in }.result()
             let error = await #expect(throws: JobError.self) { try await scheduler.run() }
             #expect(error?.code == .alreadyRunning)
         }

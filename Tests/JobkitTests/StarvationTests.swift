@@ -21,7 +21,8 @@ struct StarvationTests {
             var others: [TaskHandle] = []
             for index in 0..<40 {
                 if index.isMultiple(of: 2) {
-                    others.append(try scheduler.spawnBlocking("blocking-\(index)") { _ in completed.add(1, ordering: .relaxed) })
+                    others.append(
+                        try scheduler.spawnBlocking("blocking-\(index)") { _ in completed.add(1, ordering: .relaxed) })
                 } else {
                     others.append(
                         try scheduler.spawn("async-\(index)") { _ in

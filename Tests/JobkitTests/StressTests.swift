@@ -31,8 +31,10 @@ final class RunLedger: Sendable {
     let capacities: [String: Int]
 
     init(count: Int, capacities: [String: Int]) {
-        state = Mutex(State(runs: Array(repeating: 0, count: count), startOrder: Array(repeating: -1, count: count),
-                            finishOrder: Array(repeating: -1, count: count)))
+        state = Mutex(
+            State(
+                runs: Array(repeating: 0, count: count), startOrder: Array(repeating: -1, count: count),
+                finishOrder: Array(repeating: -1, count: count)))
         self.capacities = capacities
     }
 

@@ -113,7 +113,9 @@ struct TimeoutAndCancellationTests {
             #expect(try scheduler.status(of: queued.id).state == .pending)
 
             #expect(queued.cancel())
-            #expect(await queued.result() == TaskResult(outcome: .cancelled, attempts: 0, error: "cancelled before it ran (pending)"))
+            #expect(
+                await queued.result()
+                    == TaskResult(outcome: .cancelled, attempts: 0, error: "cancelled before it ran (pending)"))
             #expect(await child.result().outcome == .cancelled, "cancellation propagates whatever the failure policy")
             #expect(await child.result().error?.contains("'queued'") == true)
             #expect(await grandchild.result().outcome == .cancelled)
@@ -133,7 +135,9 @@ struct TimeoutAndCancellationTests {
             ) { _ in throw TaskError.retryable("nope") }
             _ = await events.next { $0.kind == .retrying }
             handle.cancel()
-            #expect(await handle.result() == TaskResult(outcome: .cancelled, attempts: 1, error: "cancelled before it ran (retry_wait)"))
+            #expect(
+                await handle.result()
+                    == TaskResult(outcome: .cancelled, attempts: 1, error: "cancelled before it ran (retry_wait)"))
             clock.advance(by: .seconds(60))
             #expect(try scheduler.status(of: handle.id).attempt == 1)
         }

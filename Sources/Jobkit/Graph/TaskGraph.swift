@@ -117,7 +117,8 @@ public final class TaskGraph {
         let edges = entries.map { $0.localDependencies.map(\.index) }
         if let cycle = CycleFinder.findCycle(edges: edges) {
             let names = (cycle + [cycle[0]]).map { "'\(entries[$0].name)'" }
-            throw JobError(.dependencyCycle, "tasks depend on each other in a cycle: \(names.joined(separator: " → "))")
+            let path = names.joined(separator: " → ")
+            throw JobError(.dependencyCycle, "tasks depend on each other in a cycle: \(path)")
         }
     }
 

@@ -5,7 +5,8 @@ extension EventStream: JobObserver {
     }
 
     public func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-        publish(JobEvent(kind: .started, task: task, attempt: attempt, worker: worker.name, duration: queueWait.seconds))
+        publish(
+            JobEvent(kind: .started, task: task, attempt: attempt, worker: worker.name, duration: queueWait.seconds))
     }
 
     public func taskProgress(_ task: TaskRef, attempt: Int, fraction: Double?, message: String?) {

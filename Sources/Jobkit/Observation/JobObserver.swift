@@ -55,7 +55,8 @@ extension JobObserver {
         metadata: [String: JSONValue]
     ) {}
     public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {}
-    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {}
+    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
+    }
     public func poolWaitBegan(_ task: TaskRef, pool: String, slots: Int) {}
     public func poolAcquired(_ task: TaskRef, pool: String, slots: Int, waited: Duration) {}
     public func poolReleased(_ task: TaskRef, pool: String, slots: Int) {}

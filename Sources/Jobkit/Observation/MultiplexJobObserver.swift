@@ -15,7 +15,9 @@ public struct MultiplexJobObserver: JobObserver {
     }
 
     public func taskProgress(_ task: TaskRef, attempt: Int, fraction: Double?, message: String?) {
-        for observer in observers { observer.taskProgress(task, attempt: attempt, fraction: fraction, message: message) }
+        for observer in observers {
+            observer.taskProgress(task, attempt: attempt, fraction: fraction, message: message)
+        }
     }
 
     public func taskLog(

@@ -88,7 +88,8 @@ public struct Backoff: Sendable, Hashable {
 
     /// Records a failure and returns how long to wait before trying again.
     ///
-    /// - Parameter unitRandom: a number in `0..<1` placing the jitter (see ``BackoffPolicy/delay(beforeRetry:unitRandom:)``).
+    /// - Parameter unitRandom: a number in `0..<1` placing the jitter
+    ///   (see ``BackoffPolicy/delay(beforeRetry:unitRandom:)``).
     public mutating func failed(unitRandom: Double = Double.random(in: 0..<1)) -> Duration {
         consecutiveFailures += 1
         return policy.delay(beforeRetry: consecutiveFailures, unitRandom: unitRandom)

@@ -10,7 +10,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Default for ``retriesTimeouts``: a timeout is usually a transient condition.
     public static let defaultRetriesTimeouts = true
 
-    public init(maxRetries: Int, backoff: BackoffPolicy = BackoffPolicy(), retriesTimeouts: Bool = defaultRetriesTimeouts) {
+    public init(
+        maxRetries: Int, backoff: BackoffPolicy = BackoffPolicy(), retriesTimeouts: Bool = defaultRetriesTimeouts
+    ) {
         self.maxRetries = maxRetries
         self.backoff = backoff
         self.retriesTimeouts = retriesTimeouts

@@ -1,5 +1,5 @@
-import Dispatch
 import DequeModule
+import Dispatch
 import Synchronization
 
 /// The scheduler's lifecycle: starting workers, firing timers, shutting down.

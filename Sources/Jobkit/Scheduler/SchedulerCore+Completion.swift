@@ -17,7 +17,8 @@ extension SchedulerCore {
         tasks[id]!.lastProgress = assignment.context.lastProgress
         releasePools(id, effects: &effects)
 
-        let (ending, message) = Self.classify(result, reason: assignment.context.cancellationReason, timeout: record.timeout)
+        let (ending, message) = Self.classify(
+            result, reason: assignment.context.cancellationReason, timeout: record.timeout)
         var action = RetryDecision.after(
             attempt: record.attempt, ending: ending, policy: record.retry, unitRandom: unitRandom())
         if case .retry = action, cancellingAll { action = .finish(.cancelled) }
@@ -76,7 +77,8 @@ extension SchedulerCore {
             if outcome == .succeeded { record.lastError = nil }
             tasks[id] = record
             observer.taskStateChanged(record.ref, from: previous, to: outcome.state)
-            observer.taskFinished(record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error)
+            observer.taskFinished(
+                record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error)
             effects.completions.append(
                 (record.completion, TaskResult(outcome: outcome, attempts: record.attempt, error: error)))
             if previous == .waiting {

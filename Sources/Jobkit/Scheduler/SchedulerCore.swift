@@ -127,17 +127,16 @@ struct SchedulerCore {
         for task in batch {
             for (pool, slots) in task.options.pools.sorted(by: { $0.key < $1.key }) {
                 guard let state = pools[pool] else {
-                    let known = pools.keys.sorted().joined(separator: ", ")
+                    let known = pools.isEmpty ? "none" : pools.keys.sorted().joined(separator: ", ")
                     throw JobError(
                         .unknownPool,
-                        "task '\(task.name)' needs pool '\(pool)', which does not exist (pools: \(known.isEmpty ? "none" : known))"
-                    )
+                        "task '\(task.name)' needs pool '\(pool)', which does not exist (pools: \(known))")
                 }
                 guard slots >= 1, slots <= state.capacity else {
                     throw JobError(
                         .invalidSlots,
-                        "task '\(task.name)' asks for \(slots) slots of pool '\(pool)', which has \(state.capacity); ask for 1…\(state.capacity)"
-                    )
+                        "task '\(task.name)' asks for \(slots) slots of pool '\(pool)', which has \(state.capacity); "
+                            + "ask for 1…\(state.capacity)")
                 }
             }
         }

@@ -86,6 +86,10 @@ struct PoolState {
     var queue: [TaskID] = []
     var queueHead = 0
 
+    /// Consumed queue entries tolerated before the array is compacted; small enough to bound waste,
+    /// large enough that compaction is rare.
+    static let compactionThreshold = 64
+
     var free: Int { capacity - inUse }
     var first: TaskID? { queueHead < queue.count ? queue[queueHead] : nil }
     var waitingCount: Int { queue.count - queueHead }
@@ -93,7 +97,7 @@ struct PoolState {
     mutating func removeFirst() {
         queueHead += 1
         // Compact once the consumed prefix dominates, keeping removal amortised O(1).
-        if queueHead > 64 && queueHead * 2 > queue.count {
+        if queueHead > Self.compactionThreshold && queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
             queueHead = 0
         }

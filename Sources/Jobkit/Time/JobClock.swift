@@ -49,10 +49,12 @@ public struct JobClock: Sendable {
     /// Use this with a manual clock so timestamps are reproducible.
     public init<C: Clock>(_ clock: C, wallClockOrigin: Date) where C.Duration == Duration {
         let origin = clock.now
-        self.init(clock, wallClock: {
-            let elapsed = origin.duration(to: clock.now)
-            return wallClockOrigin.addingTimeInterval(elapsed.seconds)
-        })
+        self.init(
+            clock,
+            wallClock: {
+                let elapsed = origin.duration(to: clock.now)
+                return wallClockOrigin.addingTimeInterval(elapsed.seconds)
+            })
     }
 
     /// Wraps `clock` for deadlines and durations and `wallClock` for timestamps.

@@ -14,6 +14,7 @@ let package = Package(
     name: "memoryd",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "JobkitMetrics", targets: ["JobkitMetrics"]),
         .library(name: "Jobkit", targets: ["Jobkit"]),
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
     ],
@@ -22,8 +23,14 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "JobkitMetrics",
+            path: "Sources/Metrics",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Jobkit",
             dependencies: [
+                "JobkitMetrics",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -32,6 +39,12 @@ let package = Package(
         .target(
             name: "JobkitTesting",
             dependencies: ["Jobkit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JobkitMetricsTests",
+            dependencies: ["JobkitMetrics"],
+            path: "Tests/MetricsTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

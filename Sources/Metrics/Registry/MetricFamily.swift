@@ -1,0 +1,116 @@
+import Synchronization
+
+/// The kind of a metric family.
+public enum MetricKind: String, Sendable, Hashable, Codable {
+    case counter, gauge, histogram
+}
+
+/// What identifies a family: two registrations with equal descriptors share the family.
+public struct MetricDescriptor: Sendable, Hashable {
+    /// The name as exposed in the text format (counters end in `_total`).
+    public let name: String
+    public let help: String
+    public let kind: MetricKind
+    /// Base unit such as `seconds` or `bytes`; the name ends with it.
+    public let unit: String?
+    public let labelNames: [String]
+    /// Bucket bounds, for histograms.
+    public let buckets: Buckets?
+}
+
+/// A named metric with a fixed set of label names, and its children, one per combination of label values.
+///
+/// Resolve a child once and keep it: resolution takes a lock, the child's operations do not.
+///
+/// ```swift
+/// let tasks = try registry.counter("jobkit_tasks_total", help: "Tasks finished.", labelNames: ["job", "outcome"])
+/// let extractFailures = try tasks.labels("extract", "failure")   // once
+/// extractFailures.increment()                                     // on the hot path
+/// ```
+public final class MetricFamily<Child: Sendable>: Sendable {
+    public let descriptor: MetricDescriptor
+    private let children: Mutex<[[String]: Child]>
+    private let make: @Sendable ([String], [UInt8]) -> Child
+
+    init(descriptor: MetricDescriptor, make: @escaping @Sendable ([String], [UInt8]) -> Child) {
+        self.descriptor = descriptor
+        self.make = make
+        self.children = Mutex([:])
+        if descriptor.labelNames.isEmpty {
+            // Families without labels are exposed (at zero) from the start.
+            _ = try? labels([])
+        }
+    }
+
+    /// The child for these label values, in the order of the family's label names.
+    ///
+    /// - Throws: ``MetricsError`` (`.labelMismatch`) if the number of values is wrong.
+    public func labels(_ values: String...) throws -> Child {
+        try labels(values)
+    }
+
+    /// The child for these label values, in the order of the family's label names.
+    ///
+    /// - Throws: ``MetricsError`` (`.labelMismatch`) if the number of values is wrong.
+    public func labels(_ values: [String]) throws -> Child {
+        guard values.count == descriptor.labelNames.count else {
+            throw MetricsError(
+                .labelMismatch, metric: descriptor.name,
+                "expects \(descriptor.labelNames.count) label values (\(descriptor.labelNames.joined(separator: ", "))), got \(values.count)"
+            )
+        }
+        return children.withLock { children in
+            if let child = children[values] { return child }
+            let child = make(values, Self.renderLabels(names: descriptor.labelNames, values: values))
+            children[values] = child
+            return child
+        }
+    }
+
+    /// The child of a family without labels.
+    public var unlabelled: Child {
+        // Created in init for label-less families, so this cannot fail there.
+        try! labels([])
+    }
+
+    /// Removes a child; its series disappears from exposition.
+    public func remove(_ values: [String]) {
+        _ = children.withLock { $0.removeValue(forKey: values) }
+    }
+
+    /// The children with their label values, sorted by label values.
+    func sortedChildren() -> [([String], Child)] {
+        children.withLock { Array($0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+    }
+
+    /// `{name="value",…}` with values escaped, or nothing when there are no labels.
+    static func renderLabels(names: [String], values: [String]) -> [UInt8] {
+        guard !names.isEmpty else { return [] }
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (index, (name, value)) in zip(names, values).enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += name.utf8
+            bytes += "=\"".utf8
+            appendEscapedLabelValue(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+}
+
+/// Escapes `\`, `"` and newline as both exposition formats require.
+func appendEscapedLabelValue(_ value: String, to bytes: inout [UInt8]) {
+    for byte in value.utf8 {
+        switch byte {
+        case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
+        case UInt8(ascii: "\""): bytes += #"\""#.utf8
+        case UInt8(ascii: "\n"): bytes += #"\n"#.utf8
+        default: bytes.append(byte)
+        }
+    }
+}
+
+public typealias CounterFamily = MetricFamily<Counter>
+public typealias GaugeFamily = MetricFamily<Gauge>
+public typealias HistogramFamily = MetricFamily<Histogram>

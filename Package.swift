@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitTests",
-            dependencies: ["Jobkit", "JobkitTesting"],
+            dependencies: ["Jobkit", "JobkitTesting", "JobkitMetrics"],
             swiftSettings: strictSettings
         ),
     ],

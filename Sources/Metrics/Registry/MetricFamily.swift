@@ -16,6 +16,22 @@ public struct MetricDescriptor: Sendable, Hashable {
     public let labelNames: [String]
     /// Bucket bounds, for histograms.
     public let buckets: Buckets?
+
+    public init(
+        name: String,
+        help: String,
+        kind: MetricKind,
+        unit: String? = nil,
+        labelNames: [String] = [],
+        buckets: Buckets? = nil
+    ) {
+        self.name = name
+        self.help = help
+        self.kind = kind
+        self.unit = unit
+        self.labelNames = labelNames
+        self.buckets = buckets
+    }
 }
 
 /// A named metric with a fixed set of label names, and its children, one per combination of label values.

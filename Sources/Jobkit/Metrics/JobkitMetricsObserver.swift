@@ -1,0 +1,184 @@
+public import JobkitMetrics
+import Synchronization
+
+/// Turns scheduler hooks into Jobkit's metric families (SPEC §4) in a ``MetricsRegistry``.
+///
+/// Counts are updated inline in the hooks, so none is lost. Worker busy time is read at collection, so
+/// a long task shows up while it runs rather than only when it ends.
+///
+/// ```swift
+/// let registry = MetricsRegistry()
+/// let metrics = try JobkitMetricsObserver(registry: registry)
+/// let scheduler = try Scheduler(configuration, observers: [metrics])
+/// metrics.attach(to: scheduler)      // pools, workers, dropped events
+/// ```
+public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
+    /// Buckets of the metric families; each has a documented default.
+    public struct Configuration: Sendable, Hashable {
+        /// Task run time: 100 ms to 4 h by default, since jobs run long.
+        public var durationBuckets: Buckets
+        /// Queue and pool waits: 1 ms to 1 h by default.
+        public var waitBuckets: Buckets
+
+        public init(durationBuckets: Buckets = .longJobs, waitBuckets: Buckets = .waits) {
+            self.durationBuckets = durationBuckets
+            self.waitBuckets = waitBuckets
+        }
+    }
+
+    private let tasks: CounterFamily
+    private let durations: HistogramFamily
+    private let queueWaits: HistogramFamily
+    private let retries: CounterFamily
+    private let depth: GaugeFamily
+    private let poolWaits: HistogramFamily
+    private let poolSlotsInUse: GaugeFamily
+    private let depthByState: [TaskState: Gauge]
+    private let attached = Mutex<Attachment?>(nil)
+    private let workerTime = Mutex<[WorkerID: WorkerTime]>([:])
+
+    private struct Attachment: Sendable {
+        let scheduler: Scheduler
+    }
+
+    private struct WorkerTime {
+        var accumulated: Duration = .zero
+        var busySince: JobInstant?
+    }
+
+    /// Registers the families.
+    ///
+    /// - Throws: ``MetricsError`` if a family conflicts with one already in `registry`.
+    public init(registry: MetricsRegistry, configuration: Configuration = Configuration()) throws {
+        tasks = try registry.counter(
+            "jobkit_tasks_total", help: "Tasks finished, by job type and outcome.", labelNames: ["job", "outcome"])
+        durations = try registry.histogram(
+            "jobkit_task_duration_seconds", help: "Run time of the last attempt of finished tasks.",
+            labelNames: ["job"], buckets: configuration.durationBuckets, unit: "seconds")
+        queueWaits = try registry.histogram(
+            "jobkit_task_queue_wait_seconds", help: "Time from ready (dependencies done) to started, per attempt.",
+            labelNames: ["job"], buckets: configuration.waitBuckets, unit: "seconds")
+        retries = try registry.counter(
+            "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.", labelNames: ["job"])
+        depth = try registry.gauge("jobkit_queue_depth", help: "Tasks by state.", labelNames: ["state"])
+        poolWaits = try registry.histogram(
+            "jobkit_pool_wait_seconds", help: "Time tasks waited for resource pool slots.", labelNames: ["pool"],
+            buckets: configuration.waitBuckets, unit: "seconds")
+        poolSlotsInUse = try registry.gauge(
+            "jobkit_pool_slots_in_use", help: "Resource pool slots held by tasks.", labelNames: ["pool"])
+        var byState: [TaskState: Gauge] = [:]
+        for state in TaskState.allCases { byState[state] = try depth.labels(state.rawValue) }
+        depthByState = byState
+        registry.register(collector: self)
+    }
+
+    /// Connects the gauges that read the scheduler itself: pool sizes, workers, busy time, dropped events.
+    ///
+    /// Call it before the scheduler's `run()`, so no worker time goes uncounted.
+    public func attach(to scheduler: Scheduler) {
+        attached.withLock { $0 = Attachment(scheduler: scheduler) }
+        for (pool, _) in scheduler.configuration.pools { _ = try? poolSlotsInUse.labels(pool) }
+    }
+
+    /// The label value of an outcome: `success`, `failure`, `timeout`, `cancelled` or `skipped`.
+    public static func outcomeLabel(_ outcome: TaskOutcome) -> String {
+        switch outcome {
+        case .succeeded: "success"
+        case .failed, .retriesExhausted: "failure"
+        case .timedOut: "timeout"
+        case .cancelled: "cancelled"
+        case .skipped: "skipped"
+        }
+    }
+
+    // MARK: - Hooks
+
+    public func taskStateChanged(_ task: TaskRef, from previous: TaskState?, to state: TaskState) {
+        if let previous { depthByState[previous]?.decrement() }
+        depthByState[state]?.increment()
+    }
+
+    public func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
+        try? queueWaits.labels(task.jobType).observe(queueWait)
+    }
+
+    public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {
+        try? retries.labels(task.jobType).increment()
+    }
+
+    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
+        try? tasks.labels(task.jobType, Self.outcomeLabel(outcome)).increment()
+        if let duration { try? durations.labels(task.jobType).observe(duration) }
+    }
+
+    public func poolAcquired(_ task: TaskRef, pool: String, slots: Int, waited: Duration) {
+        try? poolWaits.labels(pool).observe(waited)
+        try? poolSlotsInUse.labels(pool).add(Double(slots))
+    }
+
+    public func poolReleased(_ task: TaskRef, pool: String, slots: Int) {
+        try? poolSlotsInUse.labels(pool).add(-Double(slots))
+    }
+
+    public func workerStateChanged(_ worker: WorkerID, busy: Bool) {
+        guard let clock = attached.withLock({ $0?.scheduler.clock }) else { return }
+        let now = clock.now()
+        workerTime.withLock { times in
+            var time = times[worker] ?? WorkerTime()
+            if busy {
+                time.busySince = now
+            } else if let since = time.busySince {
+                time.accumulated += since.duration(to: now)
+                time.busySince = nil
+            }
+            times[worker] = time
+        }
+    }
+
+    // MARK: - Collection
+
+    public func collect() -> [FamilySnapshot] {
+        guard let scheduler = attached.withLock({ $0?.scheduler }) else { return [] }
+        let now = scheduler.clock.now()
+        let workers = scheduler.configuration.workerNames.enumerated().map { WorkerID(index: $0, name: $1) }
+        let times = workerTime.withLock { $0 }
+        var busyCount = 0
+        let busySeries = workers.map { worker -> SeriesSnapshot in
+            let time = times[worker] ?? WorkerTime()
+            let running = time.busySince.map { $0.duration(to: now) } ?? .zero
+            if time.busySince != nil { busyCount += 1 }
+            return SeriesSnapshot(
+                labels: [("worker", worker.name)], value: .counter((time.accumulated + running).seconds))
+        }
+        let dropped = scheduler.events.droppedEvents()
+        return [
+            FamilySnapshot(
+                descriptor: MetricDescriptor(
+                    name: "jobkit_worker_busy_seconds_total", help: "Time each worker spent running tasks.",
+                    kind: .counter, unit: "seconds", labelNames: ["worker"], buckets: nil),
+                series: busySeries),
+            FamilySnapshot(
+                descriptor: MetricDescriptor(
+                    name: "jobkit_workers", help: "Workers by state.", kind: .gauge, unit: nil,
+                    labelNames: ["state"], buckets: nil),
+                series: [
+                    SeriesSnapshot(labels: [("state", "busy")], value: .gauge(Double(busyCount))),
+                    SeriesSnapshot(labels: [("state", "idle")], value: .gauge(Double(workers.count - busyCount))),
+                ]),
+            FamilySnapshot(
+                descriptor: MetricDescriptor(
+                    name: "jobkit_pool_slots", help: "Slots of each resource pool.", kind: .gauge, unit: nil,
+                    labelNames: ["pool"], buckets: nil),
+                series: scheduler.configuration.pools.sorted { $0.key < $1.key }.map {
+                    SeriesSnapshot(labels: [("pool", $0.key)], value: .gauge(Double($0.value)))
+                }),
+            FamilySnapshot(
+                descriptor: MetricDescriptor(
+                    name: "jobkit_events_dropped_total", help: "Events a slow subscriber lost, by consumer.",
+                    kind: .counter, unit: nil, labelNames: ["consumer"], buckets: nil),
+                series: dropped.sorted { $0.key < $1.key }.map {
+                    SeriesSnapshot(labels: [("consumer", $0.key)], value: .counter(Double($0.value)))
+                }),
+        ]
+    }
+}

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "JobkitMetrics", targets: ["JobkitMetrics"]),
         .library(name: "Jobkit", targets: ["Jobkit"]),
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
+        .library(name: "JobkitDaemon", targets: ["JobkitDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0")
@@ -36,6 +37,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .target(
+            name: "JobkitDaemon",
+            dependencies: ["Jobkit", "JobkitMetrics", "CMicroHTTPD"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "JobkitTesting",
             dependencies: ["Jobkit"],
@@ -45,6 +56,11 @@ let package = Package(
             name: "JobkitMetricsTests",
             dependencies: ["JobkitMetrics"],
             path: "Tests/MetricsTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JobkitDaemonTests",
+            dependencies: ["JobkitDaemon"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,36 @@
+#ifndef CMICROHTTPD_SHIM_H
+#define CMICROHTTPD_SHIM_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+/// MHD_start_daemon is variadic, which Swift cannot call: this fixes its options.
+///
+/// The daemon serves a listening socket the caller created (TCP or Unix), so binding, permissions and
+/// the chosen port stay in Swift.
+static inline struct MHD_Daemon *cmhd_start_on_socket(
+    unsigned int flags,
+    int listen_fd,
+    MHD_AccessHandlerCallback handler,
+    void *handler_cls,
+    MHD_RequestCompletedCallback completed,
+    void *completed_cls,
+    unsigned int connection_limit,
+    unsigned int connection_timeout_seconds,
+    size_t connection_memory_limit)
+{
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, handler_cls,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
+        MHD_OPTION_END);
+}
+
+#endif

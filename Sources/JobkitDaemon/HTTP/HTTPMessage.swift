@@ -1,0 +1,86 @@
+/// HTTP request methods the router knows.
+public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
+    case get = "GET", head = "HEAD", post = "POST", put = "PUT", delete = "DELETE", patch = "PATCH", options = "OPTIONS"
+}
+
+/// A complete request as a route handler sees it.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The path, without the query string.
+    public var path: String
+    /// Headers by lower-cased name.
+    public var headers: [String: String]
+    /// Query arguments by name.
+    public var query: [String: String]
+    public var body: [UInt8]
+
+    public init(
+        method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:], body: [UInt8] = []
+    ) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.query = query
+        self.body = body
+    }
+
+    /// The value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// A response; `Content-Type` is always set.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int = 200, contentType: String, headers: [(String, String)] = [], body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A plain-text response.
+    public static func text(_ text: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
+    }
+
+    /// A JSON response from already-encoded bytes.
+    public static func json(_ body: [UInt8], status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: body)
+    }
+
+    /// The API's error shape: `{"error": {"code": …, "message": …}}`.
+    public static func error(_ status: Int, code: String, message: String, headers: [(String, String)] = [])
+        -> HTTPResponse
+    {
+        var body = Array(#"{"error":{"code":"#.utf8)
+        appendJSONString(code, to: &body)
+        body += #","message":"#.utf8
+        appendJSONString(message, to: &body)
+        body += "}}\n".utf8
+        return HTTPResponse(status: status, contentType: "application/json", headers: headers, body: body)
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+func appendJSONString(_ value: String, to bytes: inout [UInt8]) {
+    bytes.append(UInt8(ascii: "\""))
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": bytes += #"\""#.utf8
+        case "\\": bytes += #"\\"#.utf8
+        case "\n": bytes += #"\n"#.utf8
+        case "\r": bytes += #"\r"#.utf8
+        case "\t": bytes += #"\t"#.utf8
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            bytes += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+        default:
+            bytes += String(scalar).utf8
+        }
+    }
+    bytes.append(UInt8(ascii: "\""))
+}

@@ -1,0 +1,196 @@
+import CMicroHTTPD
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An HTTP server on libmicrohttpd, serving one router on any number of listening sockets.
+///
+/// Each listener runs libmicrohttpd's internal polling thread plus a thread per connection, so a slow
+/// request (a streaming response) never holds up another.
+///
+/// ```swift
+/// var router = HTTPRouter()
+/// router.route(.get, "/healthz") { _ in .text("ok\n") }
+/// let server = try HTTPServer(router: router, configuration: HTTPServer.Configuration())
+/// try server.listen(on: ListenSocket.tcp("127.0.0.1:9477"))
+/// ```
+public final class HTTPServer: @unchecked Sendable {
+    // @unchecked: `daemons` is guarded by its Mutex; `router` and `configuration` are immutable; the raw
+    // MHD pointers are only used under that lock or by libmicrohttpd itself.
+
+    /// Limits and timeouts, each with a documented default.
+    public struct Configuration: Sendable, Hashable {
+        /// Largest request body accepted (1 MiB); larger ones get 413.
+        public var maxBodyBytes: Int
+        /// Memory per connection for the request line and headers (32 KiB); larger headers are refused by
+        /// libmicrohttpd with 431.
+        public var maxHeaderBytes: Int
+        /// Concurrent connections per listener (256).
+        public var connectionLimit: Int
+        /// Seconds an idle connection is kept open (30).
+        public var idleTimeoutSeconds: Int
+
+        public init(
+            maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 << 10, connectionLimit: Int = 256,
+            idleTimeoutSeconds: Int = 30
+        ) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxHeaderBytes = maxHeaderBytes
+            self.connectionLimit = connectionLimit
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+        }
+    }
+
+    public let configuration: Configuration
+    let router: HTTPRouter
+    private let daemons = Mutex<[RunningListener]>([])
+
+    public init(router: HTTPRouter, configuration: Configuration = Configuration()) {
+        self.router = router
+        self.configuration = configuration
+    }
+
+    deinit { stop() }
+
+    /// Starts serving `socket`.
+    ///
+    /// - Throws: ``DaemonError`` (`.listener`) if libmicrohttpd refuses to start.
+    public func listen(on socket: ListenSocket) throws {
+        let flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
+            | MHD_USE_ERROR_LOG.rawValue
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        guard
+            let daemon = cmhd_start_on_socket(
+                flags, socket.descriptor, accessHandler, context, completionHandler, context,
+                UInt32(configuration.connectionLimit), UInt32(configuration.idleTimeoutSeconds),
+                configuration.maxHeaderBytes)
+        else {
+            throw DaemonError(.listener, "libmicrohttpd could not start on \(socket.address)")
+        }
+        daemons.withLock { $0.append(RunningListener(daemon: daemon, socket: socket)) }
+    }
+
+    /// Stops every listener (in-flight requests are finished) and closes the sockets.
+    public func stop() {
+        let running = daemons.withLock { list -> [RunningListener] in
+            defer { list = [] }
+            return list
+        }
+        for listener in running {
+            MHD_stop_daemon(listener.daemon)
+            listener.socket.close()
+        }
+    }
+
+    /// Addresses being served.
+    public var addresses: [String] { daemons.withLock { $0.map(\.socket.address) } }
+
+    // MARK: - libmicrohttpd callbacks
+
+    fileprivate func handle(
+        connection: OpaquePointer,
+        url: String,
+        method: String,
+        uploadData: UnsafePointer<CChar>?,
+        uploadSize: UnsafeMutablePointer<Int>,
+        state: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        guard let existing = state.pointee else {
+            // First call: headers are in. Answer later, so keep-alive works and the body can arrive.
+            state.pointee = Unmanaged.passRetained(RequestState()).toOpaque()
+            return .YES
+        }
+        let request = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+        if uploadSize.pointee > 0 {
+            if let uploadData, request.body.count + uploadSize.pointee <= configuration.maxBodyBytes {
+                uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
+                    request.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
+                }
+            } else {
+                request.tooLarge = true
+            }
+            uploadSize.pointee = 0
+            return .YES
+        }
+        let response: HTTPResponse
+        if request.tooLarge {
+            response = .error(
+                413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
+        } else {
+            let (path, _) = splitQuery(url)
+            response = router.respond(
+                to: HTTPRequest(
+                    method: method, path: path,
+                    headers: Self.values(of: connection, kind: .HEADER_KIND, lowercased: true),
+                    query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
+                    body: request.body))
+        }
+        return Self.queue(response, on: connection)
+    }
+
+    private func splitQuery(_ url: String) -> (String, String?) {
+        guard let mark = url.firstIndex(of: "?") else { return (url, nil) }
+        return (String(url[..<mark]), String(url[url.index(after: mark)...]))
+    }
+
+    private static func values(of connection: OpaquePointer, kind: MHD_ValueKind, lowercased: Bool) -> [String: String]
+    {
+        final class Collected { var values: [String: String] = [:]; var lowercased = false }
+        let collected = Collected()
+        collected.lowercased = lowercased
+        _ = MHD_get_connection_values(
+            connection, kind,
+            { context, _, key, value in
+                let collected = Unmanaged<Collected>.fromOpaque(context!).takeUnretainedValue()
+                guard let key else { return .YES }
+                let name = String(cString: key)
+                collected.values[collected.lowercased ? name.lowercased() : name] =
+                    value.map { String(cString: $0) } ?? ""
+                return .YES
+            }, Unmanaged.passUnretained(collected).toOpaque())
+        return collected.values
+    }
+
+    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+        let created = response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let mhdResponse = created else { return .NO }
+        defer { MHD_destroy_response(mhdResponse) }
+        _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
+        for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+}
+
+/// A started libmicrohttpd daemon and the socket it serves.
+private struct RunningListener: @unchecked Sendable {
+    // @unchecked: the daemon pointer is only passed to MHD_stop_daemon, once, by whoever removed it from the list.
+    let daemon: OpaquePointer
+    let socket: ListenSocket
+}
+
+/// A request in progress: its body so far.
+private final class RequestState {
+    var body: [UInt8] = []
+    var tooLarge = false
+}
+
+private let accessHandler: MHD_AccessHandlerCallback = {
+    context, connection, url, method, _, uploadData, uploadSize, state in
+    guard let context, let connection, let url, let method, let uploadSize, let state else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    return server.handle(
+        connection: connection, url: String(cString: url), method: String(cString: method), uploadData: uploadData,
+        uploadSize: uploadSize, state: state)
+}
+
+private let completionHandler: MHD_RequestCompletedCallback = { _, _, state, _ in
+    guard let state, let request = state.pointee else { return }
+    Unmanaged<RequestState>.fromOpaque(request).release()
+    state.pointee = nil
+}

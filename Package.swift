@@ -18,9 +18,11 @@ let package = Package(
         .library(name: "Jobkit", targets: ["Jobkit"]),
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
         .library(name: "JobkitDaemon", targets: ["JobkitDaemon"]),
+        .executable(name: "memoryd", targets: ["memoryd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(
@@ -48,6 +50,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "MemorydCore",
+            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "memoryd",
+            dependencies: ["MemorydCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JobkitTesting",
             dependencies: ["Jobkit"],
             swiftSettings: strictSettings
@@ -56,6 +68,11 @@ let package = Package(
             name: "JobkitMetricsTests",
             dependencies: ["JobkitMetrics"],
             path: "Tests/MetricsTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MemorydTests",
+            dependencies: ["MemorydCore", "memoryd"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,55 @@
+public import Foundation
+
+/// Where and how `memoryd run` serves; the defaults are SPEC §8's.
+public struct DaemonSettings: Sendable, Hashable {
+    /// Default TCP listener: loopback only.
+    public static let defaultHTTP = "127.0.0.1:9477"
+    /// Default number of workers.
+    public static let defaultWorkers = 4
+    /// Default period of the status snapshot.
+    public static let defaultStatusInterval: Duration = .seconds(2)
+    /// Default number of recent tasks in a status snapshot.
+    public static let defaultRecentTasks = 50
+
+    /// `HOST:PORT` of the TCP listener, or `nil` for none.
+    public var http: String?
+    /// Path of the Unix control socket.
+    public var socket: String
+    /// Directory for the status file (and, later, the queue and event log).
+    public var stateDirectory: String
+    public var workers: Int
+    public var statusInterval: Duration
+    public var recentTasks: Int
+
+    public init(
+        http: String? = defaultHTTP,
+        socket: String = DaemonSettings.defaultSocketPath(),
+        stateDirectory: String = DaemonSettings.defaultStateDirectory(),
+        workers: Int = defaultWorkers,
+        statusInterval: Duration = defaultStatusInterval,
+        recentTasks: Int = defaultRecentTasks
+    ) {
+        self.http = http
+        self.socket = socket
+        self.stateDirectory = stateDirectory
+        self.workers = workers
+        self.statusInterval = statusInterval
+        self.recentTasks = recentTasks
+    }
+
+    /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID.sock` when that is unset.
+    public static func defaultSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
+    {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/memoryd.sock" }
+        return "/tmp/memoryd-\(getuid()).sock"
+    }
+
+    /// `$XDG_STATE_HOME/memoryd`, or `~/.local/state/memoryd`.
+    public static func defaultStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/memoryd" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/state/memoryd"
+    }
+}

@@ -1,0 +1,127 @@
+import Dispatch
+import Foundation
+public import Jobkit
+import JobkitDaemon
+public import JobkitMetrics
+
+/// The running daemon: scheduler, metrics, HTTP listeners, and its own periodic housekeeping.
+public final class MemorydDaemon: Sendable {
+    public let settings: DaemonSettings
+    public let scheduler: Scheduler
+    public let registry: MetricsRegistry
+    let server: HTTPServer
+    let startedAt: Date
+
+    /// Builds every part; nothing listens or runs until ``run()``.
+    ///
+    /// - Throws: ``JobError`` or ``MetricsError`` for invalid settings.
+    public init(settings: DaemonSettings) throws {
+        self.settings = settings
+        let registry = MetricsRegistry()
+        let metrics = try JobkitMetricsObserver(registry: registry)
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: settings.workers), observers: [metrics])
+        metrics.attach(to: scheduler)
+        self.registry = registry
+        self.scheduler = scheduler
+        self.startedAt = Date()
+        self.server = HTTPServer(
+            router: Self.makeRouter(
+                scheduler: scheduler, registry: registry, startedAt: startedAt, recent: settings.recentTasks))
+    }
+
+    static func makeRouter(scheduler: Scheduler, registry: MetricsRegistry, startedAt: Date, recent: Int) -> HTTPRouter
+    {
+        var router = HTTPRouter()
+        router.route(.get, "/metrics") { request in
+            let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
+            return HTTPResponse(contentType: format.contentType, body: format.render(registry.collect()))
+        }
+        router.route(.get, "/healthz") { _ in
+            .json(Array(#"{"status":"ok","checks":[{"name":"scheduler","status":"ok"}]}"#.utf8) + [10])
+        }
+        router.route(.get, "/v1/status") { _ in
+            do {
+                let data = try StatusSnapshot.take(scheduler: scheduler, startedAt: startedAt, recent: recent).encoded()
+                return .json(Array(data) + [10])
+            } catch {
+                return .error(500, code: "internal", message: "could not encode the status: \(error)")
+            }
+        }
+        return router
+    }
+
+    /// Listens, runs housekeeping, and serves until SIGTERM or SIGINT; then drains and returns.
+    ///
+    /// - Parameter ready: called with the addresses being served once listening.
+    /// - Throws: ``DaemonError`` if a listener cannot be created (address in use, bad path).
+    public func run(ready: @Sendable ([String]) -> Void = { _ in }) async throws {
+        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        if let http = settings.http, !http.isEmpty {
+            try server.listen(on: ListenSocket.tcp(http))
+        }
+        try FileManager.default.createDirectory(
+            atPath: (settings.socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try server.listen(on: ListenSocket.unix(settings.socket))
+        defer { server.stop() }
+        ready(server.addresses)
+
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.scheduler.run() }
+            group.addTask { await self.housekeeping() }
+            _ = await signals.next()
+            scheduler.shutdown(.drain)
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        writeStatus()
+    }
+
+    /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
+    /// in its metrics from the first scrape.
+    private func housekeeping() async {
+        let options = TaskOptions(jobType: "housekeeping")
+        while !Task.isCancelled {
+            _ = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }
+            try? await scheduler.clock.sleep(for: settings.statusInterval)
+        }
+    }
+
+    /// The status file's path.
+    public var statusPath: String { settings.stateDirectory + "/status.json" }
+
+    private func writeStatus() {
+        guard
+            let data = try? StatusSnapshot.take(
+                scheduler: scheduler, startedAt: startedAt, recent: settings.recentTasks
+            ).encoded()
+        else { return }
+        try? StatusSnapshot.writeAtomically(data, to: statusPath)
+    }
+}
+
+/// Turns POSIX signals into an async wait.
+final class SignalWatcher: @unchecked Sendable {
+    // @unchecked: `sources` is written once in init and only kept alive afterwards.
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32]) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        self.stream = stream
+        self.sources = signals.map { number in
+            // Ignore the default action so the dispatch source, not the kernel, decides what happens.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    /// The next signal received.
+    func next() async -> Int32? {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next()
+    }
+}

@@ -1,0 +1,56 @@
+public import Foundation
+public import Jobkit
+
+/// What `GET /v1/status` answers and the status file holds.
+public struct StatusSnapshot: Codable, Sendable {
+    public var pid: Int32
+    public var startedAt: Date
+    public var time: Date
+    public var workers: [WorkerStatus]
+    public var pools: [PoolStatus]
+    /// Known tasks by state name.
+    public var tasksByState: [String: Int]
+    /// The most recent tasks, newest last.
+    public var recentTasks: [TaskStatus]
+    public var lastEventSeq: UInt64
+
+    static func take(scheduler: Scheduler, startedAt: Date, recent: Int) -> StatusSnapshot {
+        let tasks = scheduler.tasks()
+        var byState: [String: Int] = [:]
+        for state in TaskState.allCases { byState[state.rawValue] = 0 }
+        for task in tasks { byState[task.state.rawValue, default: 0] += 1 }
+        return StatusSnapshot(
+            pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
+            pools: scheduler.pools(), tasksByState: byState, recentTasks: Array(tasks.suffix(recent)),
+            lastEventSeq: scheduler.events.lastSeq)
+    }
+
+    /// Encodes as pretty, key-sorted JSON with RFC 3339 dates.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    /// Writes `data` to `path` atomically: a temporary file, fsync, rename.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                offset += written
+            }
+        }
+        guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}

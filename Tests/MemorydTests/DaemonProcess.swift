@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+
+/// The real `memoryd` binary, started on a temporary state directory and always stopped by its PID.
+final class DaemonProcess: Sendable {
+    /// Real-time limit for the daemon to come up or go down on a loaded two-core machine.
+    static let deadline: Duration = .seconds(30)
+
+    let directory: URL
+    let process: Process
+    private let stderr = OutputBuffer()
+
+    var socketPath: String { directory.appendingPathComponent("memoryd.sock").path }
+    var stateDirectory: String { directory.appendingPathComponent("state").path }
+
+    /// The built `memoryd`, next to the test bundle.
+    static var binary: URL {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("memoryd")
+    }
+
+    init(http: String = "127.0.0.1:0") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("memoryd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = self.stderr
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            stderr.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var errorOutput: String { stderr.text.withLock { $0 } }
+
+    /// The TCP port from the daemon's "listening on 127.0.0.1:PORT" line, once it is printed.
+    func waitForPort() async throws -> Int {
+        try await waitUntil("memoryd to listen") { self.port != nil }
+        return port!
+    }
+
+    private var port: Int? {
+        guard let range = errorOutput.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+        return Int(errorOutput[range].split(separator: ":")[1])
+    }
+
+    /// Sends SIGTERM and returns the exit status once the process is gone.
+    func terminate() async throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        try await waitUntil("memoryd to exit") { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Polls `condition` until it holds or ``deadline`` passes.
+    func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        let end = ContinuousClock.now.advanced(by: Self.deadline)
+        while !condition() {
+            guard ContinuousClock.now < end else {
+                throw DaemonProcessError(message: "gave up waiting for \(what); stderr: \(errorOutput)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// Text a child process wrote, collected from its pipe.
+final class OutputBuffer: Sendable {
+    let text = Mutex("")
+}
+
+struct DaemonProcessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Runs a real command-line tool and returns its exit status and combined output.
+func runTool(_ tool: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    let stdin = Pipe()
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(input) }
+    try stdin.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// `memoryd run` as users run it: the real binary, real sockets, curl and promtool.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct RunEndToEndTests {
+    @Test func servesMetricsThatPromtoolAcceptsOnTCPAndTheSocketThenStopsCleanly() async throws {
+        let daemon = try DaemonProcess()
+        let port = try await daemon.waitForPort()
+
+        let text = try runTool("curl", ["-sS", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+        #expect(text.status == 0)
+        #expect(text.output.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
+        #expect(text.output.contains("# TYPE jobkit_tasks_total counter"))
+        #expect(
+            text.output.contains("jobkit_workers{state=\"idle\"}")
+                || text.output.contains("jobkit_workers{state=\"busy\"}"))
+
+        let body = try runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
+        let lint = try runTool("promtool", ["check", "metrics"], input: Data(body.output.utf8))
+        #expect(lint.status == 0)
+        #expect(lint.output.isEmpty, "promtool check metrics: \(lint.output)")
+
+        let open = try runTool(
+            "curl",
+            [
+                "-sS", "-H", "Accept: application/openmetrics-text; version=1.0.0", "--unix-socket", daemon.socketPath,
+                "http://localhost/metrics",
+            ])
+        #expect(open.output.hasSuffix("# EOF\n"))
+        #expect(open.output.contains("# TYPE jobkit_tasks counter"))
+
+        // The daemon's own housekeeping runs on Jobkit, so task metrics are live without any submitted job.
+        try await daemon.waitUntil("a housekeeping task to be counted") {
+            let scrape = try? runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
+            return scrape?.output.contains("jobkit_tasks_total{job=\"housekeeping\",outcome=\"success\"}") == true
+        }
+
+        let status = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/status"])
+        let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+        #expect((snapshot["workers"] as? [Any])?.count == 4)
+        #expect(snapshot["tasksByState"] != nil)
+
+        let missing = try runTool("curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/nope"])
+        #expect(missing.output.hasSuffix("\n404"))
+        #expect(missing.output.contains(#""code":"not_found""#))
+
+        #expect(try await daemon.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath), "the socket is removed on exit")
+        #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/status.json"))
+    }
+
+    @Test func anAddressInUseIsAClearErrorAndANonZeroExit() async throws {
+        let first = try DaemonProcess()
+        let port = try await first.waitForPort()
+        let second = try DaemonProcess(http: "127.0.0.1:\(port)")
+        try await second.waitUntil("the second daemon to give up") { !second.process.isRunning }
+        #expect(second.process.terminationStatus != 0)
+        #expect(second.errorOutput.contains("127.0.0.1:\(port)"))
+        #expect(second.errorOutput.contains("Address already in use"))
+        #expect(try await first.terminate() == 0)
+    }
+}

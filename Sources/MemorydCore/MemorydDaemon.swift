@@ -18,6 +18,7 @@ public final class MemorydDaemon: Sendable {
     public init(settings: DaemonSettings) throws {
         self.settings = settings
         let registry = MetricsRegistry()
+        registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
         let scheduler = try Scheduler(SchedulerConfiguration(workers: settings.workers), observers: [metrics])
         metrics.attach(to: scheduler)

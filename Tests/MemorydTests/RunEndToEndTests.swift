@@ -12,6 +12,8 @@ struct RunEndToEndTests {
         #expect(text.status == 0)
         #expect(text.output.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
         #expect(text.output.contains("# TYPE jobkit_tasks_total counter"))
+        #expect(text.output.contains("\nprocess_resident_memory_bytes "))
+        #expect(text.output.contains("\nprocess_start_time_seconds "))
         #expect(
             text.output.contains("jobkit_workers{state=\"idle\"}")
                 || text.output.contains("jobkit_workers{state=\"busy\"}"))

@@ -120,7 +120,8 @@ public final class HTTPServer: @unchecked Sendable {
             response = .error(
                 413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
         } else {
-            let (path, _) = splitQuery(url)
+            // Query arguments come from libmicrohttpd below; the path is what precedes them.
+            let path = String(url.prefix { $0 != "?" })
             response = router.respond(
                 to: HTTPRequest(
                     method: method, path: path,
@@ -129,11 +130,6 @@ public final class HTTPServer: @unchecked Sendable {
                     body: request.body))
         }
         return Self.queue(response, on: connection)
-    }
-
-    private func splitQuery(_ url: String) -> (String, String?) {
-        guard let mark = url.firstIndex(of: "?") else { return (url, nil) }
-        return (String(url[..<mark]), String(url[url.index(after: mark)...]))
     }
 
     private static func values(of connection: OpaquePointer, kind: MHD_ValueKind, lowercased: Bool) -> [String: String]

@@ -30,7 +30,7 @@ public struct SeriesSnapshot: Sendable {
     public init(labels: [(name: String, value: String)], value: SeriesValue, created: Double? = nil) {
         self.init(
             labelValues: labels.map(\.value),
-            renderedLabels: MetricFamily<Gauge>.renderLabels(names: labels.map(\.name), values: labels.map(\.value)),
+            renderedLabels: renderLabelSet(names: labels.map(\.name), values: labels.map(\.value)),
             value: value, created: created)
     }
 }

@@ -77,7 +77,7 @@ public final class MetricFamily<Child: Sendable>: Sendable {
         }
         return children.withLock { children in
             if let child = children[values] { return child }
-            let child = make(values, Self.renderLabels(names: descriptor.labelNames, values: values))
+            let child = make(values, renderLabelSet(names: descriptor.labelNames, values: values))
             children[values] = child
             return child
         }
@@ -98,21 +98,21 @@ public final class MetricFamily<Child: Sendable>: Sendable {
     func sortedChildren() -> [([String], Child)] {
         children.withLock { Array($0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
     }
+}
 
-    /// `{name="value",…}` with values escaped, or nothing when there are no labels.
-    static func renderLabels(names: [String], values: [String]) -> [UInt8] {
-        guard !names.isEmpty else { return [] }
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        for (index, (name, value)) in zip(names, values).enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += name.utf8
-            bytes += "=\"".utf8
-            appendEscapedLabelValue(value, to: &bytes)
-            bytes.append(UInt8(ascii: "\""))
-        }
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
+/// `{name="value",…}` with values escaped, or nothing when there are no labels.
+func renderLabelSet(names: [String], values: [String]) -> [UInt8] {
+    guard !names.isEmpty else { return [] }
+    var bytes: [UInt8] = [UInt8(ascii: "{")]
+    for (index, (name, value)) in zip(names, values).enumerated() {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        bytes += name.utf8
+        bytes += "=\"".utf8
+        appendEscapedLabelValue(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
+    bytes.append(UInt8(ascii: "}"))
+    return bytes
 }
 
 /// Escapes `\`, `"` and newline as both exposition formats require.

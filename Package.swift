@@ -44,9 +44,17 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "JobkitDaemon",
-            dependencies: ["Jobkit", "JobkitMetrics", "CMicroHTTPD"],
+            dependencies: [
+                "Jobkit", "JobkitMetrics", "CMicroHTTPD", "CZlib",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -6,7 +6,7 @@
 public struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// What went wrong. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable { case system, invalidAddress, listener }
+        private enum Base: String, Hashable, Sendable { case system, invalidAddress, listener, `internal` }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
@@ -16,6 +16,8 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
         public static let invalidAddress = Code(.invalidAddress)
         /// libmicrohttpd refused to start.
         public static let listener = Code(.listener)
+        /// A library the daemon uses failed unexpectedly (zlib out of memory).
+        public static let `internal` = Code(.internal)
 
         public var description: String { base.rawValue }
     }

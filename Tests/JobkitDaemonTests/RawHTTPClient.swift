@@ -20,8 +20,8 @@ struct RawHTTPClient {
 
     let target: Target
 
-    /// Sends `request` (raw bytes, so malformed ones can be tested) and reads until the server closes.
-    func send(raw request: [UInt8]) throws -> Response {
+    /// A connected socket.
+    func connect() throws -> Int32 {
         let descriptor: Int32
         switch target {
         case .tcp(let port):
@@ -32,7 +32,7 @@ struct RawHTTPClient {
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             let result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
             guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
@@ -46,11 +46,17 @@ struct RawHTTPClient {
             }
             let result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                 }
             }
             guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         }
+        return descriptor
+    }
+
+    /// Sends `request` (raw bytes, so malformed ones can be tested) and reads until the server closes.
+    func send(raw request: [UInt8]) throws -> Response {
+        let descriptor = try connect()
         defer { close(descriptor) }
         _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         var received: [UInt8] = []
@@ -67,14 +73,20 @@ struct RawHTTPClient {
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws
         -> Response
     {
+        try send(raw: Self.encode(method, path, headers: headers, body: body))
+    }
+
+    static func encode(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [])
+        -> [UInt8]
+    {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        return try send(raw: Array(head.utf8) + body)
+        return Array(head.utf8) + body
     }
 
-    private func parse(_ bytes: [UInt8]) throws -> Response {
+    func parse(_ bytes: [UInt8]) throws -> Response {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard
             let end = (0...(max(bytes.count - 4, 0))).first(where: {
@@ -106,5 +118,69 @@ struct RawHTTPClient {
             index = lineEnd + 2 + size + 2
         }
         return output
+    }
+}
+
+/// A connection read piece by piece, for streaming responses.
+final class StreamingConnection: @unchecked Sendable {
+    // @unchecked: used by one test at a time, from one thread at a time.
+    let descriptor: Int32
+    private(set) var received: [UInt8] = []
+    /// Whether the server closed the connection.
+    private(set) var reachedEnd = false
+
+    init(client: RawHTTPClient, path: String) throws {
+        descriptor = try client.connect()
+        let request = RawHTTPClient.encode("GET", path)
+        _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
+
+    deinit { close() }
+
+    /// Reads until `condition` holds for everything received so far, or the deadline passes.
+    ///
+    /// - Returns: whether the condition held.
+    func read(until condition: (String) -> Bool, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !condition(String(decoding: received, as: UTF8.self)) {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return false }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 {
+                reachedEnd = true
+                return condition(String(decoding: received, as: UTF8.self))
+            }
+            received += buffer[0..<count]
+        }
+        return true
+    }
+
+    /// ``read(until:within:)`` on a thread of its own.
+    func readOffPool(until condition: @escaping @Sendable (String) -> Bool, within seconds: Double) async -> Bool {
+        await onThread { self.read(until: condition, within: seconds) }
+    }
+
+    private var closed = false
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(descriptor)
+    }
+}
+
+/// Runs blocking `work` on a new thread, keeping Swift's cooperative pool free for the code under test.
+func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Runs blocking `work` on a new thread, keeping Swift's cooperative pool free for the code under test.
+func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
     }
 }

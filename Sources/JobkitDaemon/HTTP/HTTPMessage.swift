@@ -30,16 +30,36 @@ public struct HTTPRequest: Sendable {
 
 /// A response; `Content-Type` is always set.
 public struct HTTPResponse: Sendable {
+    /// What follows the headers.
+    public enum Body: Sendable {
+        /// A complete body, sent with `Content-Length` (and gzipped when the client allows and it pays).
+        case bytes([UInt8])
+        /// A body produced while it is sent, with chunked transfer encoding; see ``HTTPStream``.
+        case stream(@Sendable (HTTPStream) async -> Void)
+    }
+
     public var status: Int
     public var contentType: String
     public var headers: [(String, String)]
-    public var body: [UInt8]
+    public var body: Body
 
     public init(status: Int = 200, contentType: String, headers: [(String, String)] = [], body: [UInt8]) {
+        self.init(status: status, contentType: contentType, headers: headers, body: .bytes(body))
+    }
+
+    public init(status: Int = 200, contentType: String, headers: [(String, String)] = [], body: Body) {
         self.status = status
         self.contentType = contentType
         self.headers = headers
         self.body = body
+    }
+
+    /// A streaming response: `producer` writes to the stream until it returns or the stream closes.
+    public static func stream(
+        contentType: String, headers: [(String, String)] = [],
+        _ producer: @escaping @Sendable (HTTPStream) async -> Void
+    ) -> HTTPResponse {
+        HTTPResponse(contentType: contentType, headers: headers, body: .stream(producer))
     }
 
     /// A plain-text response.

@@ -19,8 +19,9 @@ public struct HTTPRouter: Sendable {
         }
         if let handler = handlers[request.method] { return handler(request) }
         if request.method == "HEAD", let get = handlers["GET"] {
+            // libmicrohttpd sends the headers of a complete body without the body; a stream is not started.
             var response = get(request)
-            response.body = []
+            if case .stream = response.body { response.body = .bytes([]) }
             return response
         }
         let allowed = handlers.keys.sorted().joined(separator: ", ")

@@ -29,23 +29,36 @@ public final class HTTPServer: @unchecked Sendable {
         public var maxHeaderBytes: Int
         /// Concurrent connections per listener (256).
         public var connectionLimit: Int
-        /// Seconds an idle connection is kept open (30).
+        /// Seconds an idle connection is kept open (30). A stream is not idle while its producer writes.
         public var idleTimeoutSeconds: Int
+        /// Smallest complete body that is gzipped when the client accepts gzip (1 KiB); below it the
+        /// header overhead outweighs the saving.
+        public var gzipMinimumBytes: Int
+        /// Largest piece of a streaming body handed to libmicrohttpd at once (16 KiB).
+        public var streamBlockBytes: Int
+        /// Unsent bytes a stream buffers before its producer waits (64 KiB).
+        public var streamBufferBytes: Int
 
         public init(
             maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 << 10, connectionLimit: Int = 256,
-            idleTimeoutSeconds: Int = 30
+            idleTimeoutSeconds: Int = 30, gzipMinimumBytes: Int = 1 << 10, streamBlockBytes: Int = 16 << 10,
+            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
             self.connectionLimit = connectionLimit
             self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.gzipMinimumBytes = gzipMinimumBytes
+            self.streamBlockBytes = streamBlockBytes
+            self.streamBufferBytes = streamBufferBytes
         }
     }
 
     public let configuration: Configuration
     let router: HTTPRouter
     private let daemons = Mutex<[RunningListener]>([])
+    /// Streams being sent, closed on ``stop()`` so their connection threads can end.
+    private let openStreams = Mutex<[ObjectIdentifier: HTTPStream]>([:])
 
     public init(router: HTTPRouter, configuration: Configuration = Configuration()) {
         self.router = router
@@ -79,6 +92,11 @@ public final class HTTPServer: @unchecked Sendable {
             defer { list = [] }
             return list
         }
+        let streams = openStreams.withLock { open -> [HTTPStream] in
+            defer { open = [:] }
+            return Array(open.values)
+        }
+        for stream in streams { stream.close() }
         for listener in running {
             MHD_stop_daemon(listener.daemon)
             listener.socket.close()
@@ -115,7 +133,8 @@ public final class HTTPServer: @unchecked Sendable {
             uploadSize.pointee = 0
             return .YES
         }
-        let response: HTTPResponse
+        var response: HTTPResponse
+        let headers = Self.values(of: connection, kind: .HEADER_KIND, lowercased: true)
         if request.tooLarge {
             response = .error(
                 413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
@@ -125,11 +144,23 @@ public final class HTTPServer: @unchecked Sendable {
             response = router.respond(
                 to: HTTPRequest(
                     method: method, path: path,
-                    headers: Self.values(of: connection, kind: .HEADER_KIND, lowercased: true),
+                    headers: headers,
                     query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
                     body: request.body))
         }
-        return Self.queue(response, on: connection)
+        if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: headers["accept-encoding"]) }
+        return queue(response, on: connection)
+    }
+
+    /// Gzips a complete body when the client accepts it and the body is worth it.
+    private func compressIfAccepted(_ response: inout HTTPResponse, acceptEncoding: String?) {
+        guard case .bytes(let body) = response.body else { return }
+        response.headers.append(("Vary", "Accept-Encoding"))
+        guard body.count >= configuration.gzipMinimumBytes, Gzip.isAccepted(by: acceptEncoding),
+            let compressed = try? Gzip.compress(body)
+        else { return }
+        response.body = .bytes(compressed)
+        response.headers.append(("Content-Encoding", "gzip"))
     }
 
     private static func values(of connection: OpaquePointer, kind: MHD_ValueKind, lowercased: Bool) -> [String: String]
@@ -150,16 +181,37 @@ public final class HTTPServer: @unchecked Sendable {
         return collected.values
     }
 
-    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-        let created = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+    private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+        let created: OpaquePointer?
+        switch response.body {
+        case .bytes(let body):
+            created = body.withUnsafeBytes { bytes in
+                MHD_create_response_from_buffer(
+                    bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+            }
+        case .stream(let producer):
+            let stream = HTTPStream(maxBufferedBytes: configuration.streamBufferBytes)
+            let context = StreamContext(stream: stream, server: self)
+            openStreams.withLock { $0[ObjectIdentifier(stream)] = stream }
+            created = MHD_create_response_from_callback(
+                UInt64.max, configuration.streamBlockBytes, streamReader,
+                Unmanaged.passRetained(context).toOpaque(), streamFree)
+            if created == nil {
+                streamFree(Unmanaged.passUnretained(context).toOpaque())
+            } else {
+                stream.start(producer)
+            }
         }
         guard let mhdResponse = created else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
         _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
         for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    fileprivate func streamEnded(_ stream: HTTPStream) {
+        stream.close()
+        openStreams.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 }
 
@@ -168,6 +220,31 @@ private struct RunningListener: @unchecked Sendable {
     // @unchecked: the daemon pointer is only passed to MHD_stop_daemon, once, by whoever removed it from the list.
     let daemon: OpaquePointer
     let socket: ListenSocket
+}
+
+/// What libmicrohttpd's stream callbacks get: the stream and the server that tracks it.
+private final class StreamContext {
+    let stream: HTTPStream
+    let server: HTTPServer
+    init(stream: HTTPStream, server: HTTPServer) {
+        self.stream = stream
+        self.server = server
+    }
+}
+
+/// The bytes of a streaming body; -1 (`MHD_CONTENT_READER_END_OF_STREAM`) ends the response.
+private let streamReader: MHD_ContentReaderCallback = { context, _, buffer, size in
+    guard let context, let buffer else { return -1 }
+    let stream = Unmanaged<StreamContext>.fromOpaque(context).takeUnretainedValue().stream
+    guard let count = stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size)) else { return -1 }
+    return count
+}
+
+/// Called once the response is done with, whether sent in full or the client went away.
+private let streamFree: MHD_ContentReaderFreeCallback = { context in
+    guard let context else { return }
+    let owner = Unmanaged<StreamContext>.fromOpaque(context).takeRetainedValue()
+    owner.server.streamEnded(owner.stream)
 }
 
 /// A request in progress: its body so far.

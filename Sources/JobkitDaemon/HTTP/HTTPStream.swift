@@ -1,0 +1,128 @@
+import DequeModule
+import Dispatch
+import Synchronization
+
+/// The body of a streaming response: a producer writes chunks, the connection sends them as they come.
+///
+/// The producer runs as its own task; the connection's thread waits for bytes, so a stream that is quiet
+/// for minutes holds up nothing else. When the client goes away or the server stops, the stream closes:
+/// ``write(_:)`` returns `false` and the producer's task is cancelled.
+public final class HTTPStream: Sendable {
+    /// Bytes buffered before ``write(_:)`` waits for the client to catch up (64 KiB).
+    public static let defaultMaxBufferedBytes = 64 << 10
+
+    private struct State {
+        var chunks: Deque<[UInt8]> = []
+        var offset = 0
+        var buffered = 0
+        var finished = false
+        var closed = false
+        var waitingWriter: CheckedContinuation<Bool, Never>?
+        var producer: Task<Void, Never>?
+    }
+
+    /// Bytes buffered before ``write(_:)`` waits.
+    public let maxBufferedBytes: Int
+    private let state = Mutex(State())
+    private let readable = DispatchSemaphore(value: 0)
+
+    init(maxBufferedBytes: Int = defaultMaxBufferedBytes) {
+        self.maxBufferedBytes = maxBufferedBytes
+    }
+
+    /// Queues `bytes` for the client, waiting while more than ``maxBufferedBytes`` are unsent.
+    ///
+    /// - Returns: `false` once the stream is closed (client gone or server stopping); stop producing then.
+    @discardableResult
+    public func write(_ bytes: [UInt8]) async -> Bool {
+        guard !bytes.isEmpty else { return !isClosed }
+        let queued = state.withLock { state -> Bool? in
+            guard !state.closed, !state.finished else { return false }
+            state.chunks.append(bytes)
+            state.buffered += bytes.count
+            return state.buffered <= maxBufferedBytes ? true : nil
+        }
+        readable.signal()
+        if let queued { return queued }
+        return await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool? in
+                if state.closed { return false }
+                if state.buffered <= maxBufferedBytes { return true }
+                state.waitingWriter = continuation
+                return nil
+            }
+            if let resumeNow { continuation.resume(returning: resumeNow) }
+        }
+    }
+
+    /// Ends the response after the buffered bytes are sent.
+    public func finish() {
+        state.withLock { $0.finished = true }
+        readable.signal()
+    }
+
+    /// Whether the client has gone or the server is stopping.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    // MARK: - Server side
+
+    /// Starts `producer` on a task that is cancelled when the stream closes; the stream finishes when it returns.
+    func start(_ producer: @escaping @Sendable (HTTPStream) async -> Void) {
+        let task = Task { [self] in
+            await producer(self)
+            finish()
+        }
+        let closedAlready = state.withLock { state -> Bool in
+            state.producer = task
+            return state.closed
+        }
+        if closedAlready { task.cancel() }
+    }
+
+    /// Copies up to `buffer.count` bytes into `buffer`, waiting until there are some.
+    ///
+    /// - Returns: the number of bytes copied, or `nil` when the stream has ended or closed.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        while true {
+            let outcome = state.withLock { state -> (count: Int?, writer: CheckedContinuation<Bool, Never>?)? in
+                if state.closed { return (nil, nil) }
+                guard let first = state.chunks.first else { return state.finished ? (nil, nil) : nil }
+                let count = min(buffer.count, first.count - state.offset)
+                first.withUnsafeBytes { source in
+                    buffer.baseAddress!.copyMemory(from: source.baseAddress! + state.offset, byteCount: count)
+                }
+                state.offset += count
+                state.buffered -= count
+                if state.offset == first.count {
+                    state.chunks.removeFirst()
+                    state.offset = 0
+                }
+                var writer: CheckedContinuation<Bool, Never>?
+                if state.buffered <= maxBufferedBytes {
+                    writer = state.waitingWriter
+                    state.waitingWriter = nil
+                }
+                return (count, writer)
+            }
+            if let outcome {
+                outcome.writer?.resume(returning: true)
+                return outcome.count
+            }
+            readable.wait()
+        }
+    }
+
+    /// Closes the stream: the reader returns, a waiting writer resumes with `false`, the producer is cancelled.
+    func close() {
+        let (writer, producer) = state.withLock { state in
+            state.closed = true
+            state.chunks.removeAll()
+            state.buffered = 0
+            defer { state.waitingWriter = nil }
+            return (state.waitingWriter, state.producer)
+        }
+        writer?.resume(returning: false)
+        producer?.cancel()
+        readable.signal()
+    }
+}

@@ -37,6 +37,9 @@ public final class MemorydDaemon: Sendable {
             let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
             return HTTPResponse(contentType: format.contentType, body: format.render(registry.collect()))
         }
+        router.route(.get, "/v1/metrics") { _ in
+            HTTPResponse(contentType: JSONSnapshot.contentType, body: JSONSnapshot.render(registry.collect()))
+        }
         router.route(.get, "/healthz") { _ in
             .json(Array(#"{"status":"ok","checks":[{"name":"scheduler","status":"ok"}]}"#.utf8) + [10])
         }

@@ -1,3 +1,5 @@
+import JobkitMetrics
+
 /// HTTP request methods the router knows.
 public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
     case get = "GET", head = "HEAD", post = "POST", put = "PUT", delete = "DELETE", patch = "PATCH", options = "OPTIONS"
@@ -77,30 +79,10 @@ public struct HTTPResponse: Sendable {
         -> HTTPResponse
     {
         var body = Array(#"{"error":{"code":"#.utf8)
-        appendJSONString(code, to: &body)
+        JSONText.appendString(code, to: &body)
         body += #","message":"#.utf8
-        appendJSONString(message, to: &body)
+        JSONText.appendString(message, to: &body)
         body += "}}\n".utf8
         return HTTPResponse(status: status, contentType: "application/json", headers: headers, body: body)
     }
-}
-
-/// Appends `value` as a JSON string literal.
-func appendJSONString(_ value: String, to bytes: inout [UInt8]) {
-    bytes.append(UInt8(ascii: "\""))
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": bytes += #"\""#.utf8
-        case "\\": bytes += #"\\"#.utf8
-        case "\n": bytes += #"\n"#.utf8
-        case "\r": bytes += #"\r"#.utf8
-        case "\t": bytes += #"\t"#.utf8
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            bytes += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-        default:
-            bytes += String(scalar).utf8
-        }
-    }
-    bytes.append(UInt8(ascii: "\""))
 }

@@ -23,10 +23,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(
             name: "JobkitMetrics",
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
             path: "Sources/Metrics",
             swiftSettings: strictSettings
         ),
@@ -64,7 +66,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "memoryd",
-            dependencies: ["MemorydCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "MemorydCore", "JobkitMetrics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -74,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitMetricsTests",
-            dependencies: ["JobkitMetrics"],
+            dependencies: ["JobkitMetrics", .product(name: "Metrics", package: "swift-metrics")],
             path: "Tests/MetricsTests",
             swiftSettings: strictSettings
         ),

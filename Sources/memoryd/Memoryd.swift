@@ -1,5 +1,7 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
+import JobkitMetrics
 import MemorydCore
 
 @main
@@ -13,7 +15,7 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the daemon in the foreground; SIGTERM or SIGINT stops it cleanly.",
         discussion: """
-            Serves /metrics (Prometheus text or OpenMetrics), /healthz and /v1/status on the TCP listener \
+            Serves /metrics (Prometheus text or OpenMetrics, gzip when accepted), /v1/metrics (JSON), /healthz and /v1/status on the TCP listener \
             and on the Unix socket, and writes a status file to the state directory.
             """)
 
@@ -35,6 +37,8 @@ struct Run: AsyncParsableCommand {
             stateDirectory: stateDir ?? DaemonSettings.defaultStateDirectory(), workers: workers)
         do {
             let daemon = try MemorydDaemon(settings: settings)
+            // Metrics of any swift-metrics library in this process are exposed with the daemon's own.
+            MetricsSystem.bootstrap(try SwiftMetricsFactory(registry: daemon.registry))
             try await daemon.run { addresses in
                 let line = "memoryd: listening on " + addresses.joined(separator: " and ") + "\n"
                 FileHandle.standardError.write(Data(line.utf8))

@@ -37,6 +37,12 @@ public final class Counter: Sendable {
         }
     }
 
+    /// Sets the count back to zero, which Prometheus reads as a counter reset (for swift-metrics' `reset()`).
+    func reset() {
+        integer.store(0, ordering: .relaxed)
+        fraction.store(0.0.bitPattern, ordering: .relaxed)
+    }
+
     /// The current value.
     public var value: Double {
         Double(integer.load(ordering: .relaxed)) + Double(bitPattern: fraction.load(ordering: .relaxed))

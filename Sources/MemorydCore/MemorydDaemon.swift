@@ -9,6 +9,8 @@ public final class MemorydDaemon: Sendable {
     public let settings: DaemonSettings
     public let scheduler: Scheduler
     public let registry: MetricsRegistry
+    /// Rates, success ratios and duration quantiles per job type over 1 m, 5 m and 1 h.
+    public let stats: WindowedJobStats
     let server: HTTPServer
     let startedAt: Date
 
@@ -20,18 +22,24 @@ public final class MemorydDaemon: Sendable {
         let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
-        let scheduler = try Scheduler(SchedulerConfiguration(workers: settings.workers), observers: [metrics])
+        let clock = JobClock.continuous
+        let stats = try WindowedJobStats(clock: clock)
+        let scheduler = try Scheduler(
+            SchedulerConfiguration(workers: settings.workers), clock: clock, observers: [metrics, stats])
         metrics.attach(to: scheduler)
         self.registry = registry
         self.scheduler = scheduler
-        self.startedAt = Date()
+        self.stats = stats
+        let startedAt = Date()
+        self.startedAt = startedAt
+        let recent = settings.recentTasks
         self.server = HTTPServer(
-            router: Self.makeRouter(
-                scheduler: scheduler, registry: registry, startedAt: startedAt, recent: settings.recentTasks))
+            router: Self.makeRouter(registry: registry) {
+                StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
+            })
     }
 
-    static func makeRouter(scheduler: Scheduler, registry: MetricsRegistry, startedAt: Date, recent: Int) -> HTTPRouter
-    {
+    static func makeRouter(registry: MetricsRegistry, status: @escaping @Sendable () -> StatusSnapshot) -> HTTPRouter {
         var router = HTTPRouter()
         router.route(.get, "/metrics") { request in
             let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
@@ -45,7 +53,7 @@ public final class MemorydDaemon: Sendable {
         }
         router.route(.get, "/v1/status") { _ in
             do {
-                let data = try StatusSnapshot.take(scheduler: scheduler, startedAt: startedAt, recent: recent).encoded()
+                let data = try status().encoded()
                 return .json(Array(data) + [10])
             } catch {
                 return .error(500, code: "internal", message: "could not encode the status: \(error)")
@@ -97,7 +105,7 @@ public final class MemorydDaemon: Sendable {
     private func writeStatus() {
         guard
             let data = try? StatusSnapshot.take(
-                scheduler: scheduler, startedAt: startedAt, recent: settings.recentTasks
+                scheduler: scheduler, stats: stats, startedAt: startedAt, recent: settings.recentTasks
             ).encoded()
         else { return }
         try? StatusSnapshot.writeAtomically(data, to: statusPath)

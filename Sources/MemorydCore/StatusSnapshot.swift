@@ -12,9 +12,11 @@ public struct StatusSnapshot: Codable, Sendable {
     public var tasksByState: [String: Int]
     /// The most recent tasks, newest last.
     public var recentTasks: [TaskStatus]
+    /// Per job type: rate, outcomes, success ratio and duration quantiles over 1 m, 5 m and 1 h.
+    public var jobs: [JobWindowStats]
     public var lastEventSeq: UInt64
 
-    static func take(scheduler: Scheduler, startedAt: Date, recent: Int) -> StatusSnapshot {
+    static func take(scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int) -> StatusSnapshot {
         let tasks = scheduler.tasks()
         var byState: [String: Int] = [:]
         for state in TaskState.allCases { byState[state.rawValue] = 0 }
@@ -22,6 +24,7 @@ public struct StatusSnapshot: Codable, Sendable {
         return StatusSnapshot(
             pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
             pools: scheduler.pools(), tasksByState: byState, recentTasks: Array(tasks.suffix(recent)),
+            jobs: stats.snapshot(),
             lastEventSeq: scheduler.events.lastSeq)
     }
 

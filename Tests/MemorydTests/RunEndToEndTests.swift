@@ -42,6 +42,23 @@ struct RunEndToEndTests {
         let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
         #expect((snapshot["workers"] as? [Any])?.count == 4)
         #expect(snapshot["tasksByState"] != nil)
+        let jobs = try #require(snapshot["jobs"] as? [[String: Any]])
+        let housekeeping = try #require(jobs.first { $0["jobType"] as? String == "housekeeping" })
+        let lastMinute = try #require((housekeeping["windows"] as? [[String: Any]])?.first)
+        #expect(lastMinute["windowSeconds"] as? Double == 60)
+        #expect(lastMinute["successRatio"] as? Double == 1)
+        #expect((lastMinute["durationQuantiles"] as? [String: Double])?["0.99"] != nil)
+
+        // gzip when the scraper asks for it; curl decompresses and the text is intact.
+        let compressed = try runTool("curl", ["-sS", "--compressed", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+        #expect(compressed.output.lowercased().contains("content-encoding: gzip"))
+        #expect(compressed.output.contains("# TYPE jobkit_tasks_total counter"))
+
+        let json = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/metrics"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let names = (document["families"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.contains("jobkit_task_duration_seconds"))
+        #expect(names.contains("process_resident_memory_bytes"))
 
         let missing = try runTool("curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/nope"])
         #expect(missing.output.hasSuffix("\n404"))

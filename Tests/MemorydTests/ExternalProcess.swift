@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+
+/// A real server program (Prometheus, …) started for a test and always stopped by its PID.
+final class ExternalProcess: Sendable {
+    let process: Process
+    private let output = OutputBuffer()
+
+    /// Starts `tool` (looked up on `PATH`) with `arguments`, collecting its combined output.
+    init(_ tool: String, _ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// What the program has printed so far.
+    var printed: String { output.text.withLock { $0 } }
+
+    /// Sends SIGTERM and waits for the process to exit; returns its status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    deinit { stop() }
+}
+
+/// A loopback TCP port that was free a moment ago (the kernel picks it; the socket is closed at once).
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    return Int(in_port_t(bigEndian: address.sin_port))
+}
+
+/// Polls `condition` until it returns a value or `deadline` passes.
+func poll<T>(
+    _ what: String, deadline: Duration, every interval: Duration = .milliseconds(250), context: () -> String = { "" },
+    _ condition: () throws -> T?
+) async throws -> T {
+    let end = ContinuousClock.now.advanced(by: deadline)
+    while true {
+        if let value = try condition() { return value }
+        guard ContinuousClock.now < end else {
+            throw DaemonProcessError(message: "gave up waiting for \(what) after \(deadline); \(context())")
+        }
+        try await Task.sleep(for: interval)
+    }
+}

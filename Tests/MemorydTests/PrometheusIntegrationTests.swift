@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// A real Prometheus (Debian's package) on loopback scrapes the real memoryd, and its query API sees the data.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct PrometheusIntegrationTests {
+    /// How often Prometheus scrapes in this test, so the rate window fills quickly.
+    static let scrapeInterval = "1s"
+    /// Prometheus waits for its first scrape and for the rate window to hold two samples; a loaded two-core
+    /// machine needs far less than this.
+    static let queryDeadline: Duration = .seconds(90)
+
+    @Test func prometheusScrapesTheDaemonAndComputesAQuantileFromItsHistogram() async throws {
+        let daemon = try DaemonProcess()
+        let memorydPort = try await daemon.waitForPort()
+        let directory = daemon.directory.appendingPathComponent("prometheus")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global:
+          scrape_interval: \(Self.scrapeInterval)
+          evaluation_interval: \(Self.scrapeInterval)
+        scrape_configs:
+          - job_name: memoryd
+            static_configs:
+              - targets: ["127.0.0.1:\(memorydPort)"]
+        """.write(to: config, atomically: true, encoding: .utf8)
+
+        let check = try runTool("promtool", ["check", "config", config.path])
+        #expect(check.status == 0, "promtool check config: \(check.output)")
+
+        let port = try freeLoopbackPort()
+        let prometheus = try ExternalProcess(
+            "prometheus",
+            [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ])
+        let api = "http://127.0.0.1:\(port)"
+        _ = try await poll("Prometheus to be ready", deadline: Self.queryDeadline, context: { prometheus.printed }) {
+            (try? runTool("curl", ["-sf", "\(api)/-/ready"]))?.status == 0 ? true : nil
+        }
+
+        let up = try await poll("up == 1", deadline: Self.queryDeadline, context: { prometheus.printed }) {
+            try Self.query(api, "up{job=\"memoryd\"}").first.flatMap { $0 == 1 ? $0 : nil }
+        }
+        #expect(up == 1)
+
+        let quantile = "histogram_quantile(0.9, sum by (le) (rate(jobkit_task_duration_seconds_bucket[1m])))"
+        let p90 = try await poll("a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.printed }) {
+            try Self.query(api, quantile).first.flatMap { $0.isNaN ? nil : $0 }
+        }
+        #expect(p90 >= 0 && p90.isFinite)
+
+        // The daemon's own series are there too, with the labels Prometheus adds.
+        let housekeeping = try Self.query(api, "sum(jobkit_tasks_total{job=\"memoryd\",outcome=\"success\"})")
+        #expect((housekeeping.first ?? 0) >= 1)
+        #expect(prometheus.stop() == 0, "Prometheus: \(prometheus.printed)")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// The values of an instant vector query, through the HTTP API; throws if Prometheus reports an error.
+    static func query(_ api: String, _ expression: String) throws -> [Double] {
+        let result = try runTool(
+            "curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
+        guard
+            let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
+            document["status"] as? String == "success", let data = document["data"] as? [String: Any],
+            let vector = data["result"] as? [[String: Any]]
+        else { throw DaemonProcessError(message: "query \(expression) failed: \(result.output)") }
+        return vector.compactMap { ($0["value"] as? [Any])?.last as? String }.compactMap(Double.init)
+    }
+}

@@ -26,9 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
+        .target(name: "CJobkitMetricsSupport"),
         .target(
             name: "JobkitMetrics",
-            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
+            dependencies: ["CJobkitMetricsSupport", .product(name: "CoreMetrics", package: "swift-metrics")],
             path: "Sources/Metrics",
             swiftSettings: strictSettings
         ),

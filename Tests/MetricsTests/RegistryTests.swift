@@ -1,3 +1,4 @@
+import Foundation
 import JobkitMetrics
 import Testing
 
@@ -126,25 +127,52 @@ struct InstrumentTests {
         #expect(counts[100] == 7)  // + 100.5 in +Inf
     }
 
-    @Test func concurrentObservationsAreAllCounted() async throws {
-        let histogram = try MetricsRegistry(histogramStripes: 8).histogram("h", help: "h").unlabelled
+    @Test func everyValueLandsInTheFirstBucketWhoseBoundIsNotBelowIt() throws {
+        let registry = MetricsRegistry(histogramStripes: 1)
+        for boundCount in 1...13 {
+            let bounds = (1...boundCount).map { Double($0) * 1.5 }
+            let histogram = try registry.histogram(
+                "layout_\(boundCount)", help: "h", buckets: Buckets(bounds)
+            ).unlabelled
+            let probes: [Double] = [-1, 0] + bounds.flatMap { [$0 - 0.1, $0, $0 + 0.1] } + [1e9]
+            for probe in probes {
+                let before = histogram.read().cumulativeCounts
+                histogram.observe(probe)
+                let after = histogram.read().cumulativeCounts
+                // Reference: the linear scan a reader would write.
+                let expected = bounds.firstIndex { probe <= $0 } ?? bounds.count
+                let landed = before.indices.first { before[$0] != after[$0] }
+                #expect(landed == expected, "\(probe) with bounds \(bounds)")
+            }
+        }
+    }
+
+    /// Threads on their own stripes, threads sharing one, and threads started after others exited: no
+    /// observation is lost.
+    @Test(arguments: [1, 2, 8])
+    func concurrentObservationsAreAllCounted(stripes: Int) throws {
+        let histogram = try MetricsRegistry(histogramStripes: stripes).histogram("h", help: "h").unlabelled
         let counter = try MetricsRegistry().counter("c_total", help: "h").unlabelled
-        let threads = 4
-        let perThread = 50_000
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<threads {
-                group.addTask {
+        let (waves, threadsPerWave, perThread) = (2, 4, 50_000)
+        for _ in 0..<waves {
+            let done = DispatchGroup()
+            for _ in 0..<threadsPerWave {
+                done.enter()
+                Thread {
                     for index in 0..<perThread {
                         histogram.observe(Double(index % 20) / 1000)
                         counter.increment()
                     }
-                }
+                    done.leave()
+                }.start()
             }
+            done.wait()
         }
+        let total = waves * threadsPerWave * perThread
         let (counts, sum) = histogram.read()
-        #expect(counts.last == UInt64(threads * perThread))
-        #expect(counter.value == Double(threads * perThread))
-        let expectedSum = Double(threads) * Double(perThread / 20) * (0..<20).reduce(0.0) { $0 + Double($1) / 1000 }
+        #expect(counts.last == UInt64(total))
+        #expect(counter.value == Double(total))
+        let expectedSum = Double(total / 20) * (0..<20).reduce(0.0) { $0 + Double($1) / 1000 }
         #expect(abs(sum - expectedSum) < 1e-6)
     }
 }

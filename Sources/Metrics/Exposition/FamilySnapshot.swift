@@ -12,18 +12,26 @@ public struct FamilySnapshot: Sendable {
 
 /// One series' labels and value.
 public struct SeriesSnapshot: Sendable {
-    public var labelValues: [String]
-    /// `{name="value",…}`, escaped; empty without labels.
-    public var renderedLabels: [UInt8]
+    /// The series' labels, shared with the registry, so a snapshot copies no strings.
+    let identity: SeriesIdentity
     public var value: SeriesValue
+
+    /// Label values in the order of the family's label names.
+    public var labelValues: [String] { identity.labelValues }
+    /// `{name="value",…}`, escaped; empty without labels.
+    public var renderedLabels: [UInt8] { identity.renderedLabels }
     /// Seconds since the Unix epoch the series was created (counters and histograms).
-    public var created: Double?
+    public var created: Double? { identity.created }
+
+    init(identity: SeriesIdentity, value: SeriesValue) {
+        self.identity = identity
+        self.value = value
+    }
 
     public init(labelValues: [String], renderedLabels: [UInt8], value: SeriesValue, created: Double? = nil) {
-        self.labelValues = labelValues
-        self.renderedLabels = renderedLabels
-        self.value = value
-        self.created = created
+        self.init(
+            identity: SeriesIdentity(labelValues: labelValues, renderedLabels: renderedLabels, created: created),
+            value: value)
     }
 
     /// A series whose labels are rendered from names and values (for collectors).
@@ -39,6 +47,29 @@ public struct SeriesSnapshot: Sendable {
 public enum SeriesValue: Sendable, Equatable {
     case counter(Double)
     case gauge(Double)
-    /// Cumulative counts per finite bound, then `+Inf` (the total count).
-    case histogram(bounds: [Double], cumulativeCounts: [UInt64], sum: Double)
+    /// Cumulative counts per finite bound of `buckets`, then `+Inf` (the total count).
+    case histogram(buckets: Buckets, cumulativeCounts: [UInt64], sum: Double)
+}
+
+/// A series' labels, rendered once, and how to read its value; one object per series, shared by snapshots.
+final class SeriesIdentity: Sendable {
+    let labelValues: [String]
+    let renderedLabels: [UInt8]
+    let created: Double?
+    /// The instrument, for series the registry owns; `nil` for collectors' one-off series.
+    let reader: (any SeriesReader)?
+
+    init(labelValues: [String], renderedLabels: [UInt8], created: Double?, reader: (any SeriesReader)? = nil) {
+        self.labelValues = labelValues
+        self.renderedLabels = renderedLabels
+        self.created = created
+        self.reader = reader
+    }
+}
+
+/// An instrument whose current value can be read for exposition.
+protocol SeriesReader: AnyObject, Sendable {
+    func seriesValue() -> SeriesValue
+    /// When the series was created, for OpenMetrics `_created`.
+    var createdTime: Double? { get }
 }

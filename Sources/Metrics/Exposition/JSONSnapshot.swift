@@ -56,7 +56,8 @@ public enum JSONSnapshot {
         case .counter(let value), .gauge(let value):
             out += #""value":"#.utf8
             appendNumber(value, to: &out)
-        case .histogram(let bounds, let cumulativeCounts, let sum):
+        case .histogram(let buckets, let cumulativeCounts, let sum):
+            let bounds = buckets.bounds
             out += #""count":"#.utf8
             NumberFormatting.appendUnsigned(cumulativeCounts.last ?? 0, to: &out)
             out += #","sum":"#.utf8

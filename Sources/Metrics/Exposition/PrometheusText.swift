@@ -2,84 +2,97 @@
 public enum PrometheusText {
     /// The families as text: `# HELP`, `# TYPE`, then samples; histograms as `_bucket`/`_sum`/`_count`.
     public static func render(_ families: [FamilySnapshot]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(families.reduce(0) { $0 + 64 + $1.series.count * 64 })
-        for family in families {
-            let name = family.descriptor.name
-            bytes += "# HELP ".utf8
-            bytes += name.utf8
-            bytes.append(UInt8(ascii: " "))
-            appendEscapedHelp(family.descriptor.help, to: &bytes, escapeQuotes: false)
-            bytes += "\n# TYPE ".utf8
-            bytes += name.utf8
-            bytes.append(UInt8(ascii: " "))
-            bytes += family.descriptor.kind.rawValue.utf8
-            bytes.append(UInt8(ascii: "\n"))
-            for series in family.series {
-                switch series.value {
-                case .counter(let value), .gauge(let value):
-                    appendSample(name, labels: series.renderedLabels, value: value, to: &bytes)
-                case .histogram(let bounds, let counts, let sum):
-                    appendHistogram(
-                        name, labels: series.renderedLabels, bounds: bounds, counts: counts, sum: sum, to: &bytes)
-                }
-            }
+        BufferWriter.render(capacity: families.reduce(0) { $0 + ExpositionSize.estimate($1) }) { bytes in
+            for family in families { render(family, to: &bytes) }
         }
-        return bytes
     }
 
-    static func appendSample(_ name: String, labels: [UInt8], value: Double, to bytes: inout [UInt8]) {
-        bytes += name.utf8
-        bytes += labels
+    private static func render(_ family: FamilySnapshot, to bytes: inout BufferWriter) {
+        let name = Array(family.descriptor.name.utf8)
+        bytes.append("# HELP ")
+        bytes.append(name)
+        bytes.append(UInt8(ascii: " "))
+        appendEscapedHelp(family.descriptor.help, to: &bytes, escapeQuotes: false)
+        bytes.append("\n# TYPE ")
+        bytes.append(name)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(family.descriptor.kind.rawValue)
+        bytes.append(UInt8(ascii: "\n"))
+        let names = SampleNames(name)
+        for series in family.series {
+            switch series.value {
+            case .counter(let value), .gauge(let value):
+                appendSample(name, labels: series.renderedLabels, value: value, to: &bytes)
+            case .histogram(let buckets, let counts, let sum):
+                appendHistogram(
+                    names, labels: series.renderedLabels, buckets: buckets, counts: counts, sum: sum, to: &bytes)
+            }
+        }
+    }
+
+    /// `name{labels} value`.
+    @inline(__always)
+    static func appendSample(_ name: [UInt8], labels: [UInt8], value: Double, to bytes: inout BufferWriter) {
+        bytes.append(name)
+        bytes.append(labels)
         bytes.append(UInt8(ascii: " "))
         NumberFormatting.appendValue(value, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 
+    /// The sample names of a histogram family, built once per family.
+    struct SampleNames {
+        let bucket: [UInt8]
+        let sum: [UInt8]
+        let count: [UInt8]
+
+        init(_ name: [UInt8]) {
+            bucket = name + "_bucket".utf8
+            sum = name + "_sum".utf8
+            count = name + "_count".utf8
+        }
+    }
+
     /// `_bucket` lines with `le` appended to the series' labels, then `_sum` and `_count`.
     static func appendHistogram(
-        _ name: String,
+        _ names: SampleNames,
         labels: [UInt8],
-        bounds: [Double],
+        buckets: Buckets,
         counts: [UInt64],
         sum: Double,
-        to bytes: inout [UInt8]
+        to bytes: inout BufferWriter
     ) {
+        // The labels without their closing brace, ready for `,le="…"`.
+        let open = labels.isEmpty ? nil : labels.dropLast()
+        let bounds = buckets.renderedBounds
         for (index, count) in counts.enumerated() {
-            bytes += name.utf8
-            bytes += "_bucket".utf8
-            if labels.isEmpty {
-                bytes += "{le=\"".utf8
+            bytes.append(names.bucket)
+            if let open {
+                bytes.append(open)
+                bytes.append(",le=\"")
             } else {
-                bytes += labels.dropLast()
-                bytes += ",le=\"".utf8
+                bytes.append("{le=\"")
             }
-            NumberFormatting.appendBound(index < bounds.count ? bounds[index] : .infinity, to: &bytes)
-            bytes += "\"} ".utf8
+            bytes.append(bounds[min(index, bounds.count - 1)])
+            bytes.append("\"} ")
             NumberFormatting.appendUnsigned(count, to: &bytes)
             bytes.append(UInt8(ascii: "\n"))
         }
-        bytes += name.utf8
-        bytes += "_sum".utf8
-        bytes += labels
-        bytes.append(UInt8(ascii: " "))
-        NumberFormatting.appendValue(sum, to: &bytes)
-        bytes.append(UInt8(ascii: "\n"))
-        bytes += name.utf8
-        bytes += "_count".utf8
-        bytes += labels
+        appendSample(names.sum, labels: labels, value: sum, to: &bytes)
+        bytes.append(names.count)
+        bytes.append(labels)
         bytes.append(UInt8(ascii: " "))
         NumberFormatting.appendUnsigned(counts.last ?? 0, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Escapes `\` and newline (and `"` for OpenMetrics) in HELP text.
-    static func appendEscapedHelp(_ help: String, to bytes: inout [UInt8], escapeQuotes: Bool) {
+    static func appendEscapedHelp(_ help: String, to bytes: inout BufferWriter, escapeQuotes: Bool) {
         for byte in help.utf8 {
             switch byte {
-            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
-            case UInt8(ascii: "\n"): bytes += #"\n"#.utf8
-            case UInt8(ascii: "\"") where escapeQuotes: bytes += #"\""#.utf8
+            case UInt8(ascii: "\\"): bytes.append(#"\\"#)
+            case UInt8(ascii: "\n"): bytes.append(#"\n"#)
+            case UInt8(ascii: "\"") where escapeQuotes: bytes.append(#"\""#)
             default: bytes.append(byte)
             }
         }

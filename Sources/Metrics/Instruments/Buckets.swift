@@ -2,6 +2,10 @@
 public struct Buckets: Sendable, Hashable {
     /// Finite, strictly increasing upper bounds.
     public let bounds: [Double]
+    /// Each bound as exposition writes it in `le` (canonical form), then `+Inf`; rendered once, here.
+    let renderedBounds: [[UInt8]]
+    /// Length of the longest of ``renderedBounds``.
+    let longestRenderedBound: Int
 
     /// - Throws: ``MetricsError`` (`.invalidBuckets`) unless `bounds` is non-empty, finite and strictly increasing.
     public init(_ bounds: [Double]) throws {
@@ -15,10 +19,18 @@ public struct Buckets: Sendable, Hashable {
         guard zip(finite, finite.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw MetricsError(.invalidBuckets, metric: "", "bucket bounds must increase strictly: \(bounds)")
         }
-        self.bounds = finite
+        self.init(unchecked: finite)
     }
 
-    private init(unchecked bounds: [Double]) { self.bounds = bounds }
+    private init(unchecked bounds: [Double]) {
+        self.bounds = bounds
+        self.renderedBounds = (bounds + [.infinity]).map { bound in
+            var bytes: [UInt8] = []
+            NumberFormatting.appendBound(bound, to: &bytes)
+            return bytes
+        }
+        self.longestRenderedBound = renderedBounds.map(\.count).max() ?? 0
+    }
 
     /// client_golang's defaults, in seconds: 5 ms to 10 s.
     public static let prometheusDefault = Buckets(unchecked: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])

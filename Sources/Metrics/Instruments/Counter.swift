@@ -7,12 +7,8 @@ public final class Counter: Sendable {
     @usableFromInline let fraction = Atomic<UInt64>(0.0.bitPattern)
     /// Seconds since the Unix epoch when the series was created (OpenMetrics `_created`).
     public let created: Double
-    let renderedLabels: [UInt8]
-    let labelValues: [String]
 
-    init(labelValues: [String], renderedLabels: [UInt8], created: Double) {
-        self.labelValues = labelValues
-        self.renderedLabels = renderedLabels
+    init(created: Double) {
         self.created = created
     }
 
@@ -47,4 +43,9 @@ public final class Counter: Sendable {
     public var value: Double {
         Double(integer.load(ordering: .relaxed)) + Double(bitPattern: fraction.load(ordering: .relaxed))
     }
+}
+
+extension Counter: SeriesReader {
+    func seriesValue() -> SeriesValue { .counter(value) }
+    var createdTime: Double? { created }
 }

@@ -3,13 +3,7 @@ public import Synchronization
 /// A value that goes up and down. Lock-free.
 public final class Gauge: Sendable {
     @usableFromInline let bits = Atomic<UInt64>(0.0.bitPattern)
-    let renderedLabels: [UInt8]
-    let labelValues: [String]
-
-    init(labelValues: [String], renderedLabels: [UInt8]) {
-        self.labelValues = labelValues
-        self.renderedLabels = renderedLabels
-    }
+    init() {}
 
     /// Sets the value.
     @inlinable
@@ -39,4 +33,9 @@ public final class Gauge: Sendable {
 
     /// The current value.
     public var value: Double { Double(bitPattern: bits.load(ordering: .relaxed)) }
+}
+
+extension Gauge: SeriesReader {
+    func seriesValue() -> SeriesValue { .gauge(value) }
+    var createdTime: Double? { nil }
 }

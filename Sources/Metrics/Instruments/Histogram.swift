@@ -11,40 +11,59 @@ import Synchronization
 /// An observation increments exactly one bucket and adds to the sum; cumulative counts are built
 /// when the histogram is read. To keep threads that observe the same histogram from fighting over one
 /// cache line, the counts are striped: each thread writes to one of ``stripes`` cache-line-aligned copies,
-/// chosen from its thread id, and reads add the copies up.
+/// chosen by the thread's slot number, and reads add the copies up.
 public final class Histogram: @unchecked Sendable {
     // @unchecked: `storage` is allocated once in init, never reallocated, and only touched through atomics.
 
+    /// The bucket layout.
+    public let buckets: Buckets
     /// Upper bounds of the finite buckets.
-    public let bounds: [Double]
-    /// Number of striped copies of the counts.
+    public var bounds: [Double] { buckets.bounds }
+    /// Number of striped copies of the counts (a power of two).
     public let stripes: Int
     /// Seconds since the Unix epoch when the series was created (OpenMetrics `_created`).
     public let created: Double
-    let renderedLabels: [UInt8]
-    let labelValues: [String]
 
     /// Bucket counts (finite buckets, then +Inf), then the sum as `Double` bits; padded to whole cache lines.
     private let slotsPerStripe: Int
-    private let stripeShift: UInt64
+    /// A copy of `bounds` outside reference counting, so an observation touches no shared refcount.
+    private let boundsStorage: UnsafeMutablePointer<Double>
+    private let boundsCount: Int
+    /// The bounds in vectors of ``Self/lanes``, padded with `+Inf`, for a branch-free bucket search.
+    private let boundVectors: UnsafeMutablePointer<SIMD8<Double>>
+    private let vectorCount: Int
+
+    /// Bounds compared at once in the vector search.
+    static let lanes = SIMD8<Double>.scalarCount
+    /// Up to this many bounds the bucket is found by comparing against every bound in vectors (no branch to
+    /// mispredict); above it, by binary search.
+    static let vectorSearchLimit = 32
     private let storage: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// Bytes in a cache line on the machines we run on (x86-64 and arm64).
     static let cacheLineBytes = 64
-    /// Above this many bounds the bucket is found by binary search (client_golang's threshold).
-    static let linearSearchLimit = 35
 
-    init(bounds: [Double], stripes: Int, labelValues: [String], renderedLabels: [UInt8], created: Double) {
+    init(buckets: Buckets, stripes: Int, created: Double) {
         precondition(stripes > 0 && stripes & (stripes - 1) == 0, "stripes must be a power of two")
-        self.bounds = bounds
+        let bounds = buckets.bounds
+        self.buckets = buckets
+        self.boundsCount = bounds.count
+        self.boundsStorage = .allocate(capacity: max(bounds.count, 1))
+        self.boundsStorage.initialize(from: bounds, count: bounds.count)
+        self.vectorCount = (bounds.count + Self.lanes - 1) / Self.lanes
+        self.boundVectors = .allocate(capacity: max(vectorCount, 1))
+        for vector in 0..<vectorCount {
+            var lanes = SIMD8<Double>(repeating: .infinity)
+            for lane in 0..<Self.lanes where vector * Self.lanes + lane < bounds.count {
+                lanes[lane] = bounds[vector * Self.lanes + lane]
+            }
+            (boundVectors + vector).initialize(to: lanes)
+        }
         self.stripes = stripes
         self.created = created
-        self.labelValues = labelValues
-        self.renderedLabels = renderedLabels
         let slotsPerLine = Self.cacheLineBytes / MemoryLayout<UInt64>.stride
         let slots = bounds.count + 2
         self.slotsPerStripe = (slots + slotsPerLine - 1) / slotsPerLine * slotsPerLine
-        self.stripeShift = UInt64(64 - stripes.trailingZeroBitCount)
         let count = slotsPerStripe * stripes
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: count * MemoryLayout<Atomic<UInt64>>.stride, alignment: Self.cacheLineBytes)
@@ -58,13 +77,15 @@ public final class Histogram: @unchecked Sendable {
     deinit {
         storage.deinitialize(count: slotsPerStripe * stripes)
         UnsafeMutableRawPointer(storage).deallocate()
+        boundsStorage.deallocate()
+        boundVectors.deallocate()
     }
 
     /// Records one observation.
     public func observe(_ value: Double) {
         let base = currentStripe() &* slotsPerStripe
         storage[base &+ bucketIndex(for: value)].wrappingAdd(1, ordering: .relaxed)
-        let sum = storage + (base &+ bounds.count &+ 1)
+        let sum = storage + (base &+ boundsCount &+ 1)
         var current = sum.pointee.load(ordering: .relaxed)
         while true {
             // Relaxed: the sum is read on its own; exposition tolerates it trailing the counts by an instant.
@@ -74,6 +95,13 @@ public final class Histogram: @unchecked Sendable {
             if exchanged { return }
             current = original
         }
+    }
+
+    /// The stripe for the calling thread: its slot (see `StripeSlots`), so threads running at once get
+    /// different stripes as long as there are no more of them than stripes.
+    @inline(__always)
+    private func currentStripe() -> Int {
+        StripeSlots.current() & (stripes &- 1)
     }
 
     /// Records a duration in seconds.
@@ -97,31 +125,30 @@ public final class Histogram: @unchecked Sendable {
         return (counts, sum)
     }
 
+    /// The first bucket whose bound is ≥ `value` (the `+Inf` bucket when none is): the number of bounds below
+    /// `value`. Observed values land in unpredictable buckets, and a mispredicted branch per observation would
+    /// cost more than the search itself, so up to ``vectorSearchLimit`` bounds every bound is compared, in vectors.
     @inline(__always)
     private func bucketIndex(for value: Double) -> Int {
-        if bounds.count <= Self.linearSearchLimit {
-            var index = 0
-            while index < bounds.count && value > bounds[index] { index &+= 1 }
-            return index
+        if boundsCount <= Self.vectorSearchLimit {
+            let probe = SIMD8<Double>(repeating: value)
+            var below = SIMD8<Int64>()
+            for vector in 0..<vectorCount {
+                below &+= SIMD8<Int64>(repeating: 0).replacing(with: 1, where: boundVectors[vector] .< probe)
+            }
+            return Int(below.wrappedSum())
         }
         var low = 0
-        var high = bounds.count
+        var high = boundsCount
         while low < high {
             let middle = (low &+ high) / 2
-            if value > bounds[middle] { low = middle &+ 1 } else { high = middle }
+            if value > boundsStorage[middle] { low = middle &+ 1 } else { high = middle }
         }
         return low
     }
 
-    @inline(__always)
-    private func currentStripe() -> Int {
-        guard stripes > 1 else { return 0 }
-        // Fibonacci hashing of the thread id spreads threads over stripes; ids are page-aligned addresses.
-        let id = UInt64(UInt(bitPattern: Int(bitPattern: pthread_self())))
-        return Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> stripeShift)
-    }
-
-    /// Default stripes: the next power of two at or above twice the online processors, at most 64.
+    /// Default stripes: the next power of two at or above twice the online processors, at most 64, so threads
+    /// running at once rarely share one. Each stripe costs a cache line per 8 buckets.
     public static let defaultStripes: Int = {
         let processors = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
         let maximumStripes = 64
@@ -129,4 +156,12 @@ public final class Histogram: @unchecked Sendable {
         while stripes < processors * 2 && stripes < maximumStripes { stripes *= 2 }
         return stripes
     }()
+}
+
+extension Histogram: SeriesReader {
+    func seriesValue() -> SeriesValue {
+        let (counts, sum) = read()
+        return .histogram(buckets: buckets, cumulativeCounts: counts, sum: sum)
+    }
+    var createdTime: Double? { created }
 }

@@ -43,15 +43,22 @@ public struct MetricDescriptor: Sendable, Hashable {
 /// let extractFailures = try tasks.labels("extract", "failure")   // once
 /// extractFailures.increment()                                     // on the hot path
 /// ```
-public final class MetricFamily<Child: Sendable>: Sendable {
+public final class MetricFamily<Child: Sendable & AnyObject>: Sendable {
     public let descriptor: MetricDescriptor
-    private let children: Mutex<[[String]: Child]>
-    private let make: @Sendable ([String], [UInt8]) -> Child
+    private let state: Mutex<State>
+    private let make: @Sendable () -> Child
 
-    init(descriptor: MetricDescriptor, make: @escaping @Sendable ([String], [UInt8]) -> Child) {
+    private struct State {
+        var children: [[String]: Child] = [:]
+        var identities: [[String]: SeriesIdentity] = [:]
+        /// Series sorted by label values; rebuilt only after a child is added or removed.
+        var sorted: [SeriesIdentity]? = []
+    }
+
+    init(descriptor: MetricDescriptor, make: @escaping @Sendable () -> Child) {
         self.descriptor = descriptor
         self.make = make
-        self.children = Mutex([:])
+        self.state = Mutex(State())
         if descriptor.labelNames.isEmpty {
             // Families without labels are exposed (at zero) from the start.
             _ = try? labels([])
@@ -75,10 +82,15 @@ public final class MetricFamily<Child: Sendable>: Sendable {
                 "expects \(descriptor.labelNames.count) label values (\(descriptor.labelNames.joined(separator: ", "))), got \(values.count)"
             )
         }
-        return children.withLock { children in
-            if let child = children[values] { return child }
-            let child = make(values, renderLabelSet(names: descriptor.labelNames, values: values))
-            children[values] = child
+        return state.withLock { state in
+            if let child = state.children[values] { return child }
+            let child = make()
+            let reader = child as? any SeriesReader
+            state.children[values] = child
+            state.identities[values] = SeriesIdentity(
+                labelValues: values, renderedLabels: renderLabelSet(names: descriptor.labelNames, values: values),
+                created: reader?.createdTime, reader: reader)
+            state.sorted = nil
             return child
         }
     }
@@ -91,13 +103,38 @@ public final class MetricFamily<Child: Sendable>: Sendable {
 
     /// Removes a child; its series disappears from exposition.
     public func remove(_ values: [String]) {
-        _ = children.withLock { $0.removeValue(forKey: values) }
+        state.withLock { state in
+            state.identities.removeValue(forKey: values)
+            if state.children.removeValue(forKey: values) != nil { state.sorted = nil }
+        }
     }
 
-    /// The children with their label values, sorted by label values.
-    func sortedChildren() -> [([String], Child)] {
-        children.withLock { Array($0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+    /// The series sorted by label values; sorting happens only when the set of children changed.
+    private func sortedIdentities() -> [SeriesIdentity] {
+        state.withLock { state in
+            if let sorted = state.sorted { return sorted }
+            let sorted = state.identities.values.sorted { $0.labelValues.lexicographicallyPrecedes($1.labelValues) }
+            state.sorted = sorted
+            return sorted
+        }
     }
+
+    /// The family's current values: one series per child, in label-value order.
+    func snapshot() -> FamilySnapshot {
+        FamilySnapshot(descriptor: descriptor, series: readSeries(sortedIdentities()))
+    }
+}
+
+/// Reads every series' value; not generic, so it is compiled once for all families.
+private func readSeries(_ identities: [SeriesIdentity]) -> [SeriesSnapshot] {
+    var series: [SeriesSnapshot] = []
+    series.reserveCapacity(identities.count)
+    for identity in identities {
+        if let reader = identity.reader {
+            series.append(SeriesSnapshot(identity: identity, value: reader.seriesValue()))
+        }
+    }
+    return series
 }
 
 /// `{name="value",…}` with values escaped, or nothing when there are no labels.

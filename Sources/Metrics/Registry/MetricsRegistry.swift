@@ -64,9 +64,7 @@ public final class MetricsRegistry: Sendable {
             name: name, help: help, kind: .counter, unit: unit, labelNames: labelNames, buckets: nil)
         let wallClock = self.wallClock
         return try register(descriptor) {
-            CounterFamily(descriptor: descriptor) { values, rendered in
-                Counter(labelValues: values, renderedLabels: rendered, created: wallClock())
-            }
+            CounterFamily(descriptor: descriptor) { Counter(created: wallClock()) }
         }
     }
 
@@ -82,9 +80,7 @@ public final class MetricsRegistry: Sendable {
         let descriptor = MetricDescriptor(
             name: name, help: help, kind: .gauge, unit: unit, labelNames: labelNames, buckets: nil)
         return try register(descriptor) {
-            GaugeFamily(descriptor: descriptor) { values, rendered in
-                Gauge(labelValues: values, renderedLabels: rendered)
-            }
+            GaugeFamily(descriptor: descriptor) { Gauge() }
         }
     }
 
@@ -103,10 +99,8 @@ public final class MetricsRegistry: Sendable {
         let wallClock = self.wallClock
         let stripes = histogramStripes
         return try register(descriptor) {
-            HistogramFamily(descriptor: descriptor) { values, rendered in
-                Histogram(
-                    bounds: buckets.bounds, stripes: stripes, labelValues: values, renderedLabels: rendered,
-                    created: wallClock())
+            HistogramFamily(descriptor: descriptor) {
+                Histogram(buckets: buckets, stripes: stripes, created: wallClock())
             }
         }
     }
@@ -201,27 +195,4 @@ protocol CollectableFamily: Sendable {
     func snapshot() -> FamilySnapshot
 }
 
-extension MetricFamily: CollectableFamily {
-    func snapshot() -> FamilySnapshot {
-        let series = sortedChildren().map { values, child -> SeriesSnapshot in
-            switch child {
-            case let counter as Counter:
-                SeriesSnapshot(
-                    labelValues: values, renderedLabels: counter.renderedLabels, value: .counter(counter.value),
-                    created: counter.created)
-            case let gauge as Gauge:
-                SeriesSnapshot(labelValues: values, renderedLabels: gauge.renderedLabels, value: .gauge(gauge.value))
-            case let histogram as Histogram:
-                SeriesSnapshot(
-                    labelValues: values, renderedLabels: histogram.renderedLabels,
-                    value: {
-                        let (counts, sum) = histogram.read()
-                        return .histogram(bounds: histogram.bounds, cumulativeCounts: counts, sum: sum)
-                    }(), created: histogram.created)
-            default:
-                preconditionFailure("metric family of unexpected child type \(Child.self)")
-            }
-        }
-        return FamilySnapshot(descriptor: descriptor, series: series)
-    }
-}
+extension MetricFamily: CollectableFamily {}

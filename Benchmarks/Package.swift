@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks of JobkitMetrics against side-by-side baselines measured in the same run:
+// a bare `Atomic<UInt64>` and swift-server/swift-prometheus. Run with `swift package benchmark`
+// from this directory (see README.md).
+let package = Package(
+    name: "memoryd-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "memoryd", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "MetricsBenchmarks",
+            dependencies: [
+                .product(name: "JobkitMetrics", package: "memoryd"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Benchmarks/MetricsBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

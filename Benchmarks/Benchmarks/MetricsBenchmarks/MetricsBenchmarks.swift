@@ -61,7 +61,8 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { counter.increment() }
         blackHole(counter)
     } setup: {
-        PrometheusCollectorRegistry().makeCounter(descriptor: .init(metricName: "bench_total", helpText: "Benchmark."), labels: [("job", "a")])
+        PrometheusCollectorRegistry().makeCounter(
+            descriptor: .init(metricName: "bench_total", helpText: "Benchmark."), labels: [("job", "a")])
     }
 
     // MARK: Histogram observe, one thread and two threads on the same series
@@ -95,7 +96,8 @@ let benchmarks: @Sendable () -> Void = {
             }
         } setup: {
             PrometheusCollectorRegistry().makeValueHistogram(
-                descriptor: .init(metricName: "bench_seconds", helpText: "Benchmark."), labels: [("job", "a")], buckets: Buckets.prometheusDefault.bounds)
+                descriptor: .init(metricName: "bench_seconds", helpText: "Benchmark."), labels: [("job", "a")],
+                buckets: Buckets.prometheusDefault.bounds)
         }
     }
 
@@ -134,12 +136,14 @@ let benchmarks: @Sendable () -> Void = {
         let registry = PrometheusCollectorRegistry()
         for index in 0..<exposedCounters {
             registry.makeCounter(
-                descriptor: .init(metricName: "bench_requests_total", helpText: "Benchmark."), labels: [("route", "r\(index / labelFanOut)"), ("code", "c\(index % labelFanOut)")]
+                descriptor: .init(metricName: "bench_requests_total", helpText: "Benchmark."),
+                labels: [("route", "r\(index / labelFanOut)"), ("code", "c\(index % labelFanOut)")]
             ).increment(by: Int64(index))
         }
         for index in 0..<exposedHistograms {
             registry.makeValueHistogram(
-                descriptor: .init(metricName: "bench_latency_seconds", helpText: "Benchmark."), labels: [("route", "r\(index / labelFanOut)"), ("shard", "s\(index % labelFanOut)")],
+                descriptor: .init(metricName: "bench_latency_seconds", helpText: "Benchmark."),
+                labels: [("route", "r\(index / labelFanOut)"), ("shard", "s\(index % labelFanOut)")],
                 buckets: Buckets.prometheusDefault.bounds
             ).record(sampleValues[index & 1023])
         }

@@ -58,13 +58,19 @@ final class SeriesIdentity: Sendable {
     let created: Double?
     /// The instrument, for series the registry owns; `nil` for collectors' one-off series.
     let reader: (any SeriesReader)?
+    /// `renderedLabels` outside reference counting, for the exposition loop.
+    nonisolated(unsafe) let labelBytes: UnsafeMutableRawBufferPointer
 
     init(labelValues: [String], renderedLabels: [UInt8], created: Double?, reader: (any SeriesReader)? = nil) {
         self.labelValues = labelValues
         self.renderedLabels = renderedLabels
         self.created = created
         self.reader = reader
+        labelBytes = .allocate(byteCount: renderedLabels.count, alignment: 1)
+        labelBytes.copyBytes(from: renderedLabels)
     }
+
+    deinit { labelBytes.deallocate() }
 }
 
 /// An instrument whose current value can be read for exposition.

@@ -34,26 +34,31 @@ public enum OpenMetricsText {
         let total = name + "_total".utf8
         let created = name + "_created".utf8
         let histogramNames = PrometheusText.SampleNames(name)
-        for series in family.series {
-            switch series.value {
-            case .counter(let value):
-                PrometheusText.appendSample(total, labels: series.renderedLabels, value: value, to: &bytes)
-                appendCreated(created, series: series, to: &bytes)
-            case .gauge(let value):
-                PrometheusText.appendSample(name, labels: series.renderedLabels, value: value, to: &bytes)
-            case .histogram(let buckets, let counts, let sum):
-                PrometheusText.appendHistogram(
-                    histogramNames, labels: series.renderedLabels, buckets: buckets, counts: counts, sum: sum,
-                    to: &bytes)
-                appendCreated(created, series: series, to: &bytes)
+        family.series.withUnsafeBufferPointer { series in
+            for index in series.indices {
+                let identity = series[index].identity
+                let labels = UnsafeRawBufferPointer(identity.labelBytes)
+                switch series[index].value {
+                case .counter(let value):
+                    PrometheusText.appendSample(total, labels: labels, value: value, to: &bytes)
+                    appendCreated(created, labels: labels, time: identity.created, to: &bytes)
+                case .gauge(let value):
+                    PrometheusText.appendSample(name, labels: labels, value: value, to: &bytes)
+                case .histogram(let buckets, let counts, let sum):
+                    PrometheusText.appendHistogram(
+                        histogramNames, labels: labels, buckets: buckets, counts: counts, sum: sum, to: &bytes)
+                    appendCreated(created, labels: labels, time: identity.created, to: &bytes)
+                }
             }
         }
     }
 
-    private static func appendCreated(_ name: [UInt8], series: SeriesSnapshot, to bytes: inout BufferWriter) {
-        guard let created = series.created else { return }
+    private static func appendCreated(
+        _ name: [UInt8], labels: UnsafeRawBufferPointer, time: Double?, to bytes: inout BufferWriter
+    ) {
+        guard let created = time else { return }
         bytes.append(name)
-        bytes.append(series.renderedLabels)
+        bytes.append(bytes: labels)
         bytes.append(UInt8(ascii: " "))
         NumberFormatting.appendTimestamp(created, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))

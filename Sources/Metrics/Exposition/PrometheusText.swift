@@ -19,22 +19,26 @@ public enum PrometheusText {
         bytes.append(family.descriptor.kind.rawValue)
         bytes.append(UInt8(ascii: "\n"))
         let names = SampleNames(name)
-        for series in family.series {
-            switch series.value {
-            case .counter(let value), .gauge(let value):
-                appendSample(name, labels: series.renderedLabels, value: value, to: &bytes)
-            case .histogram(let buckets, let counts, let sum):
-                appendHistogram(
-                    names, labels: series.renderedLabels, buckets: buckets, counts: counts, sum: sum, to: &bytes)
+        family.series.withUnsafeBufferPointer { series in
+            for index in series.indices {
+                let labels = UnsafeRawBufferPointer(series[index].identity.labelBytes)
+                switch series[index].value {
+                case .counter(let value), .gauge(let value):
+                    appendSample(name, labels: labels, value: value, to: &bytes)
+                case .histogram(let buckets, let counts, let sum):
+                    appendHistogram(names, labels: labels, buckets: buckets, counts: counts, sum: sum, to: &bytes)
+                }
             }
         }
     }
 
     /// `name{labels} value`.
     @inline(__always)
-    static func appendSample(_ name: [UInt8], labels: [UInt8], value: Double, to bytes: inout BufferWriter) {
+    static func appendSample(
+        _ name: [UInt8], labels: UnsafeRawBufferPointer, value: Double, to bytes: inout BufferWriter
+    ) {
         bytes.append(name)
-        bytes.append(labels)
+        bytes.append(bytes: labels)
         bytes.append(UInt8(ascii: " "))
         NumberFormatting.appendValue(value, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
@@ -56,19 +60,19 @@ public enum PrometheusText {
     /// `_bucket` lines with `le` appended to the series' labels, then `_sum` and `_count`.
     static func appendHistogram(
         _ names: SampleNames,
-        labels: [UInt8],
+        labels: UnsafeRawBufferPointer,
         buckets: Buckets,
         counts: [UInt64],
         sum: Double,
         to bytes: inout BufferWriter
     ) {
         // The labels without their closing brace, ready for `,le="…"`.
-        let open = labels.isEmpty ? nil : labels.dropLast()
+        let open = labels.isEmpty ? nil : UnsafeRawBufferPointer(rebasing: labels.dropLast())
         let bounds = buckets.renderedBounds
         for (index, count) in counts.enumerated() {
             bytes.append(names.bucket)
             if let open {
-                bytes.append(open)
+                bytes.append(bytes: open)
                 bytes.append(",le=\"")
             } else {
                 bytes.append("{le=\"")
@@ -80,7 +84,7 @@ public enum PrometheusText {
         }
         appendSample(names.sum, labels: labels, value: sum, to: &bytes)
         bytes.append(names.count)
-        bytes.append(labels)
+        bytes.append(bytes: labels)
         bytes.append(UInt8(ascii: " "))
         NumberFormatting.appendUnsigned(counts.last ?? 0, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))

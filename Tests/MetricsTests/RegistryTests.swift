@@ -147,9 +147,9 @@ struct InstrumentTests {
         }
     }
 
-    /// Threads on their own stripes, threads sharing one, and threads started after others exited: no
-    /// observation is lost.
-    @Test(arguments: [1, 2, 8])
+    /// Threads on stripes of their own, threads sharing the spare one, and threads reusing the slots of
+    /// threads that exited: no observation is lost.
+    @Test(arguments: [0, 1, 2, 8])
     func concurrentObservationsAreAllCounted(stripes: Int) throws {
         let histogram = try MetricsRegistry(histogramStripes: stripes).histogram("h", help: "h").unlabelled
         let counter = try MetricsRegistry().counter("c_total", help: "h").unlabelled

@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// An observation increments exactly one bucket and adds to the sum; cumulative counts are built
 /// when the histogram is read. To keep threads that observe the same histogram from fighting over one
-/// cache line, the counts are striped: each thread writes to one of ``stripes`` cache-line-aligned copies,
-/// chosen by the thread's slot number, and reads add the copies up.
+/// cache line, the counts are striped into cache-line-aligned copies that reads add up. Each observing
+/// thread holds a slot number (see `StripeSlots`); the thread with slot N < ``stripes`` is the only writer of
+/// copy N and updates it without locked instructions, while threads with higher slots share one more copy
+/// and update it atomically.
 public final class Histogram: @unchecked Sendable {
     // @unchecked: `storage` is allocated once in init, never reallocated, and only touched through atomics.
 
@@ -19,7 +21,7 @@ public final class Histogram: @unchecked Sendable {
     public let buckets: Buckets
     /// Upper bounds of the finite buckets.
     public var bounds: [Double] { buckets.bounds }
-    /// Number of striped copies of the counts (a power of two).
+    /// Copies of the counts owned by one thread each (one more is shared by any further threads).
     public let stripes: Int
     /// Seconds since the Unix epoch when the series was created (OpenMetrics `_created`).
     public let created: Double
@@ -44,7 +46,7 @@ public final class Histogram: @unchecked Sendable {
     static let cacheLineBytes = 64
 
     init(buckets: Buckets, stripes: Int, created: Double) {
-        precondition(stripes > 0 && stripes & (stripes - 1) == 0, "stripes must be a power of two")
+        precondition(stripes >= 0, "stripes cannot be negative")
         let bounds = buckets.bounds
         self.buckets = buckets
         self.boundsCount = bounds.count
@@ -64,18 +66,18 @@ public final class Histogram: @unchecked Sendable {
         let slotsPerLine = Self.cacheLineBytes / MemoryLayout<UInt64>.stride
         let slots = bounds.count + 2
         self.slotsPerStripe = (slots + slotsPerLine - 1) / slotsPerLine * slotsPerLine
-        let count = slotsPerStripe * stripes
+        let count = slotsPerStripe * (stripes + 1)
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: count * MemoryLayout<Atomic<UInt64>>.stride, alignment: Self.cacheLineBytes)
         storage = raw.bindMemory(to: Atomic<UInt64>.self, capacity: count)
         for index in 0..<count { (storage + index).initialize(to: Atomic(0)) }
-        for stripe in 0..<stripes {
+        for stripe in 0...stripes {
             storage[stripe * slotsPerStripe + bounds.count + 1].store(0.0.bitPattern, ordering: .relaxed)
         }
     }
 
     deinit {
-        storage.deinitialize(count: slotsPerStripe * stripes)
+        storage.deinitialize(count: slotsPerStripe * (stripes + 1))
         UnsafeMutableRawPointer(storage).deallocate()
         boundsStorage.deallocate()
         boundVectors.deallocate()
@@ -83,8 +85,22 @@ public final class Histogram: @unchecked Sendable {
 
     /// Records one observation.
     public func observe(_ value: Double) {
-        let base = currentStripe() &* slotsPerStripe
-        storage[base &+ bucketIndex(for: value)].wrappingAdd(1, ordering: .relaxed)
+        let slot = StripeSlots.current()
+        let bucket = bucketIndex(for: value)
+        if slot < stripes {
+            // The thread holding a slot is its stripe's only writer: plain loads and stores, no locked
+            // instruction. A reader may see the sum trail the count by an instant.
+            let base = slot &* slotsPerStripe
+            let count = storage + (base &+ bucket)
+            count.pointee.store(count.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+            let sum = storage + (base &+ boundsCount &+ 1)
+            sum.pointee.store(
+                (Double(bitPattern: sum.pointee.load(ordering: .relaxed)) + value).bitPattern, ordering: .relaxed)
+            return
+        }
+        // Threads beyond the owned stripes share the last one, atomically.
+        let base = stripes &* slotsPerStripe
+        storage[base &+ bucket].wrappingAdd(1, ordering: .relaxed)
         let sum = storage + (base &+ boundsCount &+ 1)
         var current = sum.pointee.load(ordering: .relaxed)
         while true {
@@ -97,13 +113,6 @@ public final class Histogram: @unchecked Sendable {
         }
     }
 
-    /// The stripe for the calling thread: its slot (see `StripeSlots`), so threads running at once get
-    /// different stripes as long as there are no more of them than stripes.
-    @inline(__always)
-    private func currentStripe() -> Int {
-        StripeSlots.current() & (stripes &- 1)
-    }
-
     /// Records a duration in seconds.
     public func observe(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
@@ -114,7 +123,7 @@ public final class Histogram: @unchecked Sendable {
     public func read() -> (cumulativeCounts: [UInt64], sum: Double) {
         var counts = [UInt64](repeating: 0, count: bounds.count + 1)
         var sum = 0.0
-        for stripe in 0..<stripes {
+        for stripe in 0...stripes {
             let base = stripe * slotsPerStripe
             for bucket in 0...bounds.count {
                 counts[bucket] &+= storage[base + bucket].load(ordering: .relaxed)
@@ -147,14 +156,12 @@ public final class Histogram: @unchecked Sendable {
         return low
     }
 
-    /// Default stripes: the next power of two at or above twice the online processors, at most 64, so threads
-    /// running at once rarely share one. Each stripe costs a cache line per 8 buckets.
+    /// Default owned stripes: twice the online processors, at least 8 (a daemon's workers and its own
+    /// threads), at most 64. Each stripe costs a cache line per 8 buckets.
     public static let defaultStripes: Int = {
         let processors = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
-        let maximumStripes = 64
-        var stripes = 1
-        while stripes < processors * 2 && stripes < maximumStripes { stripes *= 2 }
-        return stripes
+        let (minimumStripes, maximumStripes) = (8, 64)
+        return min(max(processors * 2, minimumStripes), maximumStripes)
     }()
 }
 

@@ -9,8 +9,8 @@ import Synchronization
 
 /// Gives each thread that observes histograms the smallest free slot number, for as long as it lives.
 ///
-/// Histograms pick their stripe from the slot, so threads running at the same time use different stripes
-/// (up to the stripe count) instead of colliding by chance as a hash of the thread id would. A thread's slot
+/// A histogram's stripe N is written only by the thread holding slot N, so slots must never be shared by two
+/// live threads: a slot is handed out once and only returned when its thread exits. A thread's slot
 /// is kept in a C thread-local (one load to read); when the thread exits, a pthread key destructor returns
 /// the slot for the next new thread.
 enum StripeSlots {

@@ -32,14 +32,14 @@ public final class MetricsRegistry: Sendable {
     public let histogramStripes: Int
 
     /// - Parameters:
-    ///   - histogramStripes: striped copies per histogram child (a power of two); more stripes, less contention.
+    ///   - histogramStripes: copies of each histogram's counts owned by one observing thread each; threads
+    ///     beyond that many share one more copy (0: every thread shares it).
     ///   - wallClock: seconds since the Unix epoch, for `_created` (inject a fixed one in golden tests).
     public init(
         histogramStripes: Int = Histogram.defaultStripes,
         wallClock: @escaping @Sendable () -> Double = MetricsRegistry.systemWallClock
     ) {
-        precondition(
-            histogramStripes > 0 && histogramStripes & (histogramStripes - 1) == 0, "stripes must be a power of two")
+        precondition(histogramStripes >= 0, "histogram stripes cannot be negative")
         self.histogramStripes = histogramStripes
         self.wallClock = wallClock
     }

@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitDaemonTests",
-            dependencies: ["JobkitDaemon"],
+            dependencies: ["JobkitDaemon", "Jobkit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -6,7 +6,9 @@
 public struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// What went wrong. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable { case system, invalidAddress, listener, `internal` }
+        private enum Base: String, Hashable, Sendable {
+            case system, invalidAddress, listener, `internal`, invalidConfiguration
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
@@ -18,6 +20,8 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
         public static let listener = Code(.listener)
         /// A library the daemon uses failed unexpectedly (zlib out of memory).
         public static let `internal` = Code(.internal)
+        /// A setting out of its range.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
 
         public var description: String { base.rawValue }
     }

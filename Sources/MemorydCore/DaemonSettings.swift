@@ -1,4 +1,5 @@
 public import Foundation
+public import JobkitDaemon
 
 /// Where and how `memoryd run` serves; the defaults are SPEC §8's.
 public struct DaemonSettings: Sendable, Hashable {
@@ -10,16 +11,24 @@ public struct DaemonSettings: Sendable, Hashable {
     public static let defaultStatusInterval: Duration = .seconds(2)
     /// Default number of recent tasks in a status snapshot.
     public static let defaultRecentTasks = 50
+    /// Default period of SSE keep-alive comments on `/v1/events`, so proxies and clients see a live stream.
+    public static let defaultEventsHeartbeat: Duration = .seconds(15)
+    /// Default buffer of the event log's subscription: events the log may fall behind by before it loses some.
+    public static let defaultEventLogBuffer = 16_384
 
     /// `HOST:PORT` of the TCP listener, or `nil` for none.
     public var http: String?
     /// Path of the Unix control socket.
     public var socket: String
-    /// Directory for the status file (and, later, the queue and event log).
+    /// Directory for the status file and the event log (and, later, the queue).
     public var stateDirectory: String
     public var workers: Int
     public var statusInterval: Duration
     public var recentTasks: Int
+    /// Size and retention of `events.jsonl` in the state directory.
+    public var eventLog: EventLog.Configuration
+    public var eventsHeartbeat: Duration
+    public var eventLogBuffer: Int
 
     public init(
         http: String? = defaultHTTP,
@@ -27,7 +36,10 @@ public struct DaemonSettings: Sendable, Hashable {
         stateDirectory: String = DaemonSettings.defaultStateDirectory(),
         workers: Int = defaultWorkers,
         statusInterval: Duration = defaultStatusInterval,
-        recentTasks: Int = defaultRecentTasks
+        recentTasks: Int = defaultRecentTasks,
+        eventLog: EventLog.Configuration = EventLog.Configuration(),
+        eventsHeartbeat: Duration = defaultEventsHeartbeat,
+        eventLogBuffer: Int = defaultEventLogBuffer
     ) {
         self.http = http
         self.socket = socket
@@ -35,6 +47,9 @@ public struct DaemonSettings: Sendable, Hashable {
         self.workers = workers
         self.statusInterval = statusInterval
         self.recentTasks = recentTasks
+        self.eventLog = eventLog
+        self.eventsHeartbeat = eventsHeartbeat
+        self.eventLogBuffer = eventLogBuffer
     }
 
     /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID.sock` when that is unset.

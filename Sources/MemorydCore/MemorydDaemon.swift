@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 public import Jobkit
-import JobkitDaemon
+public import JobkitDaemon
 public import JobkitMetrics
 
 /// The running daemon: scheduler, metrics, HTTP listeners, and its own periodic housekeeping.
@@ -11,32 +11,49 @@ public final class MemorydDaemon: Sendable {
     public let registry: MetricsRegistry
     /// Rates, success ratios and duration quantiles per job type over 1 m, 5 m and 1 h.
     public let stats: WindowedJobStats
+    /// Every event, as JSON lines in the state directory.
+    public let eventLog: EventLog
     let server: HTTPServer
     let startedAt: Date
+    /// Appends that failed (disk full, file removed).
+    private let eventLogErrors: JobkitMetrics.Counter
 
-    /// Builds every part; nothing listens or runs until ``run()``.
+    /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
+    /// until ``run(ready:)``.
     ///
-    /// - Throws: ``JobError`` or ``MetricsError`` for invalid settings.
+    /// - Throws: ``JobError``, ``MetricsError`` or ``DaemonError`` for invalid settings or an unusable state
+    ///   directory.
     public init(settings: DaemonSettings) throws {
         self.settings = settings
+        let eventLog = try EventLog(directory: settings.stateDirectory, configuration: settings.eventLog)
         let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
         let clock = JobClock.continuous
         let stats = try WindowedJobStats(clock: clock)
+        // Sequence numbers continue after the last logged event, so `since=SEQ` means the same across restarts.
+        let events = EventStream.Configuration(firstSeq: eventLog.lastSeqAtOpen + 1)
         let scheduler = try Scheduler(
-            SchedulerConfiguration(workers: settings.workers), clock: clock, observers: [metrics, stats])
+            SchedulerConfiguration(workers: settings.workers, events: events), clock: clock,
+            observers: [metrics, stats])
         metrics.attach(to: scheduler)
         self.registry = registry
         self.scheduler = scheduler
         self.stats = stats
+        self.eventLog = eventLog
+        self.eventLogErrors =
+            try registry.counter(
+                "memoryd_event_log_errors_total", help: "Events that could not be written to the event log."
+            ).unlabelled
         let startedAt = Date()
         self.startedAt = startedAt
         let recent = settings.recentTasks
-        self.server = HTTPServer(
-            router: Self.makeRouter(registry: registry) {
-                StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
-            })
+        var router = Self.makeRouter(registry: registry) {
+            StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
+        }
+        let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
+        router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
+        self.server = HTTPServer(router: router)
     }
 
     static func makeRouter(registry: MetricsRegistry, status: @escaping @Sendable () -> StatusSnapshot) -> HTTPRouter {
@@ -78,14 +95,20 @@ public final class MemorydDaemon: Sendable {
         ready(server.addresses)
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        let logSubscription = scheduler.events.subscribe(consumer: "event-log", bufferSize: settings.eventLogBuffer)
+        let logWriter = Task { await self.writeEventLog(logSubscription) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.scheduler.run() }
-            group.addTask { await self.housekeeping() }
+            let housekeeping = Task { await self.housekeeping() }
             _ = await signals.next()
+            housekeeping.cancel()
             scheduler.shutdown(.drain)
-            group.cancelAll()
             try await group.waitForAll()
         }
+        // Every event of the run is buffered by now; ending the subscription lets the writer drain it.
+        logSubscription.cancel()
+        await logWriter.value
+        eventLog.close()
         writeStatus()
     }
 
@@ -96,6 +119,19 @@ public final class MemorydDaemon: Sendable {
         while !Task.isCancelled {
             _ = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }
             try? await scheduler.clock.sleep(for: settings.statusInterval)
+        }
+    }
+
+    /// Appends every event to the log until the subscription ends. Events the log fell behind on are
+    /// counted in `jobkit_events_dropped_total{consumer="event-log"}`.
+    private func writeEventLog(_ subscription: EventSubscription) async {
+        for await element in subscription {
+            guard case .event(let event) = element else { continue }
+            do {
+                try eventLog.append(event)
+            } catch {
+                eventLogErrors.increment()
+            }
         }
     }
 

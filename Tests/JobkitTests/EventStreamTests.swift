@@ -84,6 +84,14 @@ struct EventStreamTests {
         }
     }
 
+    @Test func sequenceNumbersCanContinueFromAnEarlierRun() throws {
+        let stream = try EventStream(configuration: EventStream.Configuration(firstSeq: 42))
+        #expect(stream.lastSeq == 41)
+        #expect(stream.publish(JobEvent(kind: .log, message: "resumed")).seq == 42)
+        #expect(stream.lastSeq == 42)
+        #expect(throws: JobError.self) { try EventStream(configuration: EventStream.Configuration(firstSeq: 0)) }
+    }
+
     @Test func aSubscriberCanResumeFromASequenceNumber() async throws {
         let stream = try EventStream(configuration: EventStream.Configuration(historyCapacity: 5))
         for index in 1...8 { stream.publish(JobEvent(kind: .log, message: "line \(index)")) }

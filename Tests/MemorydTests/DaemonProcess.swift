@@ -19,9 +19,16 @@ final class DaemonProcess: Sendable {
         return executable.deletingLastPathComponent().appendingPathComponent("memoryd")
     }
 
-    init(http: String = "127.0.0.1:0") throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("memoryd-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// Whether this instance made `directory` and removes it when done.
+    private let ownsDirectory: Bool
+
+    /// Starts `memoryd run` on a new temporary directory, or on `directory` (a restart) when given.
+    init(http: String = "127.0.0.1:0", directory: URL? = nil) throws {
+        ownsDirectory = directory == nil
+        self.directory =
+            directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("memoryd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory]
@@ -61,7 +68,7 @@ final class DaemonProcess: Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 
     /// Polls `condition` until it holds or ``deadline`` passes.

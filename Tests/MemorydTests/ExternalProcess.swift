@@ -25,13 +25,19 @@ final class ExternalProcess: Sendable {
     /// What the program has printed so far.
     var printed: String { output.text.withLock { $0 } }
 
-    /// Sends SIGTERM and waits for the process to exit; returns its status.
+    /// Sends `signal` and waits for the process to exit, sending SIGKILL if it is still there after `grace`;
+    /// returns its status.
+    ///
+    /// A child started from a test inherits the signal mask of the thread that spawned it, which may block
+    /// SIGTERM (curl then ignores it), hence the SIGKILL fallback.
     @discardableResult
-    func stop() -> Int32 {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
+    func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let end = ContinuousClock.now.advanced(by: grace)
+        while process.isRunning && ContinuousClock.now < end { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
         return process.terminationStatus
     }
 

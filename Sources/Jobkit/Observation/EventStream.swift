@@ -28,13 +28,18 @@ public final class EventStream: Sendable {
         public var historyCapacity: Int
         /// Buffer size of a subscriber that does not choose its own.
         public var subscriberBufferSize: Int
+        /// Sequence number of the first event (1). A daemon that keeps an event log starts after the last
+        /// logged event, so sequence numbers stay unique across restarts.
+        public var firstSeq: UInt64
 
         public init(
             historyCapacity: Int = defaultHistoryCapacity,
-            subscriberBufferSize: Int = defaultSubscriberBufferSize
+            subscriberBufferSize: Int = defaultSubscriberBufferSize,
+            firstSeq: UInt64 = 1
         ) {
             self.historyCapacity = historyCapacity
             self.subscriberBufferSize = subscriberBufferSize
+            self.firstSeq = firstSeq
         }
 
         func validate() throws {
@@ -43,6 +48,9 @@ public final class EventStream: Sendable {
             }
             guard subscriberBufferSize >= 1 else {
                 throw JobError(.invalidConfiguration, "event subscriber buffer size \(subscriberBufferSize) is below 1")
+            }
+            guard firstSeq >= 1 else {
+                throw JobError(.invalidConfiguration, "event sequence numbers start at 1 or above")
             }
         }
     }
@@ -57,13 +65,17 @@ public final class EventStream: Sendable {
 
     public let configuration: Configuration
     private let clock: JobClock
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    /// - Throws: ``JobError`` (`.invalidConfiguration`) for a negative history or a buffer below 1.
+    /// - Throws: ``JobError`` (`.invalidConfiguration`) for a negative history, a buffer below 1 or a first
+    ///   sequence number of 0.
     public init(configuration: Configuration = Configuration(), clock: JobClock = .continuous) throws {
         try configuration.validate()
         self.configuration = configuration
         self.clock = clock
+        var state = State()
+        state.nextSeq = configuration.firstSeq
+        self.state = Mutex(state)
     }
 
     /// Stamps `event` with the next sequence number and the current time and delivers it to every subscriber.

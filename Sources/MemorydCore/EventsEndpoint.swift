@@ -1,0 +1,143 @@
+import Foundation
+import Jobkit
+import JobkitDaemon
+
+/// `GET /v1/events`: the event stream as NDJSON (default) or server-sent events.
+///
+/// Query parameters, all optional:
+/// - `since=SEQ`: first replay the events after `SEQ` — from memory, and from the event log for events
+///   memory no longer holds — then continue live;
+/// - `job=A,B`, `kind=K1,K2`: only events of these job types / kinds;
+/// - `level=L`: only events with a log level of at least `L` (`trace` … `critical`);
+/// - `follow=false`: end after the replay instead of following.
+///
+/// A reader that falls behind loses its oldest events and gets a marker saying how many:
+/// `{"kind":"lagged","dropped":N}` in NDJSON, `event: lagged` in SSE. It never slows the scheduler.
+struct EventsEndpoint: Sendable {
+    let events: EventStream
+    let log: EventLog?
+    let heartbeat: Duration
+
+    /// What the client asked for.
+    struct Query: Sendable {
+        var since: UInt64?
+        var jobs: Set<String>?
+        var kinds: Set<String>?
+        var minimumLevel: LogLevel?
+        var follow = true
+        var serverSentEvents = false
+
+        /// Parses the request, or answers why not.
+        init(_ request: HTTPRequest) throws(QueryError) {
+            if let since = request.query["since"] {
+                guard let value = UInt64(since) else {
+                    throw QueryError("since must be a sequence number (a non-negative integer), not '\(since)'")
+                }
+                self.since = value
+            }
+            jobs = Self.list(request.query["job"])
+            kinds = Self.list(request.query["kind"])
+            if let level = request.query["level"] {
+                guard let parsed = LogLevel(rawValue: level) else {
+                    let valid = LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw QueryError("level must be one of \(valid), not '\(level)'")
+                }
+                minimumLevel = parsed
+            }
+            switch request.query["follow"] {
+            case nil, "true", "1": follow = true
+            case "false", "0": follow = false
+            case let other?: throw QueryError("follow must be true or false, not '\(other)'")
+            }
+            serverSentEvents = request.header("Accept")?.contains("text/event-stream") == true
+        }
+
+        private static func list(_ value: String?) -> Set<String>? {
+            value.map { Set($0.split(separator: ",").map(String.init)) }
+        }
+
+        func accepts(_ event: JobEvent) -> Bool {
+            if let jobs, !jobs.contains(event.job ?? "") { return false }
+            if let kinds, !kinds.contains(event.kind.rawValue) { return false }
+            if let minimumLevel {
+                guard let level = event.level, level >= minimumLevel else { return false }
+            }
+            return true
+        }
+    }
+
+    struct QueryError: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        let query: Query
+        do {
+            query = try Query(request)
+        } catch {
+            return .error(400, code: "bad_request", message: error.message)
+        }
+        let contentType = query.serverSentEvents ? "text/event-stream" : "application/x-ndjson"
+        return .stream(contentType: contentType, headers: [("Cache-Control", "no-store")]) { stream in
+            await self.produce(query, into: stream)
+        }
+    }
+
+    private func produce(_ query: Query, into stream: HTTPStream) async {
+        let filter: @Sendable (JobEvent) -> Bool = { query.accepts($0) }
+        // Events older than memory holds come from the log, up to the oldest event memory still has.
+        var replayedUpTo = query.since
+        if let since = query.since, let log {
+            let oldestInMemory = events.history().first?.seq ?? (events.lastSeq + 1)
+            if since + 1 < oldestInMemory {
+                for event in log.events(after: since, where: { $0.seq < oldestInMemory && filter($0) }) {
+                    guard await stream.write(encode(.event(event), query)) else { return }
+                }
+                replayedUpTo = oldestInMemory - 1
+            }
+        }
+        guard query.follow else {
+            for event in events.history(after: replayedUpTo ?? events.lastSeq) where filter(event) {
+                guard await stream.write(encode(.event(event), query)) else { return }
+            }
+            return
+        }
+        let subscription = events.subscribe(consumer: "api", since: replayedUpTo, filter: filter)
+        defer { subscription.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            if query.serverSentEvents {
+                group.addTask {
+                    // Comments keep idle connections open through proxies and show a vanished client.
+                    while (try? await Task.sleep(for: heartbeat)) != nil {
+                        guard await stream.write(Array(": keepalive\n\n".utf8)) else { return }
+                    }
+                }
+            }
+            for await element in subscription {
+                guard await stream.write(encode(element, query)) else { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func encode(_ element: EventStreamElement, _ query: Query) -> [UInt8] {
+        switch element {
+        case .event(let event):
+            let json = (try? Self.encoder().encode(event)).map { Array($0) } ?? Array("{}".utf8)
+            if query.serverSentEvents {
+                return Array("id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: ".utf8) + json + Array("\n\n".utf8)
+            }
+            return json + [UInt8(ascii: "\n")]
+        case .lagged(let dropped):
+            if query.serverSentEvents { return Array("event: lagged\ndata: {\"dropped\":\(dropped)}\n\n".utf8) }
+            return Array("{\"kind\":\"lagged\",\"dropped\":\(dropped)}\n".utf8)
+        }
+    }
+
+    private static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// `GET /v1/events` and the event log, against the real binary, read by curl.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct EventsEndToEndTests {
+    static let deadline: Duration = .seconds(30)
+
+    /// The JSON objects among `text`'s lines.
+    func objects(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func sequenceNumbers(_ text: String) -> [UInt64] {
+        objects(text).compactMap { ($0["seq"] as? NSNumber)?.uint64Value }
+    }
+
+    @Test func eventsStreamLiveAsNDJSONAndAsServerSentEventsWithFilters() async throws {
+        let daemon = try DaemonProcess()
+        _ = try await daemon.waitForPort()
+        let url = "http://localhost/v1/events?job=housekeeping&kind=succeeded"
+        let ndjson = try ExternalProcess("curl", ["-sN", "--unix-socket", daemon.socketPath, url])
+        let sse = try ExternalProcess(
+            "curl", ["-sN", "-H", "Accept: text/event-stream", "--unix-socket", daemon.socketPath, url])
+
+        let lines = try await poll("two housekeeping events", deadline: Self.deadline, context: { ndjson.printed }) {
+            let found = objects(ndjson.printed)
+            return found.count >= 2 ? found : nil
+        }
+        for event in lines {
+            #expect(event["kind"] as? String == "succeeded")
+            #expect(event["job"] as? String == "housekeeping")
+        }
+        let seqs = lines.compactMap { ($0["seq"] as? NSNumber)?.uint64Value }
+        #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+
+        let stream = try await poll("a server-sent event", deadline: Self.deadline, context: { sse.printed }) {
+            sse.printed.contains("\n\n") ? sse.printed : nil
+        }
+        #expect(stream.hasPrefix("id: "))
+        #expect(stream.contains("\nevent: succeeded\ndata: {"))
+        ndjson.stop(signal: SIGKILL)
+        sse.stop(signal: SIGKILL)
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func badQueriesGetAClearJSONError() async throws {
+        let daemon = try DaemonProcess()
+        _ = try await daemon.waitForPort()
+        for (query, mention) in [("since=abc", "since"), ("level=loud", "level"), ("follow=maybe", "follow")] {
+            let result = try runTool(
+                "curl",
+                [
+                    "-sS", "-w", "\n%{http_code}", "--unix-socket", daemon.socketPath,
+                    "http://localhost/v1/events?\(query)",
+                ])
+            #expect(result.output.hasSuffix("\n400"), "\(query): \(result.output)")
+            #expect(result.output.contains(#""code":"bad_request""#))
+            #expect(result.output.contains(mention))
+        }
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func sequenceNumbersContinueAcrossARestartAndOldEventsReplayFromTheLog() async throws {
+        let first = try DaemonProcess()
+        _ = try await first.waitForPort()
+        let events = "http://localhost/v1/events?follow=false&since=0"
+        let before = try await poll("events of the first run", deadline: Self.deadline) {
+            let seqs = sequenceNumbers(try runTool("curl", ["-sS", "--unix-socket", first.socketPath, events]).output)
+            return seqs.count >= 3 ? seqs : nil
+        }
+        #expect(try await first.terminate() == 0)
+        let logged = try String(contentsOfFile: first.stateDirectory + "/events.jsonl", encoding: .utf8)
+        let lastLogged = try #require(sequenceNumbers(logged).last)
+        #expect(lastLogged >= before.last!)
+
+        let second = try DaemonProcess(directory: first.directory)
+        _ = try await second.waitForPort()
+        let after = try await poll("events of the second run", deadline: Self.deadline) {
+            let seqs = sequenceNumbers(try runTool("curl", ["-sS", "--unix-socket", second.socketPath, events]).output)
+            return seqs.contains { $0 > lastLogged } ? seqs : nil
+        }
+        // The first run's events come from the log, the second run's from memory, numbered on from the first.
+        #expect(after.first == 1)
+        #expect(after == Array(1...after.last!))
+        #expect(try await second.terminate() == 0)
+    }
+}

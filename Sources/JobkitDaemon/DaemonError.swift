@@ -7,7 +7,7 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// What went wrong. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case system, invalidAddress, listener, `internal`, invalidConfiguration
+            case system, invalidAddress, listener, `internal`, invalidConfiguration, alreadyRunning
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -22,6 +22,8 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
         public static let `internal` = Code(.internal)
         /// A setting out of its range.
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// Another process holds the instance lock.
+        public static let alreadyRunning = Code(.alreadyRunning)
 
         public var description: String { base.rawValue }
     }

@@ -13,6 +13,8 @@ public final class MemorydDaemon: Sendable {
     public let stats: WindowedJobStats
     /// Every event, as JSON lines in the state directory.
     public let eventLog: EventLog
+    /// Held for the daemon's lifetime: a second daemon on the same state directory refuses to start.
+    let instanceLock: InstanceLock
     let server: HTTPServer
     let startedAt: Date
     /// Appends that failed (disk full, file removed).
@@ -25,6 +27,18 @@ public final class MemorydDaemon: Sendable {
     ///   directory.
     public init(settings: DaemonSettings) throws {
         self.settings = settings
+        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        // Before touching anything in the state directory: another daemon may own it.
+        let lockPath = settings.stateDirectory + "/" + Self.lockFileName
+        do {
+            instanceLock = try InstanceLock(path: lockPath)
+        } catch let error as DaemonError where error.code == .alreadyRunning {
+            let holder = InstanceLock.holder(of: lockPath).map { "pid \($0)" } ?? "another process"
+            throw DaemonError(
+                .alreadyRunning,
+                "memoryd is already running (\(holder)) with state directory \(settings.stateDirectory); stop it first or use another --state-dir"
+            )
+        }
         let eventLog = try EventLog(directory: settings.stateDirectory, configuration: settings.eventLog)
         let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
@@ -84,7 +98,6 @@ public final class MemorydDaemon: Sendable {
     /// - Parameter ready: called with the addresses being served once listening.
     /// - Throws: ``DaemonError`` if a listener cannot be created (address in use, bad path).
     public func run(ready: @Sendable ([String]) -> Void = { _ in }) async throws {
-        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
         if let http = settings.http, !http.isEmpty {
             try server.listen(on: ListenSocket.tcp(http))
         }
@@ -134,6 +147,9 @@ public final class MemorydDaemon: Sendable {
             }
         }
     }
+
+    /// Name of the lock file in the state directory, holding the running daemon's pid.
+    public static let lockFileName = "memoryd.pid"
 
     /// The status file's path.
     public var statusPath: String { settings.stateDirectory + "/status.json" }

@@ -69,6 +69,19 @@ struct RunEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/status.json"))
     }
 
+    @Test func aSecondDaemonOnTheSameStateDirectoryExitsNamingTheFirstsPid() async throws {
+        let first = try DaemonProcess()
+        _ = try await first.waitForPort()
+        let second = try DaemonProcess(directory: first.directory)
+        try await second.waitUntil("the second daemon to give up") { !second.process.isRunning }
+        #expect(second.process.terminationStatus != 0)
+        #expect(second.errorOutput.contains("already running (pid \(first.process.processIdentifier))"))
+        // The first one is untouched: it still answers and stops cleanly.
+        let status = try runTool("curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/status"])
+        #expect(status.output.contains("\"pid\""))
+        #expect(try await first.terminate() == 0)
+    }
+
     @Test func anAddressInUseIsAClearErrorAndANonZeroExit() async throws {
         let first = try DaemonProcess()
         let port = try await first.waitForPort()

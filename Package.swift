@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "memoryd",
             dependencies: [
-                "MemorydCore", "JobkitMetrics",
+                "MemorydCore", "JobkitMetrics", "Jobkit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

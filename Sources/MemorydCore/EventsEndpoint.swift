@@ -9,7 +9,8 @@ import JobkitDaemon
 ///   memory no longer holds — then continue live;
 /// - `job=A,B`, `kind=K1,K2`: only events of these job types / kinds;
 /// - `level=L`: only events with a log level of at least `L` (`trace` … `critical`);
-/// - `follow=false`: end after the replay instead of following.
+/// - `follow=false`: end after the replay (without `since`: after the events memory holds) instead of
+///   following.
 ///
 /// A reader that falls behind loses its oldest events and gets a marker saying how many:
 /// `{"kind":"lagged","dropped":N}` in NDJSON, `event: lagged` in SSE. It never slows the scheduler.
@@ -98,7 +99,8 @@ struct EventsEndpoint: Sendable {
             }
         }
         guard query.follow else {
-            for event in events.history(after: replayedUpTo ?? events.lastSeq) where filter(event) {
+            // Without `since`, a one-off read shows what memory holds.
+            for event in events.history(after: replayedUpTo ?? 0) where filter(event) {
                 guard await stream.write(encode(.event(event), query)) else { return }
             }
             return

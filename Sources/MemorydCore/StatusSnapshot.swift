@@ -36,6 +36,13 @@ public struct StatusSnapshot: Codable, Sendable {
         return try encoder.encode(self)
     }
 
+    /// Decodes what ``encoded()`` wrote (the status file, or `GET /v1/status`).
+    public static func decode(_ data: Data) throws -> StatusSnapshot {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(StatusSnapshot.self, from: data)
+    }
+
     /// Writes `data` to `path` atomically: a temporary file, fsync, rename.
     static func writeAtomically(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp"

@@ -1,0 +1,80 @@
+import Foundation
+public import Jobkit
+
+/// How the CLI shows status and events to people (`--json` prints the API's JSON instead).
+public enum HumanOutput {
+    /// A status snapshot as a few aligned lines.
+    public static func status(_ snapshot: StatusSnapshot, offline: Bool = false) -> String {
+        var lines: [String] = []
+        let busy = snapshot.workers.filter(\.busy).count
+        let uptime = duration(snapshot.time.timeIntervalSince(snapshot.startedAt))
+        let header = "memoryd pid \(snapshot.pid), up \(uptime), \(snapshot.workers.count) workers (\(busy) busy)"
+        lines.append(offline ? header + " — as of \(timestamp(snapshot.time)), read from the status file" : header)
+        let states = TaskState.allCases.map { "\(snapshot.tasksByState[$0.rawValue] ?? 0) \($0.rawValue)" }
+        lines.append("tasks: " + states.joined(separator: " · "))
+        for worker in snapshot.workers where worker.busy {
+            lines.append("  \(worker.name): \(worker.taskName ?? "?") (task \(worker.task.map { "\($0)" } ?? "?"))")
+        }
+        if !snapshot.pools.isEmpty {
+            let pools = snapshot.pools.map {
+                "\($0.name) \($0.inUse)/\($0.slots)" + ($0.waiting > 0 ? " (\($0.waiting) waiting)" : "")
+            }
+            lines.append("pools: " + pools.joined(separator: ", "))
+        }
+        if !snapshot.jobs.isEmpty {
+            lines.append("jobs over the last minute:")
+            var table = [["JOB", "DONE/MIN", "SUCCESS", "P50", "P90", "P99"]]
+            for job in snapshot.jobs {
+                guard let minute = job.windows.first else { continue }
+                let perMinute = minute.finishedPerSecond * 60
+                table.append([
+                    job.jobType, String(format: "%.1f", perMinute),
+                    minute.successRatio.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                    quantile(minute, "0.5"), quantile(minute, "0.9"), quantile(minute, "0.99"),
+                ])
+            }
+            lines += align(table).map { "  " + $0 }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One event as one line: sequence number, time, kind, job and task, then what it says.
+    public static func event(_ event: JobEvent) -> String {
+        var fields = ["#\(event.seq)", timestamp(event.time), event.kind.rawValue]
+        if let job = event.job { fields.append(job) }
+        if let name = event.name, let task = event.task { fields.append("\(name)[\(task)]") }
+        if let attempt = event.attempt, attempt > 1 { fields.append("attempt \(attempt)") }
+        if let duration = event.duration, event.kind != .started { fields.append(Self.duration(duration)) }
+        if let level = event.level { fields.append(level.rawValue) }
+        if let message = event.message { fields.append(message) }
+        if let progress = event.progress { fields.append(String(format: "%.0f%%", progress * 100)) }
+        if let error = event.error { fields.append("error: \(error)") }
+        return fields.joined(separator: " ")
+    }
+
+    /// `850ms`, `12.3s`, `4m05s`, `2h03m`.
+    public static func duration(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<1: String(format: "%.0fms", seconds * 1000)
+        case ..<60: String(format: "%.1fs", seconds)
+        case ..<3600: String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
+        default: String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
+        }
+    }
+
+    private static func quantile(_ window: WindowStats, _ key: String) -> String {
+        window.durationQuantiles[key].map(duration) ?? "-"
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.colon))
+    }
+
+    private static func align(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Jobkit
+import MemorydCore
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the daemon's events, and with --follow keep printing them as they happen.",
+        discussion: """
+            Without --since, prints the events the daemon still holds in memory (with --follow: only new \
+            ones). --since SEQ starts after that sequence number, reaching back into the event log. A line \
+            "lagged: N events dropped" means this reader fell behind and the daemon skipped N events rather \
+            than wait for it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Keep printing new events until interrupted.")
+    var follow = false
+
+    @Option(help: ArgumentHelp("Only events of this job type (repeatable).", valueName: "job"))
+    var job: [String] = []
+
+    @Option(help: ArgumentHelp("Only events of this kind, e.g. failed (repeatable).", valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(help: ArgumentHelp("Only log events of at least this level.", valueName: "level"))
+    var level: String?
+
+    @Option(help: ArgumentHelp("Start after this sequence number.", valueName: "seq"))
+    var since: UInt64?
+
+    @Flag(help: "Print each event as a JSON line (NDJSON), as the API sends it.")
+    var json = false
+
+    func run() throws {
+        var query = ["follow=\(follow)"]
+        if let since { query.append("since=\(since)") }
+        if !job.isEmpty { query.append("job=" + escape(job.joined(separator: ","))) }
+        if !kind.isEmpty { query.append("kind=" + escape(kind.joined(separator: ","))) }
+        if let level { query.append("level=" + escape(level)) }
+        let decoder = JSONDecoder()
+        do {
+            let head = try global.client.streamLines("/v1/events?" + query.joined(separator: "&")) { line in
+                guard !line.isEmpty else { return true }
+                if json {
+                    printLine(line)
+                } else if let event = try? decoder.decode(JobEvent.self, from: Data(line.utf8)) {
+                    printLine(HumanOutput.event(event))
+                } else if let marker = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let dropped = marker["dropped"]
+                {
+                    printLine("lagged: \(dropped) events dropped")
+                } else {
+                    printLine(line)
+                }
+                return true
+            }
+            guard (200..<300).contains(head.status) else {
+                printError("memoryd: the daemon answered \(head.status)")
+                throw ExitCode.failure
+            }
+        } catch let error as DaemonClient.ClientError {
+            printError("memoryd: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func escape(_ value: String) -> String {
+        value.addingPercentEncoding(
+            withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? value
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Jobkit
+import MemorydCore
+import Testing
+
+struct HumanOutputTests {
+    @Test(arguments: [(0.0042, "4ms"), (12.34, "12.3s"), (245.0, "4m05s"), (7380.0, "2h03m")])
+    func durationsReadLikeAnOperatorWouldWriteThem(seconds: Double, text: String) {
+        #expect(HumanOutput.duration(seconds) == text)
+    }
+
+    @Test func anEventIsOneLineWithWhatMatters() {
+        var event = JobEvent(
+            kind: .failed,
+            task: TaskRef(id: TaskID(rawValue: 7), name: "digest", jobType: "knowledge", correlationID: nil),
+            attempt: 3, duration: 1.5, error: "exit status 2")
+        event.seq = 42
+        event.time = Date(timeIntervalSince1970: 1_795_600_000)
+        #expect(
+            HumanOutput.event(event)
+                == "#42 2026-11-25T09:46:40 failed knowledge digest[t7] attempt 3 1.5s error: exit status 2")
+    }
+}

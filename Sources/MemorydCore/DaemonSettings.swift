@@ -59,6 +59,14 @@ public struct DaemonSettings: Sendable, Hashable {
         return "/tmp/memoryd-\(getuid()).sock"
     }
 
+    /// `$XDG_CONFIG_HOME/memoryd/memoryd.toml`, or `~/.config/memoryd/memoryd.toml`.
+    public static func defaultConfigPath(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return config + "/memoryd/memoryd.toml" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/memoryd/memoryd.toml"
+    }
+
     /// `$XDG_STATE_HOME/memoryd`, or `~/.local/state/memoryd`.
     public static func defaultStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment)
         -> String

@@ -8,7 +8,7 @@ import MemorydCore
 struct Memoryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
-        subcommands: [Run.self, Status.self, Events.self])
+        subcommands: [Run.self, Status.self, Events.self, CheckConfig.self, Graph.self])
 }
 
 struct Run: AsyncParsableCommand {

@@ -1,8 +1,8 @@
 /// Graph algorithms over adjacency lists (`edges[i]` = the nodes `i` depends on); iterative, so deep
 /// chains do not exhaust the stack.
-enum CycleFinder {
+package enum CycleFinder {
     /// A cycle as a list of nodes, each depending on the next and the last on the first; `nil` if none.
-    static func findCycle(edges: [[Int]]) -> [Int]? {
+    package static func findCycle(edges: [[Int]]) -> [Int]? {
         enum Mark { case unvisited, onPath, done }
         var marks = [Mark](repeating: .unvisited, count: edges.count)
         for root in edges.indices where marks[root] == .unvisited {

@@ -1,0 +1,230 @@
+public import Foundation
+import Jobkit
+import JobkitDaemon
+
+extension MemorydConfig {
+    /// Reads and validates the config file at `path`.
+    ///
+    /// - Throws: ``ConfigErrors`` listing every problem with its `file:line:column`: syntax, unknown keys,
+    ///   wrong types, bad durations and schedules, unknown pools or jobs, dependency cycles.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigErrors) -> MemorydConfig
+    {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors(errors: [
+                ConfigError(SourceLocation(file: path, line: 1, column: 1), "cannot read the file")
+            ])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
+    }
+
+    /// Parses and validates config `text`, naming it `file` in errors.
+    public static func parse(
+        _ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigErrors) -> MemorydConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text, file: file)
+        } catch {
+            throw ConfigErrors(errors: [error])
+        }
+        let errors = ConfigReader.ErrorList()
+        var reader = ConfigReader(
+            table: root, path: "", location: SourceLocation(file: file, line: 1, column: 1), errors: errors)
+        var config = MemorydConfig(file: file)
+        if var daemon = reader.table("daemon") { config.daemon = Self.daemon(&daemon, environment: environment) }
+        if var log = reader.table("event_log") {
+            config.eventLog.maxBytes = log.integer("max_bytes", atLeast: 1) ?? config.eventLog.maxBytes
+            config.eventLog.keep = log.integer("keep", atLeast: 0) ?? config.eventLog.keep
+            log.rejectUnknownKeys(expected: ["max_bytes", "keep"])
+        }
+        if var pools = reader.table("pools") {
+            for entry in pools.table.entries {
+                guard var pool = pools.table(entry.key) else { continue }
+                if let slots = pool.integer("slots", atLeast: 1) {
+                    config.pools.append((entry.key, slots))
+                } else if pool.table["slots"] == nil {
+                    errors.add(pool.location, "pools.\(entry.key) needs slots = N")
+                }
+                pool.rejectUnknownKeys(expected: ["slots"])
+            }
+        }
+        if var jobs = reader.table("jobs") {
+            for entry in jobs.table.entries {
+                guard var job = jobs.table(entry.key) else { continue }
+                if let parsed = Self.job(entry.key, &job, location: entry.keyLocation, environment: environment) {
+                    config.jobs.append(parsed)
+                }
+            }
+        }
+        if var sources = reader.table("sources") {
+            for entry in sources.table.entries {
+                guard var source = sources.table(entry.key) else { continue }
+                let directory = source.path("dir", environment: environment)
+                let glob = source.string("glob")
+                let job = source.string("job")
+                source.rejectUnknownKeys(expected: ["dir", "glob", "job"])
+                guard let directory, let glob, let job else {
+                    errors.add(entry.keyLocation, "sources.\(entry.key) needs dir, glob and job")
+                    continue
+                }
+                config.sources.append(
+                    Source(name: entry.key, directory: directory, glob: glob, job: job, location: entry.keyLocation))
+            }
+        }
+        if var health = reader.table("health") { config.health = Self.health(&health, environment: environment) }
+        reader.rejectUnknownKeys(expected: ["daemon", "event_log", "pools", "jobs", "sources", "health"])
+        config.crossCheck(root: root, errors: errors)
+        guard errors.errors.isEmpty else {
+            throw ConfigErrors(
+                errors: errors.errors.sorted {
+                    ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+                })
+        }
+        return config
+    }
+
+    private static func daemon(_ reader: inout ConfigReader, environment: [String: String]) -> Daemon {
+        var daemon = Daemon()
+        daemon.http = reader.string("http")
+        daemon.socket = reader.path("socket", environment: environment)
+        daemon.stateDirectory = reader.path("state_dir", environment: environment)
+        daemon.workers = reader.integer("workers", atLeast: 1)
+        daemon.shutdownGrace = reader.duration("shutdown_grace")
+        daemon.statusInterval = reader.duration("status_interval")
+        daemon.token = reader.string("token")
+        reader.rejectUnknownKeys(expected: [
+            "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token",
+        ])
+        return daemon
+    }
+
+    private static func job(
+        _ name: String, _ reader: inout ConfigReader, location: SourceLocation, environment: [String: String]
+    ) -> Job? {
+        let command = reader.strings("command", nonEmpty: true)
+        var environmentVariables: [String: String] = [:]
+        if var env = reader.table("env") {
+            for entry in env.table.entries {
+                if let value = env.string(entry.key) { environmentVariables[entry.key] = value }
+            }
+        }
+        var job = Job(
+            name: name, command: command ?? [], environment: environmentVariables,
+            workingDirectory: reader.path("cwd", environment: environment), timeout: reader.duration("timeout"),
+            retries: reader.integer("retries", atLeast: 0) ?? 0, backoff: nil, pools: [:], schedule: nil,
+            dependsOn: reader.strings("depends_on") ?? [], healthCheck: reader.strings("health_check", nonEmpty: true),
+            location: location)
+        if var backoff = reader.table("backoff") {
+            if let initial = backoff.duration("initial") {
+                job.backoff = Backoff(
+                    initial: initial, max: backoff.duration("max") ?? initial,
+                    factor: backoff.number("factor", in: 1...1000) ?? 2,
+                    jitter: backoff.number("jitter", in: 0...1) ?? 0)
+            } else if backoff.table["initial"] == nil {
+                reader.errors.add(backoff.location, "jobs.\(name).backoff needs initial = \"DURATION\"")
+            }
+            backoff.rejectUnknownKeys(expected: ["initial", "max", "factor", "jitter"])
+        }
+        let single = reader.string("pool")
+        if var pools = reader.table("pools") {
+            if single != nil { reader.errors.add(pools.location, "jobs.\(name): use pool or pools, not both") }
+            for entry in pools.table.entries {
+                if let slots = pools.integer(entry.key, atLeast: 1) { job.pools[entry.key] = slots }
+            }
+        } else if let single {
+            job.pools[single] = 1
+        }
+        if let text = reader.string("schedule"), let scheduleLocation = reader.table["schedule"]?.location {
+            job.schedule = parseSchedule(text)
+            if job.schedule == nil {
+                reader.errors.add(
+                    scheduleLocation,
+                    "jobs.\(name).schedule = \"\(text)\" is not a schedule; write \"every 60s\" or \"daily 03:00\"")
+            }
+        }
+        reader.rejectUnknownKeys(expected: [
+            "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "depends_on",
+            "health_check",
+        ])
+        guard command != nil else {
+            if reader.table["command"] == nil {
+                reader.errors.add(location, "jobs.\(name) needs command = [\"program\", \"arg\", …]")
+            }
+            return nil
+        }
+        return job
+    }
+
+    /// `every DURATION` or `daily HH:MM`.
+    static func parseSchedule(_ text: String) -> Schedule? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        switch parts[0] {
+        case "every":
+            return ConfigReader.parseDuration(String(parts[1])).flatMap { $0 > .zero ? .every($0) : nil }
+        case "daily":
+            let time = parts[1].split(separator: ":")
+            guard time.count == 2, time[0].count == 2, time[1].count == 2, let hour = Int(time[0]),
+                let minute = Int(time[1]), (0..<24).contains(hour), (0..<60).contains(minute)
+            else { return nil }
+            return .daily(hour: hour, minute: minute)
+        default:
+            return nil
+        }
+    }
+
+    private static func health(_ reader: inout ConfigReader, environment: [String: String]) -> Health {
+        var health = Health()
+        health.ruleFiles = reader.strings("rule_files") ?? []
+        health.evaluationInterval = reader.duration("evaluation_interval")
+        health.alertmanager = reader.string("alertmanager")
+        for var watchdog in reader.tables("watchdogs") {
+            let name = watchdog.string("name")
+            let job = watchdog.string("job")
+            let maxAge = watchdog.duration("max_age")
+            watchdog.rejectUnknownKeys(expected: ["name", "job", "max_age"])
+            guard let name, let job, let maxAge else {
+                reader.errors.add(watchdog.location, "each [[health.watchdogs]] needs name, job and max_age")
+                continue
+            }
+            health.watchdogs.append(Watchdog(name: name, job: job, maxAge: maxAge, location: watchdog.location))
+        }
+        reader.rejectUnknownKeys(expected: ["rule_files", "evaluation_interval", "alertmanager", "watchdogs"])
+        return health
+    }
+
+    /// References between sections: pools and jobs that exist, pools big enough, no dependency cycle.
+    private func crossCheck(root: TOMLTable, errors: ConfigReader.ErrorList) {
+        let poolSlots = Dictionary(pools.map { ($0.name, $0.slots) }, uniquingKeysWith: { first, _ in first })
+        let jobNames = Set(jobs.map(\.name))
+        for job in jobs {
+            for (pool, slots) in job.pools.sorted(by: { $0.key < $1.key }) {
+                if let size = poolSlots[pool] {
+                    if slots > size {
+                        errors.add(
+                            job.location, "jobs.\(job.name) needs \(slots) slots of pool '\(pool)', which has \(size)")
+                    }
+                } else {
+                    errors.add(job.location, "jobs.\(job.name) uses pool '\(pool)', which no [pools.\(pool)] defines")
+                }
+            }
+            for dependency in job.dependsOn where !jobNames.contains(dependency) {
+                errors.add(job.location, "jobs.\(job.name) depends on '\(dependency)', which is not a job")
+            }
+        }
+        for source in sources where !jobNames.contains(source.job) {
+            errors.add(source.location, "sources.\(source.name) starts job '\(source.job)', which is not a job")
+        }
+        for watchdog in health.watchdogs where !jobNames.contains(watchdog.job) {
+            errors.add(
+                watchdog.location, "watchdog '\(watchdog.name)' watches job '\(watchdog.job)', which is not a job")
+        }
+        let index = Dictionary(jobs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let edges = jobs.map { $0.dependsOn.compactMap { index[$0] } }
+        if let cycle = CycleFinder.findCycle(edges: edges) {
+            let names = (cycle + [cycle[0]]).map { "'\(jobs[$0].name)'" }
+            errors.add(jobs[cycle[0]].location, "dependency cycle: \(names.joined(separator: " → "))")
+        }
+    }
+}

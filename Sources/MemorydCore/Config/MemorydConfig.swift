@@ -1,0 +1,115 @@
+public import JobkitDaemon
+
+/// A validated config file (SPEC §8): daemon settings, pools, jobs, sources and health.
+public struct MemorydConfig: Sendable {
+    /// `[daemon]`: each value is `nil` when the file leaves it to the default.
+    public struct Daemon: Sendable, Hashable {
+        public var http: String?
+        public var socket: String?
+        public var stateDirectory: String?
+        public var workers: Int?
+        public var shutdownGrace: Duration?
+        public var statusInterval: Duration?
+        /// Bearer token that unlocks mutating endpoints on TCP.
+        public var token: String?
+    }
+
+    /// When a job starts by itself.
+    public enum Schedule: Sendable, Hashable, CustomStringConvertible {
+        /// `every 60s`
+        case every(Duration)
+        /// `daily 03:00`, local time.
+        case daily(hour: Int, minute: Int)
+
+        public var description: String {
+            switch self {
+            case .every(let interval): "every " + MemorydConfig.compact(interval)
+            case .daily(let hour, let minute):
+                "daily " + (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
+            }
+        }
+    }
+
+    /// Retry backoff of a job: exponential from `initial`, capped at `max`.
+    public struct Backoff: Sendable, Hashable {
+        public var initial: Duration
+        public var max: Duration
+        public var factor: Double
+        public var jitter: Double
+    }
+
+    /// `[jobs.NAME]`.
+    public struct Job: Sendable, Hashable {
+        public var name: String
+        public var command: [String]
+        public var environment: [String: String]
+        public var workingDirectory: String?
+        public var timeout: Duration?
+        public var retries: Int
+        public var backoff: Backoff?
+        /// Slots needed from each pool.
+        public var pools: [String: Int]
+        public var schedule: Schedule?
+        public var dependsOn: [String]
+        /// A command whose exit status says whether the job is healthy.
+        public var healthCheck: [String]?
+        /// Where `[jobs.NAME]` (or its first key) was written.
+        public var location: SourceLocation
+    }
+
+    /// `[sources.NAME]`: each new file matching `glob` in `directory` starts a run of `job`.
+    public struct Source: Sendable, Hashable {
+        public var name: String
+        public var directory: String
+        public var glob: String
+        public var job: String
+        public var location: SourceLocation
+    }
+
+    /// `[[health.watchdogs]]`: alert when `job`'s last success is older than `maxAge`.
+    public struct Watchdog: Sendable, Hashable {
+        public var name: String
+        public var job: String
+        public var maxAge: Duration
+        public var location: SourceLocation
+    }
+
+    /// `[health]`.
+    public struct Health: Sendable, Hashable {
+        public var ruleFiles: [String] = []
+        public var evaluationInterval: Duration?
+        public var alertmanager: String?
+        public var watchdogs: [Watchdog] = []
+    }
+
+    /// The file the config was read from.
+    public var file: String
+    public var daemon = Daemon()
+    public var eventLog = EventLog.Configuration()
+    /// Pool sizes by name, in the order written.
+    public var pools: [(name: String, slots: Int)] = []
+    /// Jobs in the order written.
+    public var jobs: [Job] = []
+    public var sources: [Source] = []
+    public var health = Health()
+
+    /// `90s`, `15m`, `1h`, `2d`, `250ms`: a duration as a config file would write it.
+    public static func compact(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= size && milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+
+    /// The job called `name`.
+    public func job(_ name: String) -> Job? { jobs.first { $0.name == name } }
+}
+
+/// Every error found in a config file, in file order; its description has one `file:line:column: …` per line.
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [ConfigError]
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

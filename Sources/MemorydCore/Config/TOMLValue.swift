@@ -1,0 +1,71 @@
+/// A place in a config file, for error messages (`file:line:column`, 1-based).
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A config error at a location; its description is `file:line:column: message`.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { "\(location): \(message)" }
+}
+
+/// A TOML value with where it was written.
+struct TOMLValue: Sendable {
+    enum Kind: Sendable {
+        case string(String)
+        case integer(Int64)
+        case float(Double)
+        case boolean(Bool)
+        case array([TOMLValue])
+        case table(TOMLTable)
+    }
+
+    var kind: Kind
+    var location: SourceLocation
+
+    /// The TOML type name, for "expected …, found …" messages.
+    var typeName: String {
+        switch kind {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .float: "a float"
+        case .boolean: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        }
+    }
+}
+
+/// A TOML table: keys in the order written, each with its value and the location of the key.
+struct TOMLTable: Sendable {
+    struct Entry: Sendable {
+        var key: String
+        var keyLocation: SourceLocation
+        var value: TOMLValue
+    }
+
+    var entries: [Entry] = []
+    /// Defined by a `[header]` (or `[[header]]`), as opposed to implicitly by a dotted key or a subtable.
+    var explicitlyDefined = false
+    /// Written inline (`{ … }`), so nothing may be added later.
+    var inline = false
+
+    subscript(key: String) -> TOMLValue? {
+        entries.first { $0.key == key }?.value
+    }
+
+    func index(of key: String) -> Int? {
+        entries.firstIndex { $0.key == key }
+    }
+}

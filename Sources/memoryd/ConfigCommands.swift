@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import MemorydCore
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file: exit 0 if it is valid, else print each error as file:line:column.")
+
+    @Argument(help: "The config file (TOML).")
+    var file: String
+
+    func run() throws {
+        do {
+            let config = try MemorydConfig.load(path: file)
+            printLine(
+                "\(file): ok — \(config.jobs.count) jobs, \(config.pools.count) pools, \(config.sources.count) sources, "
+                    + "\(config.health.watchdogs.count) watchdogs")
+        } catch {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the pipeline of a config file as Graphviz DOT (pipe it into `dot -Tsvg`).")
+
+    @Option(help: ArgumentHelp("The config file (default $XDG_CONFIG_HOME/memoryd/memoryd.toml).", valueName: "file"))
+    var config: String?
+
+    func run() throws {
+        let path = config ?? DaemonSettings.defaultConfigPath()
+        do {
+            FileHandle.standardOutput.write(Data(try MemorydConfig.load(path: path).graphviz().utf8))
+        } catch {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}

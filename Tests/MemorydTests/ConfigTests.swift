@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import MemorydCore
+
+struct ConfigTests {
+    static let environment = ["HOME": "/home/op", "XDG_RUNTIME_DIR": "/run/user/1000"]
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    func errors(_ text: String) -> [String] {
+        do {
+            _ = try MemorydConfig.parse(text, file: "c.toml", environment: Self.environment)
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    @Test func theExamplePipelineIsValidAndReadAsWritten() throws {
+        let path = Self.repositoryRoot.appendingPathComponent("examples/pipeline.toml").path
+        let config = try MemorydConfig.load(path: path, environment: Self.environment)
+        #expect(config.jobs.map(\.name) == ["extract", "consolidate", "digest", "knowledge", "decay", "health"])
+        #expect(config.pools.map(\.name) == ["llm"] && config.pools.map(\.slots) == [1])
+        #expect(config.daemon.socket == "/run/user/1000/memoryd.sock")
+        #expect(config.daemon.stateDirectory == "/home/op/.local/state/memoryd")
+        #expect(config.daemon.shutdownGrace == .seconds(30))
+        let extract = try #require(config.job("extract"))
+        #expect(extract.pools == ["llm": 1])
+        #expect(extract.retries == 3)
+        #expect(
+            extract.backoff
+                == MemorydConfig.Backoff(initial: .seconds(300), max: .seconds(1800), factor: 2, jitter: 0.1))
+        #expect(config.job("decay")?.schedule == .daily(hour: 3, minute: 0))
+        #expect(config.job("decay")?.workingDirectory == "/home/op")
+        #expect(config.job("health")?.schedule == .every(.seconds(3600)))
+        #expect(config.sources.first?.directory == "/home/op/sessions")
+        #expect(config.health.watchdogs.first?.maxAge == .seconds(26 * 3600))
+
+        let dot = config.graphviz()
+        #expect(dot.hasPrefix("digraph memoryd {"))
+        #expect(dot.contains(#""extract" -> "consolidate";"#))
+        #expect(dot.contains(#""source:sessions" -> "extract" [style=dashed];"#))
+    }
+
+    @Test(arguments: [
+        (
+            "[daemon]\nworkres = 4",
+            [
+                "c.toml:2:1: unknown key 'workres' in [daemon]; expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token"
+            ]
+        ),
+        ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
+        (
+            "[daemon]\nshutdown_grace = \"30 seconds\"",
+            [
+                #"c.toml:2:18: daemon.shutdown_grace = "30 seconds" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#
+            ]
+        ),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\npool = \"gpu\"",
+            ["c.toml:1:7: jobs.a uses pool 'gpu', which no [pools.gpu] defines"]
+        ),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\ndepends_on = [\"b\"]",
+            ["c.toml:1:7: jobs.a depends on 'b', which is not a job"]
+        ),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\ndepends_on = [\"b\"]\n[jobs.b]\ncommand = [\"true\"]\ndepends_on = [\"a\"]",
+            ["c.toml:1:7: dependency cycle: 'a' → 'b' → 'a'"]
+        ),
+        ("[jobs.a]\ncommand = []", ["c.toml:2:11: jobs.a.command must not be empty"]),
+        ("[jobs.a]\ntimeout = \"1m\"", ["c.toml:1:7: jobs.a needs command = [\"program\", \"arg\", …]"]),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\nschedule = \"hourly\"",
+            [#"c.toml:3:12: jobs.a.schedule = "hourly" is not a schedule; write "every 60s" or "daily 03:00""#]
+        ),
+        ("[pools.llm]\nslots = 0", ["c.toml:2:9: pools.llm.slots must be at least 1, not 0"]),
+        (
+            "[sources.s]\ndir = \"$NOPE/x\"\nglob = \"*\"\njob = \"a\"",
+            [
+                "c.toml:1:10: sources.s needs dir, glob and job",
+                "c.toml:2:7: sources.s.dir uses $NOPE, which is not set",
+            ]
+        ),
+        (
+            "[daemon]\nworkers = 0\nhttp = 1",
+            [
+                "c.toml:2:11: daemon.workers must be at least 1, not 0",
+                "c.toml:3:8: daemon.http must be a string, not an integer",
+            ]
+        ),
+        (
+            "[jobz.a]\ncommand = [\"true\"]",
+            [
+                "c.toml:1:2: unknown key 'jobz' at the top level; expected one of: daemon, event_log, pools, jobs, sources, health"
+            ]
+        ),
+    ])
+    func mistakesAreNamedWithFileLineAndColumn(text: String, expected: [String]) {
+        #expect(errors(text) == expected)
+    }
+
+    @Test func durationsAndSchedulesParseAsDocumented() {
+        #expect(MemorydConfig.parseSchedule("every 90s") == .every(.seconds(90)))
+        #expect(MemorydConfig.parseSchedule("daily 23:59") == .daily(hour: 23, minute: 59))
+        #expect(MemorydConfig.parseSchedule("daily 24:00") == nil)
+        #expect(MemorydConfig.parseSchedule("every") == nil)
+        #expect(MemorydConfig.compact(.seconds(5400)) == "90m")
+        #expect(MemorydConfig.compact(.milliseconds(250)) == "250ms")
+    }
+}

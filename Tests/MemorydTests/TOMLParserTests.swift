@@ -1,0 +1,85 @@
+import Testing
+
+@testable import MemorydCore
+
+struct TOMLParserTests {
+    func parse(_ text: String) throws -> TOMLTable { try TOMLParser.parse(text, file: "t.toml") }
+
+    func value(_ table: TOMLTable, _ path: String...) -> TOMLValue.Kind? {
+        var current = table
+        for key in path.dropLast() {
+            guard case .table(let inner)? = current[key]?.kind else { return nil }
+            current = inner
+        }
+        return current[path.last!]?.kind
+    }
+
+    @Test func theConstructsConfigFilesUseParseWithTheirLocations() throws {
+        let table = try parse(
+            #"""
+            # comment
+            title = "a \"quoted\" \u00e9 line\n"   # trailing comment
+            path = 'C:\raw'
+            big = 1_000_000
+            negative = -3
+            ratio = 0.25
+            on = true
+            "quoted key" = 1
+            dotted.key = "x"
+            argv = [
+              "sh",  # first
+              "-c",
+            ]
+            backoff = { initial = "5m", factor = 2.0 }
+
+            [jobs.extract]
+            retries = 3
+
+            [[health.watchdogs]]
+            name = "a"
+            [[health.watchdogs]]
+            name = "b"
+            """#)
+        guard case .string(let title)? = value(table, "title") else { Issue.record("title"); return }
+        #expect(title == "a \"quoted\" é line\n")
+        guard case .string(let path)? = value(table, "path") else { Issue.record("path"); return }
+        #expect(path == #"C:\raw"#)
+        guard case .integer(1_000_000)? = value(table, "big"), case .integer(-3)? = value(table, "negative"),
+            case .float(0.25)? = value(table, "ratio"), case .boolean(true)? = value(table, "on"),
+            case .integer(1)? = value(table, "quoted key"), case .string("x")? = value(table, "dotted", "key"),
+            case .integer(3)? = value(table, "jobs", "extract", "retries")
+        else {
+            Issue.record("scalar values")
+            return
+        }
+        guard case .array(let argv)? = value(table, "argv") else { Issue.record("argv"); return }
+        #expect(argv.count == 2)
+        guard case .table(let backoff)? = value(table, "backoff") else { Issue.record("backoff"); return }
+        #expect(backoff.inline && backoff.entries.map(\.key) == ["initial", "factor"])
+        guard case .array(let watchdogs)? = value(table, "health", "watchdogs") else {
+            Issue.record("watchdogs"); return
+        }
+        #expect(watchdogs.count == 2)
+        #expect(
+            table.entries.first { $0.key == "big" }?.keyLocation == SourceLocation(file: "t.toml", line: 4, column: 1))
+        #expect(table["ratio"]?.location == SourceLocation(file: "t.toml", line: 6, column: 9))
+    }
+
+    @Test(arguments: [
+        ("a = ", "t.toml:1:5: expected a value, found the end of the file"),
+        ("a = 1\na = 2", "t.toml:2:1: 'a' is already defined (at t.toml:1:1)"),
+        ("[x]\n[x]", "t.toml:2:1: table [x] is defined twice"),
+        ("a = \"open", "t.toml:1:5: unterminated string"),
+        ("a = [1, 2", "t.toml:1:10: expected ',' or ']' in the array, found the end of the file"),
+        ("a = 1 b = 2", "t.toml:1:7: expected the end of the line, found 'b = 2'"),
+        ("a = hello", "t.toml:1:5: 'hello' is not a valid value (strings need quotes)"),
+        ("a = \"\"\"x\"\"\"", "t.toml:1:5: multi-line strings are not supported"),
+        ("a = 2024-01-01", "t.toml:1:5: dates and times are not supported; write durations as strings like \"30s\""),
+        ("a = 1\n[a]", "t.toml:2:1: 'a' is already an integer (at t.toml:1:1)"),
+        ("a = \"\\q\"", "t.toml:1:7: invalid escape \\q"),
+    ])
+    func syntaxErrorsSayWhereAndWhat(text: String, message: String) {
+        let error = #expect(throws: ConfigError.self) { try parse(text) }
+        #expect(error?.description == message)
+    }
+}

@@ -60,9 +60,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "CProcessSupport"),
         .target(
             name: "MemorydCore",
-            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon"],
+            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon", "CProcessSupport"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -87,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemorydTests",
-            dependencies: ["MemorydCore", "memoryd"],
+            dependencies: ["MemorydCore", "memoryd", "JobkitTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

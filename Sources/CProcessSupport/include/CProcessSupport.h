@@ -1,0 +1,13 @@
+#ifndef CPROCESSSUPPORT_H
+#define CPROCESSSUPPORT_H
+
+#include <spawn.h>
+
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start, so a child spawned by another thread
+/// at the same moment cannot inherit them (glibc declares pipe2 only under _GNU_SOURCE).
+int cps_pipe_cloexec(int fds[2]);
+
+/// posix_spawn_file_actions_addchdir_np, also a GNU extension.
+int cps_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+#endif

@@ -15,6 +15,8 @@ public struct DaemonSettings: Sendable, Hashable {
     public static let defaultEventsHeartbeat: Duration = .seconds(15)
     /// Default buffer of the event log's subscription: events the log may fall behind by before it loses some.
     public static let defaultEventLogBuffer = 16_384
+    /// Default time running tasks get to finish after SIGTERM before they are cancelled.
+    public static let defaultShutdownGrace: Duration = .seconds(30)
 
     /// `HOST:PORT` of the TCP listener, or `nil` for none.
     public var http: String?
@@ -29,6 +31,7 @@ public struct DaemonSettings: Sendable, Hashable {
     public var eventLog: EventLog.Configuration
     public var eventsHeartbeat: Duration
     public var eventLogBuffer: Int
+    public var shutdownGrace: Duration
 
     public init(
         http: String? = defaultHTTP,
@@ -39,7 +42,8 @@ public struct DaemonSettings: Sendable, Hashable {
         recentTasks: Int = defaultRecentTasks,
         eventLog: EventLog.Configuration = EventLog.Configuration(),
         eventsHeartbeat: Duration = defaultEventsHeartbeat,
-        eventLogBuffer: Int = defaultEventLogBuffer
+        eventLogBuffer: Int = defaultEventLogBuffer,
+        shutdownGrace: Duration = defaultShutdownGrace
     ) {
         self.http = http
         self.socket = socket
@@ -50,6 +54,20 @@ public struct DaemonSettings: Sendable, Hashable {
         self.eventLog = eventLog
         self.eventsHeartbeat = eventsHeartbeat
         self.eventLogBuffer = eventLogBuffer
+        self.shutdownGrace = shutdownGrace
+    }
+
+    /// The defaults, overridden by the config file's `[daemon]` and `[event_log]` sections.
+    public init(config: MemorydConfig) {
+        self.init()
+        let daemon = config.daemon
+        if let http = daemon.http { self.http = http.isEmpty ? nil : http }
+        if let socket = daemon.socket { self.socket = socket }
+        if let stateDirectory = daemon.stateDirectory { self.stateDirectory = stateDirectory }
+        if let workers = daemon.workers { self.workers = workers }
+        if let interval = daemon.statusInterval { self.statusInterval = interval }
+        if let grace = daemon.shutdownGrace { self.shutdownGrace = grace }
+        self.eventLog = config.eventLog
     }
 
     /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID.sock` when that is unset.

@@ -19,13 +19,18 @@ public final class MemorydDaemon: Sendable {
     let startedAt: Date
     /// Appends that failed (disk full, file removed).
     private let eventLogErrors: JobkitMetrics.Counter
+    /// Runs the configured jobs; `nil` without a config file.
+    public let pipeline: PipelineRunner?
 
     /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
     /// until ``run(ready:)``.
     ///
+    /// - Parameters:
+    ///   - settings: where to listen and keep state.
+    ///   - config: the jobs and pools to run; `nil` runs only the daemon's own housekeeping.
     /// - Throws: ``JobError``, ``MetricsError`` or ``DaemonError`` for invalid settings or an unusable state
     ///   directory.
-    public init(settings: DaemonSettings) throws {
+    public init(settings: DaemonSettings, config: MemorydConfig? = nil) throws {
         self.settings = settings
         try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
         // Before touching anything in the state directory: another daemon may own it.
@@ -47,14 +52,16 @@ public final class MemorydDaemon: Sendable {
         let stats = try WindowedJobStats(clock: clock)
         // Sequence numbers continue after the last logged event, so `since=SEQ` means the same across restarts.
         let events = EventStream.Configuration(firstSeq: eventLog.lastSeqAtOpen + 1)
+        let pools = Dictionary(config?.pools.map { ($0.name, $0.slots) } ?? [], uniquingKeysWith: { first, _ in first })
         let scheduler = try Scheduler(
-            SchedulerConfiguration(workers: settings.workers, events: events), clock: clock,
+            SchedulerConfiguration(workers: settings.workers, pools: pools, events: events), clock: clock,
             observers: [metrics, stats])
         metrics.attach(to: scheduler)
         self.registry = registry
         self.scheduler = scheduler
         self.stats = stats
         self.eventLog = eventLog
+        self.pipeline = config.map { PipelineRunner(config: $0, scheduler: scheduler) }
         self.eventLogErrors =
             try registry.counter(
                 "memoryd_event_log_errors_total", help: "Events that could not be written to the event log."
@@ -113,10 +120,22 @@ public final class MemorydDaemon: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
+            let schedules = Task {
+                await self.pipeline?.runSchedules { message in
+                    FileHandle.standardError.write(Data("memoryd: \(message)\n".utf8))
+                }
+            }
             _ = await signals.next()
             housekeeping.cancel()
+            schedules.cancel()
+            // Running tasks get the grace to finish; then whatever is left is cancelled.
             scheduler.shutdown(.drain)
+            let grace = Task {
+                guard (try? await self.scheduler.clock.sleep(for: self.settings.shutdownGrace)) != nil else { return }
+                self.scheduler.shutdown(.cancel)
+            }
             try await group.waitForAll()
+            grace.cancel()
         }
         // Every event of the run is buffered by now; ending the subscription lets the writer drain it.
         logSubscription.cancel()

@@ -23,7 +23,7 @@ final class DaemonProcess: Sendable {
     private let ownsDirectory: Bool
 
     /// Starts `memoryd run` on a new temporary directory, or on `directory` (a restart) when given.
-    init(http: String = "127.0.0.1:0", directory: URL? = nil) throws {
+    init(http: String = "127.0.0.1:0", directory: URL? = nil, arguments extra: [String] = []) throws {
         ownsDirectory = directory == nil
         self.directory =
             directory
@@ -31,7 +31,7 @@ final class DaemonProcess: Sendable {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory]
+        process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory] + extra
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice

@@ -76,3 +76,11 @@ func poll<T>(
         try await Task.sleep(for: interval)
     }
 }
+
+/// Waits for `semaphore` on a thread of its own, so the test does not hold one of Swift's few cooperative
+/// threads (which the code under test needs) while it waits.
+func wait(for semaphore: DispatchSemaphore, seconds: Double) async -> DispatchTimeoutResult {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: semaphore.wait(timeout: .now() + seconds)) }.start()
+    }
+}

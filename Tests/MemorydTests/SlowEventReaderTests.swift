@@ -48,10 +48,10 @@ struct SlowEventReaderTests {
         }
         let padding = String(repeating: "x", count: 100)
         events.publish(JobEvent(kind: .log, message: "first \(padding)"))
-        #expect(firstLine.wait(timeout: .now() + 20) == .success)
+        #expect(await wait(for: firstLine, seconds: 20) == .success)
         for index in 2...total { events.publish(JobEvent(kind: .log, message: "event \(index) \(padding)")) }
         resume.signal()
-        #expect(finished.wait(timeout: .now() + 30) == .success)
+        #expect(await wait(for: finished, seconds: 30) == .success)
 
         let received = lines.withLock { $0 }
         let markers = received.filter { $0.contains(#""kind":"lagged""#) }

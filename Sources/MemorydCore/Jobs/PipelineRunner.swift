@@ -1,0 +1,146 @@
+public import Foundation
+public import Jobkit
+
+/// Turns the configured jobs into runs on a scheduler, and starts scheduled runs on time.
+///
+/// A run is the triggered job plus every job downstream of it through `depends_on` (SPEC §8). A job in a
+/// run starts when all its upstream jobs in the same run have succeeded; if one fails, it is skipped.
+/// Every task of a run carries the run id as its correlation id, so its events can be followed together.
+public final class PipelineRunner: Sendable {
+    public let config: MemorydConfig
+    let scheduler: Scheduler
+    /// Wait between SIGTERM and SIGKILL when a command job is cancelled or times out.
+    let killGrace: Duration
+    /// Local time zone and calendar for `daily HH:MM` schedules.
+    let calendar: Calendar
+
+    public init(
+        config: MemorydConfig, scheduler: Scheduler, killGrace: Duration = CommandJob.defaultKillGrace,
+        calendar: Calendar = .current
+    ) {
+        self.config = config
+        self.scheduler = scheduler
+        self.killGrace = killGrace
+        self.calendar = calendar
+    }
+
+    /// A started run.
+    public struct Run: Sendable {
+        public let id: String
+        /// The tasks by job name.
+        public let tasks: [String: TaskHandle]
+    }
+
+    /// Starts a run of `job` and everything downstream of it.
+    ///
+    /// - Throws: ``JobError`` (`.unknownTask` for a job the config does not have; `.shutDown` once the
+    ///   scheduler stops accepting work).
+    @discardableResult
+    public func startRun(of job: String, parameters: [String: String] = [:]) throws -> Run {
+        guard config.job(job) != nil else { throw JobError(.unknownTask, "no job named '\(job)' in \(config.file)") }
+        let members = downstream(of: job)
+        let runID = Self.makeRunID()
+        let graph = TaskGraph(correlationID: runID)
+        var nodes: [String: TaskGraph.Node] = [:]
+        // Config order is a valid order only by accident; add upstream jobs before their dependants.
+        for name in topologicalOrder(members) {
+            let spec = config.job(name)!
+            let command = CommandJob(
+                argv: spec.command, environment: spec.environment, workingDirectory: spec.workingDirectory,
+                parameters: parameters, killGrace: killGrace)
+            let node = graph.addBlocking(name, options: options(for: spec)) { try command.run($0) }
+            for upstream in spec.dependsOn where members.contains(upstream) { node.dependOn(nodes[upstream]!) }
+            nodes[name] = node
+        }
+        let handles = try scheduler.submit(graph)
+        return Run(id: runID, tasks: nodes.mapValues { handles[$0] })
+    }
+
+    /// Starts each scheduled job's runs on time until cancelled.
+    ///
+    /// Runs missed while the daemon was down are not made up: a `daily 03:00` job whose time passed
+    /// during downtime next runs at 03:00 the following day, and an `every` job first runs one interval
+    /// after start.
+    public func runSchedules(onError: @escaping @Sendable (String) -> Void = { _ in }) async {
+        await withTaskGroup(of: Void.self) { group in
+            for job in config.jobs {
+                guard let schedule = job.schedule else { continue }
+                group.addTask {
+                    while !Task.isCancelled {
+                        let delay = self.delayUntilNext(schedule, after: Date())
+                        guard (try? await self.scheduler.clock.sleep(for: delay)) != nil else { return }
+                        do {
+                            try self.startRun(of: job.name)
+                        } catch {
+                            onError("scheduled run of \(job.name) not started: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// How long from `now` until `schedule` next fires.
+    func delayUntilNext(_ schedule: MemorydConfig.Schedule, after now: Date) -> Duration {
+        switch schedule {
+        case .every(let interval):
+            return interval
+        case .daily(let hour, let minute):
+            let next =
+                calendar.nextDate(
+                    after: now, matching: DateComponents(hour: hour, minute: minute, second: 0),
+                    matchingPolicy: .nextTime) ?? now.addingTimeInterval(86_400)
+            return .milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded(.up)))
+        }
+    }
+
+    /// `job` and every job that depends on it, directly or not.
+    func downstream(of job: String) -> Set<String> {
+        var members: Set<String> = [job]
+        var frontier = [job]
+        while let current = frontier.popLast() {
+            for candidate in config.jobs
+            where candidate.dependsOn.contains(current) && !members.contains(candidate.name) {
+                members.insert(candidate.name)
+                frontier.append(candidate.name)
+            }
+        }
+        return members
+    }
+
+    /// `members` ordered so that every job comes after its upstream jobs (config order among equals).
+    private func topologicalOrder(_ members: Set<String>) -> [String] {
+        var ordered: [String] = []
+        var placed: Set<String> = []
+        let pending = config.jobs.map(\.name).filter(members.contains)
+        while ordered.count < pending.count {
+            for name in pending where !placed.contains(name) {
+                let upstream = config.job(name)!.dependsOn.filter(members.contains)
+                if upstream.allSatisfy(placed.contains) {
+                    ordered.append(name)
+                    placed.insert(name)
+                }
+            }
+        }
+        return ordered
+    }
+
+    private func options(for job: MemorydConfig.Job) -> TaskOptions {
+        var retry = RetryPolicy.none
+        if job.retries > 0 {
+            let backoff =
+                job.backoff.map {
+                    BackoffPolicy(initial: $0.initial, maximum: $0.max, factor: $0.factor, jitter: $0.jitter)
+                } ?? BackoffPolicy()
+            retry = .retries(job.retries, backoff: backoff)
+        }
+        return TaskOptions(
+            jobType: job.name, onDependencyFailure: .skip, pools: job.pools, retry: retry, timeout: job.timeout)
+    }
+
+    /// `run-` and a sortable, unique suffix: milliseconds since the epoch and random hex.
+    static func makeRunID() -> String {
+        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        return "run-\(milliseconds)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// `memoryd run --config`: scheduled runs of real commands, their downstream jobs, and a broken config.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct PipelineEndToEndTests {
+    func writeConfig(_ text: String) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString).toml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test func aScheduledJobRunsWithItsDownstreamJobInOneRun() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let config = try writeConfig(
+            """
+            [pools.disk]
+            slots = 1
+
+            [jobs.produce]
+            command = ["sh", "-c", "echo \\"$MEMORYD_RUN_ID\\" >> \(output)"]
+            schedule = "every 1s"
+            pool = "disk"
+
+            [jobs.consume]
+            command = ["sh", "-c", "test -s \(output) && echo consumed"]
+            depends_on = ["produce"]
+            """)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let daemon = try DaemonProcess(arguments: ["--config", config.path])
+        _ = try await daemon.waitForPort()
+
+        let url = "http://localhost/v1/events?follow=false&kind=succeeded&job=produce,consume"
+        let finished = try await poll("a run of produce and consume", deadline: .seconds(30)) {
+            () -> [[String: Any]]? in
+            let text = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, url]).output
+            let events = text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            return events.contains { $0["job"] as? String == "consume" } ? events : nil
+        }
+        let consume = try #require(finished.first { $0["job"] as? String == "consume" })
+        let run = try #require(consume["run"] as? String)
+        #expect(run.hasPrefix("run-"))
+        #expect(finished.contains { $0["job"] as? String == "produce" && $0["run"] as? String == run })
+        let written = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(written.contains(run))
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func aBrokenConfigIsRefusedWithItsLocationAndNothingStarts() async throws {
+        let config = try writeConfig("[jobs.a]\ncommand = [\"true\"]\nschedule = \"hourly\"\n")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let daemon = try DaemonProcess(arguments: ["--config", config.path])
+        try await daemon.waitUntil("memoryd to refuse the config") { !daemon.process.isRunning }
+        #expect(daemon.process.terminationStatus != 0)
+        #expect(daemon.errorOutput.contains("\(config.path):3:12: jobs.a.schedule"))
+        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
+    }
+}

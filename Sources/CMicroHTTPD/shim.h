@@ -33,4 +33,11 @@ static inline struct MHD_Daemon *cmhd_start_on_socket(
         MHD_OPTION_END);
 }
 
+/// The socket of a connection (MHD_get_connection_info is variadic too).
+static inline int cmhd_connection_fd(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
+}
+
 #endif

@@ -74,6 +74,8 @@ public final class MemorydDaemon: Sendable {
         }
         let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
         router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
+        TasksAPI(scheduler: scheduler, pipeline: pipeline, token: config?.daemon.token, daemonUID: getuid())
+            .register(on: &router)
         self.server = HTTPServer(router: router)
     }
 

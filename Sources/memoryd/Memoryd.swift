@@ -80,7 +80,6 @@ struct Run: AsyncParsableCommand {
         if !config.health.watchdogs.isEmpty || !config.health.ruleFiles.isEmpty {
             notices.append("[health] is checked but watchdogs and rules are not evaluated yet")
         }
-        if config.daemon.token != nil { notices.append("daemon.token is read but TCP has no mutating endpoints yet") }
         return notices
     }
 }

@@ -5,6 +5,16 @@ public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
     case get = "GET", head = "HEAD", post = "POST", put = "PUT", delete = "DELETE", patch = "PATCH", options = "OPTIONS"
 }
 
+/// Who is on the other end of a connection.
+public enum HTTPPeer: Sendable, Hashable {
+    /// A process on a Unix socket, with its credentials from `SO_PEERCRED`.
+    case unix(uid: UInt32, pid: Int32)
+    /// A TCP client.
+    case tcp
+    /// Not known (a request built in a test, or credentials that could not be read).
+    case unknown
+}
+
 /// A complete request as a route handler sees it.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -15,15 +25,20 @@ public struct HTTPRequest: Sendable {
     /// Query arguments by name.
     public var query: [String: String]
     public var body: [UInt8]
+    /// Values of `{name}` segments of the matched route.
+    public var pathParameters: [String: String] = [:]
+    public var peer: HTTPPeer
 
     public init(
-        method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:], body: [UInt8] = []
+        method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:],
+        body: [UInt8] = [], peer: HTTPPeer = .unknown
     ) {
         self.method = method
         self.path = path
         self.headers = headers
         self.query = query
         self.body = body
+        self.peer = peer
     }
 
     /// The value of header `name` (case-insensitive).

@@ -146,7 +146,7 @@ public final class HTTPServer: @unchecked Sendable {
                     method: method, path: path,
                     headers: headers,
                     query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
-                    body: request.body))
+                    body: request.body, peer: Self.peer(of: connection)))
         }
         if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: headers["accept-encoding"]) }
         return queue(response, on: connection)
@@ -161,6 +161,24 @@ public final class HTTPServer: @unchecked Sendable {
         else { return }
         response.body = .bytes(compressed)
         response.headers.append(("Content-Encoding", "gzip"))
+    }
+
+    /// The peer's kind, and on a Unix socket its uid and pid from `SO_PEERCRED`.
+    private static func peer(of connection: OpaquePointer) -> HTTPPeer {
+        let descriptor = cmhd_connection_fd(connection)
+        guard descriptor >= 0 else { return .unknown }
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { return .unknown }
+        guard address.ss_family == sa_family_t(AF_UNIX) else { return .tcp }
+        // struct ucred is { pid_t pid; uid_t uid; gid_t gid; } (Linux ABI); Glibc hides it without _GNU_SOURCE.
+        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var size = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0 else { return .unknown }
+        return .unix(uid: credentials.uid, pid: credentials.pid)
     }
 
     private static func values(of connection: OpaquePointer, kind: MHD_ValueKind, lowercased: Bool) -> [String: String]

@@ -1,0 +1,201 @@
+import Foundation
+import Jobkit
+import JobkitDaemon
+
+/// `/v1/tasks`: list, inspect, submit and cancel tasks.
+///
+/// Reading is open to any client that reaches a listener. Submitting and cancelling change what the host
+/// runs, so they are refused (403) on TCP unless the request carries the configured bearer token, and on
+/// the Unix socket unless the peer runs as the daemon's own user (or root).
+struct TasksAPI: Sendable {
+    let scheduler: Scheduler
+    let pipeline: PipelineRunner?
+    /// Bearer token that unlocks mutating endpoints on TCP; `nil` keeps them socket-only.
+    let token: String?
+    let daemonUID: UInt32
+
+    func register(on router: inout HTTPRouter) {
+        router.route(.get, "/v1/tasks") { list($0) }
+        router.route(.get, "/v1/tasks/{id}") { show($0) }
+        router.route(.post, "/v1/tasks") { request in authorize(request) ?? submit(request) }
+        router.route(.delete, "/v1/tasks/{id}") { request in authorize(request) ?? cancel(request) }
+    }
+
+    // MARK: - Handlers
+
+    private func list(_ request: HTTPRequest) -> HTTPResponse {
+        var tasks = scheduler.tasks()
+        if let state = request.query["state"] {
+            guard let wanted = TaskState(rawValue: state) else {
+                let valid = TaskState.allCases.map(\.rawValue).joined(separator: ", ")
+                return .error(400, code: "bad_request", message: "state must be one of \(valid), not '\(state)'")
+            }
+            tasks = tasks.filter { $0.state == wanted }
+        }
+        return json(["tasks": tasks.map(TaskResource.init)])
+    }
+
+    private func show(_ request: HTTPRequest) -> HTTPResponse {
+        switch lookup(request) {
+        case .failure(let failure): failure.response
+        case .success(let status): json(TaskResource(status))
+        }
+    }
+
+    private func submit(_ request: HTTPRequest) -> HTTPResponse {
+        struct Submission: Decodable {
+            var job: String
+            var params: [String: String]?
+        }
+        let submission: Submission
+        do {
+            submission = try JSONDecoder().decode(Submission.self, from: Data(request.body))
+        } catch {
+            return .error(
+                400, code: "bad_request",
+                message:
+                    #"the body must be JSON like {"job": "NAME", "params": {"KEY": "VALUE"}}: \#(Self.describe(error))"#
+            )
+        }
+        guard let pipeline, pipeline.config.job(submission.job) != nil else {
+            let known = pipeline?.config.jobs.map(\.name).joined(separator: ", ") ?? ""
+            return .error(
+                404, code: "unknown_job",
+                message: "no job named '\(submission.job)'"
+                    + (known.isEmpty ? " (no config loaded)" : "; jobs: \(known)"))
+        }
+        do {
+            let run = try pipeline.startRun(of: submission.job, parameters: submission.params ?? [:])
+            let tasks = run.tasks.mapValues(\.id.description)
+            return json(
+                SubmitResponse(id: tasks[submission.job]!, run: run.id, tasks: tasks), status: 201)
+        } catch let error as JobError where error.code == .shutDown {
+            return .error(503, code: "shutting_down", message: "the daemon is shutting down and takes no new work")
+        } catch {
+            return .error(500, code: "internal", message: "could not start the run: \(error)")
+        }
+    }
+
+    private func cancel(_ request: HTTPRequest) -> HTTPResponse {
+        switch lookup(request) {
+        case .failure(let failure):
+            return failure.response
+        case .success(let status):
+            guard !status.state.isTerminal else {
+                return .error(
+                    409, code: "already_finished", message: "task \(status.id) already \(status.state.rawValue)")
+            }
+            _ = try? scheduler.cancel(status.id)
+            let current = (try? scheduler.status(of: status.id)) ?? status
+            return json(TaskResource(current), status: 202)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// `nil` when the peer may change things; otherwise the 403 to answer.
+    private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
+        switch request.peer {
+        case .unix(let uid, _):
+            if uid == daemonUID || uid == 0 { return nil }
+            return .error(
+                403, code: "forbidden", message: "uid \(uid) may not change this daemon, which runs as uid \(daemonUID)"
+            )
+        case .tcp:
+            if let token, request.header("Authorization") == "Bearer \(token)" { return nil }
+            let how = token == nil ? "set daemon.token to allow them on TCP" : "send Authorization: Bearer TOKEN"
+            return .error(403, code: "forbidden", message: "submitting and cancelling need the Unix socket; \(how)")
+        case .unknown:
+            return .error(403, code: "forbidden", message: "the peer's identity could not be established")
+        }
+    }
+
+    private func lookup(_ request: HTTPRequest) -> Result<TaskStatus, HTTPResponseError> {
+        let text = request.pathParameters["id"] ?? ""
+        let digits = text.hasPrefix("t") ? String(text.dropFirst()) : text
+        guard let raw = UInt64(digits) else {
+            return .failure(
+                HTTPResponseError(.error(400, code: "bad_request", message: "'\(text)' is not a task id like t42")))
+        }
+        do {
+            return .success(try scheduler.status(of: TaskID(rawValue: raw)))
+        } catch {
+            return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(text)")))
+        }
+    }
+
+    private func json<Value: Encodable>(_ value: Value, status: Int = 200) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(value) else {
+            return .error(500, code: "internal", message: "could not encode the response")
+        }
+        return .json(Array(data) + [10], status: status)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context):
+            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted: "not valid JSON"
+        default: "\(error)"
+        }
+    }
+
+    private struct SubmitResponse: Encodable {
+        var id: String
+        var run: String
+        var tasks: [String: String]
+    }
+}
+
+/// An error response carried through `Result`.
+struct HTTPResponseError: Error {
+    let response: HTTPResponse
+    init(_ response: HTTPResponse) { self.response = response }
+}
+
+/// A task as the API shows it (SPEC §8: at least `id`, `job`, `state`, `attempt`).
+struct TaskResource: Encodable {
+    var id: String
+    var name: String
+    var job: String
+    var state: String
+    var outcome: String?
+    var attempt: Int
+    var maxAttempts: Int
+    var worker: String?
+    var run: String?
+    var dependsOn: [String]
+    var pools: [String: Int]
+    var submittedAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var retryAt: Date?
+    var progress: Double?
+    var progressMessage: String?
+    var lastError: String?
+
+    init(_ status: TaskStatus) {
+        id = status.id.description
+        name = status.name
+        job = status.jobType
+        state = status.state.rawValue
+        outcome = status.outcome?.rawValue
+        attempt = status.attempt
+        maxAttempts = status.maxAttempts
+        worker = status.worker
+        run = status.correlationID
+        dependsOn = status.dependsOn.map(\.description)
+        pools = status.pools
+        submittedAt = status.submittedAt
+        startedAt = status.startedAt
+        finishedAt = status.finishedAt
+        retryAt = status.retryAt
+        progress = status.progress?.fraction
+        progressMessage = status.progress?.message
+        lastError = status.lastError
+    }
+}

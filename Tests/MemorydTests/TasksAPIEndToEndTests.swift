@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// `/v1/tasks` against the real daemon: submit, inspect, cancel, and every refusal.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct TasksAPIEndToEndTests {
+    struct Fixture {
+        let daemon: DaemonProcess
+        let port: Int
+        let pidFile: String
+        let config: URL
+
+        init() async throws {
+            pidFile =
+                FileManager.default.temporaryDirectory.appendingPathComponent("slow-\(UUID().uuidString).pid").path
+            config = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString).toml")
+            try """
+            [jobs.greet]
+            command = ["sh", "-c", "echo hello $MEMORYD_PARAM_NAME"]
+
+            [jobs.slow]
+            command = ["sh", "-c", "echo $$ > \(pidFile); exec sleep 600"]
+            """.write(to: config, atomically: true, encoding: .utf8)
+            daemon = try DaemonProcess(arguments: ["--config", config.path])
+            port = try await daemon.waitForPort()
+        }
+
+        /// curl on the Unix socket (or TCP), returning the JSON body and the status code.
+        func call(_ method: String, _ path: String, body: String? = nil, tcp: Bool = false, as user: String? = nil)
+            throws -> (status: Int, json: [String: Any])
+        {
+            var arguments = ["-sS", "-X", method, "-w", "\n%{http_code}"]
+            if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
+            arguments +=
+                tcp
+                ? ["http://127.0.0.1:\(port)\(path)"] : ["--unix-socket", daemon.socketPath, "http://localhost\(path)"]
+            let result =
+                try user.map { try runTool("runuser", ["-u", $0, "--", "curl"] + arguments) }
+                ?? runTool("curl", arguments)
+            let lines = result.output.split(separator: "\n")
+            let status = Int(lines.last ?? "") ?? 0
+            let json =
+                lines.dropLast().last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+                as? [String: Any]
+            return (status, json ?? [:])
+        }
+
+        func state(of id: String) throws -> String? { try call("GET", "/v1/tasks/\(id)").json["state"] as? String }
+    }
+
+    @Test func aSubmittedJobRunsWithItsParametersAndCanBeInspected() async throws {
+        let fixture = try await Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.config) }
+        let submitted = try fixture.call("POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "ops"}}"#)
+        #expect(submitted.status == 201)
+        let id = try #require(submitted.json["id"] as? String)
+        #expect((submitted.json["run"] as? String)?.hasPrefix("run-") == true)
+        _ = try await poll("the task to succeed", deadline: .seconds(30)) {
+            try fixture.state(of: id) == "succeeded" ? true : nil
+        }
+        let task = try fixture.call("GET", "/v1/tasks/\(id)").json
+        #expect(task["job"] as? String == "greet")
+        #expect(task["attempt"] as? Int == 1)
+        let listed = try fixture.call("GET", "/v1/tasks?state=succeeded").json["tasks"] as? [[String: Any]]
+        #expect(listed?.contains { $0["id"] as? String == id } == true)
+        let said = try runTool(
+            "curl",
+            [
+                "-sS", "--unix-socket", fixture.daemon.socketPath,
+                "http://localhost/v1/events?follow=false&kind=log&job=greet",
+            ])
+        #expect(said.output.contains("hello ops"))
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
+
+    @Test func cancellingARunningJobStopsItsProcess() async throws {
+        let fixture = try await Fixture()
+        defer {
+            try? FileManager.default.removeItem(at: fixture.config)
+            try? FileManager.default.removeItem(atPath: fixture.pidFile)
+        }
+        let id = try #require(try fixture.call("POST", "/v1/tasks", body: #"{"job": "slow"}"#).json["id"] as? String)
+        let pid = try await poll("the job's process", deadline: .seconds(30)) {
+            (try? String(contentsOfFile: fixture.pidFile, encoding: .utf8)).flatMap {
+                pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        let cancelled = try fixture.call("DELETE", "/v1/tasks/\(id)")
+        #expect(cancelled.status == 202)
+        _ = try await poll("the task to be cancelled", deadline: .seconds(30)) {
+            try fixture.state(of: id) == "cancelled" ? true : nil
+        }
+        _ = try await poll("the process to be gone", deadline: .seconds(30)) { kill(pid, 0) != 0 ? true : nil }
+        let again = try fixture.call("DELETE", "/v1/tasks/\(id)")
+        #expect(again.status == 409)
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
+
+    @Test func refusalsAreJSONErrorsWithTheRightStatus() async throws {
+        let fixture = try await Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.config) }
+        let cases: [(String, String, String?, Bool, Int, String)] = [
+            ("POST", "/v1/tasks", #"{"job": "greet"}"#, true, 403, "forbidden"),
+            ("POST", "/v1/tasks", "{not json", false, 400, "bad_request"),
+            ("POST", "/v1/tasks", #"{"params": {}}"#, false, 400, "bad_request"),
+            ("POST", "/v1/tasks", #"{"job": "ghost"}"#, false, 404, "unknown_job"),
+            ("GET", "/v1/tasks/t999999", nil, false, 404, "unknown_task"),
+            ("GET", "/v1/tasks/abc", nil, false, 400, "bad_request"),
+            ("DELETE", "/v1/tasks/t999999", nil, false, 404, "unknown_task"),
+            ("PUT", "/v1/tasks", nil, false, 405, "method_not_allowed"),
+            ("GET", "/v1/tasks?state=sleeping", nil, false, 400, "bad_request"),
+        ]
+        for (method, path, body, tcp, status, code) in cases {
+            let answer = try fixture.call(method, path, body: body, tcp: tcp)
+            #expect(answer.status == status, "\(method) \(path)")
+            #expect((answer.json["error"] as? [String: Any])?["code"] as? String == code, "\(method) \(path)")
+        }
+
+        // Another user who can reach the socket is still refused, by its uid.
+        chmod(fixture.daemon.socketPath, 0o666)
+        chmod(fixture.daemon.directory.path, 0o755)
+        let stranger = try fixture.call("POST", "/v1/tasks", body: #"{"job": "greet"}"#, as: "nobody")
+        #expect(stranger.status == 403)
+        #expect(((stranger.json["error"] as? [String: Any])?["message"] as? String)?.contains("uid 65534") == true)
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
+}

@@ -40,8 +40,11 @@ func printError(_ text: String) {
 /// Fails with the API's error message when the daemon answered with an error status.
 func requireSuccess(_ response: DaemonClient.Response) throws {
     guard (200..<300).contains(response.status) else {
-        let body = String(decoding: response.body, as: UTF8.self)
-        printError("memoryd: the daemon answered \(response.status): \(body)")
+        let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        let message =
+            (answer?["error"] as? [String: Any])?["message"] as? String
+            ?? String(decoding: response.body, as: UTF8.self)
+        printError("memoryd: \(message) (HTTP \(response.status))")
         throw ExitCode.failure
     }
 }

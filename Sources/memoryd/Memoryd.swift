@@ -8,7 +8,9 @@ import MemorydCore
 struct Memoryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
-        subcommands: [Run.self, Status.self, Events.self, CheckConfig.self, Graph.self])
+        subcommands: [
+            Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, CheckConfig.self, Graph.self,
+        ])
 }
 
 struct Run: AsyncParsableCommand {

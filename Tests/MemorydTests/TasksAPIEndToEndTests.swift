@@ -124,4 +124,37 @@ struct TasksAPIEndToEndTests {
         #expect(((stranger.json["error"] as? [String: Any])?["message"] as? String)?.contains("uid 65534") == true)
         #expect(try await fixture.daemon.terminate() == 0)
     }
+
+    @Test func theCommandLineSubmitsListsAndCancels() async throws {
+        let fixture = try await Fixture()
+        defer {
+            try? FileManager.default.removeItem(at: fixture.config)
+            try? FileManager.default.removeItem(atPath: fixture.pidFile)
+        }
+        let memoryd = DaemonProcess.binary.path
+        let socket = ["--socket", fixture.daemon.socketPath]
+        let submitted = try runTool(memoryd, ["submit", "slow"] + socket)
+        #expect(submitted.status == 0)
+        let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.hasPrefix("t"))
+        _ = try await poll("the task to run", deadline: .seconds(30)) {
+            try fixture.state(of: id) == "running" ? true : nil
+        }
+        let listed = try runTool(memoryd, ["tasks", "--state", "running"] + socket)
+        #expect(listed.output.contains(id) && listed.output.contains("slow"))
+        let cancelled = try runTool(memoryd, ["cancel", id] + socket)
+        #expect(cancelled.status == 0)
+        _ = try await poll("the task to be cancelled", deadline: .seconds(30)) {
+            try fixture.state(of: id) == "cancelled" ? true : nil
+        }
+
+        let unknown = try runTool(memoryd, ["submit", "ghost"] + socket)
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("no job named 'ghost'"))
+        #expect(unknown.output.contains("(HTTP 404)"))
+        let badParam = try runTool(memoryd, ["submit", "greet", "--param", "novalue"] + socket)
+        #expect(badParam.status != 0)
+        #expect(badParam.output.contains("--param takes KEY=VALUE"))
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
 }

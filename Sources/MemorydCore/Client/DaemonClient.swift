@@ -30,12 +30,21 @@ public struct DaemonClient: Sendable {
     ///
     /// - Throws: ``ClientError`` when no daemon answers on the socket or the response is malformed.
     public func get(_ path: String, accept: String? = nil) throws(ClientError) -> Response {
-        var body: [UInt8] = []
-        let head = try exchange(path, accept: accept) { chunk in
-            body += chunk
+        try send("GET", path, accept: accept)
+    }
+
+    /// Sends `method path` with an optional JSON `body` and returns the whole response.
+    ///
+    /// - Throws: ``ClientError`` when no daemon answers on the socket or the response is malformed.
+    public func send(_ method: String, _ path: String, json body: [UInt8]? = nil, accept: String? = nil)
+        throws(ClientError) -> Response
+    {
+        var received: [UInt8] = []
+        let head = try exchange(method, path, accept: accept, body: body) { chunk in
+            received += chunk
             return true
         }
-        return Response(status: head.status, headers: head.headers, body: body)
+        return Response(status: head.status, headers: head.headers, body: received)
     }
 
     /// Sends `GET path` and hands each complete line of the body to `onLine` as it arrives, until the
@@ -48,7 +57,7 @@ public struct DaemonClient: Sendable {
         -> (status: Int, headers: [String: String])
     {
         var pending: [UInt8] = []
-        return try exchange(path, accept: accept) { chunk in
+        return try exchange("GET", path, accept: accept, body: nil) { chunk in
             pending += chunk
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
@@ -61,15 +70,16 @@ public struct DaemonClient: Sendable {
 
     // MARK: - Wire
 
-    private func exchange(_ path: String, accept: String?, _ onBody: ([UInt8]) -> Bool) throws(ClientError)
-        -> (status: Int, headers: [String: String])
-    {
+    private func exchange(
+        _ method: String, _ path: String, accept: String?, body: [UInt8]?, _ onBody: ([UInt8]) -> Bool
+    ) throws(ClientError) -> (status: Int, headers: [String: String]) {
         let descriptor = try connect()
         defer { close(descriptor) }
-        var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         if let accept { request += "Accept: \(accept)\r\n" }
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
+        let bytes = Array(request.utf8) + (body ?? [])
         guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
             throw ClientError(
                 description: "could not send the request to \(socket): \(String(cString: strerror(errno)))")

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import MemorydCore
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a run of JOB (and everything downstream of it); prints the task id.",
+        discussion: "Parameters reach the job's command as MEMORYD_PARAM_<KEY> (upper-cased).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "A job of the daemon's config.")
+    var job: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A parameter (repeatable).", valueName: "key=value"))
+    var parameters: [String] = []
+
+    @Flag(help: "Print the JSON answer (id, run, and the task of every job in the run).")
+    var json = false
+
+    func run() throws {
+        var params: [String: String] = [:]
+        for parameter in parameters {
+            guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
+                throw ValidationError("--param takes KEY=VALUE, not '\(parameter)'")
+            }
+            params[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+        }
+        let body = try JSONSerialization.data(withJSONObject: ["job": job, "params": params], options: [.sortedKeys])
+        let response = try call { try global.client.send("POST", "/v1/tasks", json: Array(body)) }
+        if json {
+            FileHandle.standardOutput.write(Data(response.body))
+        } else if let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let id = answer["id"] as? String
+        {
+            printLine(id)
+        }
+    }
+}
+
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel a task: a running command gets SIGTERM, then SIGKILL after the grace.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The task id, as printed by submit or tasks (t42).", valueName: "task-id"))
+    var id: String
+
+    func run() throws {
+        _ = try call { try global.client.send("DELETE", "/v1/tasks/\(id)") }
+        printLine("cancelling \(id)")
+    }
+}
+
+struct Tasks: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the daemon's tasks, oldest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Only tasks in this state (pending, running, failed, …).", valueName: "state"))
+    var state: String?
+
+    @Flag(help: "Print the JSON of GET /v1/tasks.")
+    var json = false
+
+    func run() throws {
+        let response = try call { try global.client.get("/v1/tasks" + (state.map { "?state=\($0)" } ?? "")) }
+        if json {
+            FileHandle.standardOutput.write(Data(response.body))
+            return
+        }
+        let answer = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+        let tasks = answer["tasks"] as? [[String: Any]] ?? []
+        var rows = [["ID", "JOB", "STATE", "ATTEMPT", "RUN"]]
+        for task in tasks {
+            rows.append([
+                task["id"] as? String ?? "?", task["job"] as? String ?? "?", task["state"] as? String ?? "?",
+                "\(task["attempt"] as? Int ?? 0)", task["run"] as? String ?? "-",
+            ])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            printLine(
+                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+    }
+}
+
+/// Runs a client call, turning a missing daemon or an error answer into a message and exit status 1.
+func call(_ request: () throws -> DaemonClient.Response) throws -> DaemonClient.Response {
+    do {
+        let response = try request()
+        try requireSuccess(response)
+        return response
+    } catch let error as DaemonClient.ClientError {
+        printError("memoryd: \(error)")
+        throw ExitCode.failure
+    }
+}

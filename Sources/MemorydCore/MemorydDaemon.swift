@@ -19,8 +19,10 @@ public final class MemorydDaemon: Sendable {
     let startedAt: Date
     /// Appends that failed (disk full, file removed).
     private let eventLogErrors: JobkitMetrics.Counter
+    /// The config being run, reloadable.
+    let configState: ConfigState
     /// Runs the configured jobs; `nil` without a config file.
-    public let pipeline: PipelineRunner?
+    public var pipeline: PipelineRunner? { configState.pipeline }
 
     /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
     /// until ``run(ready:)``.
@@ -28,9 +30,10 @@ public final class MemorydDaemon: Sendable {
     /// - Parameters:
     ///   - settings: where to listen and keep state.
     ///   - config: the jobs and pools to run; `nil` runs only the daemon's own housekeeping.
+    ///   - configPath: the file `config` came from, read again on SIGHUP and `POST /v1/reload`.
     /// - Throws: ``JobError``, ``MetricsError`` or ``DaemonError`` for invalid settings or an unusable state
     ///   directory.
-    public init(settings: DaemonSettings, config: MemorydConfig? = nil) throws {
+    public init(settings: DaemonSettings, config: MemorydConfig? = nil, configPath: String? = nil) throws {
         self.settings = settings
         try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
         // Before touching anything in the state directory: another daemon may own it.
@@ -61,7 +64,8 @@ public final class MemorydDaemon: Sendable {
         self.scheduler = scheduler
         self.stats = stats
         self.eventLog = eventLog
-        self.pipeline = config.map { PipelineRunner(config: $0, scheduler: scheduler) }
+        let configState = ConfigState(path: configPath ?? config?.file, config: config, scheduler: scheduler)
+        self.configState = configState
         self.eventLogErrors =
             try registry.counter(
                 "memoryd_event_log_errors_total", help: "Events that could not be written to the event log."
@@ -74,8 +78,11 @@ public final class MemorydDaemon: Sendable {
         }
         let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
         router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
-        TasksAPI(scheduler: scheduler, pipeline: pipeline, token: config?.daemon.token, daemonUID: getuid())
-            .register(on: &router)
+        let authorization = APIAuthorization(token: config?.daemon.token, daemonUID: getuid())
+        TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
+        router.route(.post, "/v1/reload") { request in
+            authorization.refusal(for: request) ?? Self.reloadResponse(configState.reload())
+        }
         self.server = HTTPServer(router: router)
     }
 
@@ -123,13 +130,23 @@ public final class MemorydDaemon: Sendable {
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
             let schedules = Task {
-                await self.pipeline?.runSchedules { message in
+                await self.configState.runSchedules { message in
                     FileHandle.standardError.write(Data("memoryd: \(message)\n".utf8))
+                }
+            }
+            let hangups = Task {
+                let watcher = SignalWatcher(signals: [SIGHUP])
+                while await watcher.next() != nil {
+                    if case .rejected(let reason) = self.configState.reload() {
+                        FileHandle.standardError.write(
+                            Data("memoryd: reload refused, still running the old config:\n\(reason)\n".utf8))
+                    }
                 }
             }
             _ = await signals.next()
             housekeeping.cancel()
             schedules.cancel()
+            hangups.cancel()
             // Running tasks get the grace to finish; then whatever is left is cancelled.
             scheduler.shutdown(.drain)
             let grace = Task {
@@ -166,6 +183,20 @@ public final class MemorydDaemon: Sendable {
             } catch {
                 eventLogErrors.increment()
             }
+        }
+    }
+
+    /// `POST /v1/reload`'s answer for a reload outcome.
+    static func reloadResponse(_ outcome: ConfigState.Outcome) -> HTTPResponse {
+        switch outcome {
+        case .reloaded(let config):
+            let body = #"{"reloaded":true,"jobs":\#(config.jobs.count)}"# + "\n"
+            return .json(Array(body.utf8))
+        case .rejected(let reason):
+            return .error(422, code: "invalid_config", message: reason)
+        case .noConfig:
+            return .error(
+                409, code: "no_config", message: "memoryd was started without --config; there is nothing to reload")
         }
     }
 

@@ -2,23 +2,20 @@ import Foundation
 import Jobkit
 import JobkitDaemon
 
-/// `/v1/tasks`: list, inspect, submit and cancel tasks.
-///
-/// Reading is open to any client that reaches a listener. Submitting and cancelling change what the host
-/// runs, so they are refused (403) on TCP unless the request carries the configured bearer token, and on
-/// the Unix socket unless the peer runs as the daemon's own user (or root).
+/// `/v1/tasks`: list, inspect, submit and cancel tasks. Reading is open to any client that reaches a
+/// listener; submitting and cancelling go through ``APIAuthorization``.
 struct TasksAPI: Sendable {
     let scheduler: Scheduler
-    let pipeline: PipelineRunner?
-    /// Bearer token that unlocks mutating endpoints on TCP; `nil` keeps them socket-only.
-    let token: String?
-    let daemonUID: UInt32
+    let config: ConfigState
+    let authorization: APIAuthorization
+
+    private var pipeline: PipelineRunner? { config.pipeline }
 
     func register(on router: inout HTTPRouter) {
         router.route(.get, "/v1/tasks") { list($0) }
         router.route(.get, "/v1/tasks/{id}") { show($0) }
-        router.route(.post, "/v1/tasks") { request in authorize(request) ?? submit(request) }
-        router.route(.delete, "/v1/tasks/{id}") { request in authorize(request) ?? cancel(request) }
+        router.route(.post, "/v1/tasks") { request in authorization.refusal(for: request) ?? submit(request) }
+        router.route(.delete, "/v1/tasks/{id}") { request in authorization.refusal(for: request) ?? cancel(request) }
     }
 
     // MARK: - Handlers
@@ -92,23 +89,6 @@ struct TasksAPI: Sendable {
     }
 
     // MARK: - Helpers
-
-    /// `nil` when the peer may change things; otherwise the 403 to answer.
-    private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
-        switch request.peer {
-        case .unix(let uid, _):
-            if uid == daemonUID || uid == 0 { return nil }
-            return .error(
-                403, code: "forbidden", message: "uid \(uid) may not change this daemon, which runs as uid \(daemonUID)"
-            )
-        case .tcp:
-            if let token, request.header("Authorization") == "Bearer \(token)" { return nil }
-            let how = token == nil ? "set daemon.token to allow them on TCP" : "send Authorization: Bearer TOKEN"
-            return .error(403, code: "forbidden", message: "submitting and cancelling need the Unix socket; \(how)")
-        case .unknown:
-            return .error(403, code: "forbidden", message: "the peer's identity could not be established")
-        }
-    }
 
     private func lookup(_ request: HTTPRequest) -> Result<TaskStatus, HTTPResponseError> {
         let text = request.pathParameters["id"] ?? ""

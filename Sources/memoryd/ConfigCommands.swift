@@ -40,3 +40,20 @@ struct Graph: ParsableCommand {
         }
     }
 }
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the running daemon re-read its config file (as SIGHUP does).",
+        discussion: """
+            A file with errors is refused, with each error as file:line:column, and the daemon keeps running \
+            the config it had. Changing pools needs a restart.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let response = try call { try global.client.send("POST", "/v1/reload") }
+        let answer = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+        printLine("reloaded: \(answer["jobs"] as? Int ?? 0) jobs")
+    }
+}

@@ -9,7 +9,8 @@ struct Memoryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
         subcommands: [
-            Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, CheckConfig.self, Graph.self,
+            Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, Reload.self, CheckConfig.self,
+            Graph.self,
         ])
 }
 
@@ -59,7 +60,7 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("memoryd: \(notice)\n".utf8))
         }
         do {
-            let daemon = try MemorydDaemon(settings: settings, config: loaded)
+            let daemon = try MemorydDaemon(settings: settings, config: loaded, configPath: config)
             // Metrics of any swift-metrics library in this process are exposed with the daemon's own.
             MetricsSystem.bootstrap(try SwiftMetricsFactory(registry: daemon.registry))
             try await daemon.run { addresses in

@@ -1,0 +1,86 @@
+import Foundation
+import Jobkit
+import Synchronization
+
+/// The config the daemon runs now, and reloading it (SIGHUP or `POST /v1/reload`).
+///
+/// A reload reads and validates the whole file first. A file with errors is refused with their
+/// locations and the running config stays; so is one that changes the pools, which the scheduler fixes
+/// at start (restart for that). Either way the outcome is an event on the stream: `config_reloaded` or
+/// `config_rejected`.
+final class ConfigState: Sendable {
+    /// The file the daemon was started with; `nil` without `--config`.
+    let path: String?
+    let scheduler: Scheduler
+    private let runner: Mutex<PipelineRunner?>
+    /// Yields after each successful reload, so the schedules restart with the new jobs.
+    let reloads: AsyncStream<Void>
+    private let reloaded: AsyncStream<Void>.Continuation
+
+    static let reloadedKind = EventKind("config_reloaded")
+    static let rejectedKind = EventKind("config_rejected")
+
+    init(path: String?, config: MemorydConfig?, scheduler: Scheduler) {
+        self.path = path
+        self.scheduler = scheduler
+        self.runner = Mutex(config.map { PipelineRunner(config: $0, scheduler: scheduler) })
+        (reloads, reloaded) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The pipeline of the current config.
+    var pipeline: PipelineRunner? { runner.withLock { $0 } }
+
+    /// The outcome of a reload, as the API reports it.
+    enum Outcome {
+        case reloaded(MemorydConfig)
+        case rejected(String)
+        case noConfig
+    }
+
+    /// Reads the config file again and switches to it if it is valid and keeps the pools.
+    func reload() -> Outcome {
+        guard let path else { return .noConfig }
+        let outcome: Outcome
+        do {
+            let fresh = try MemorydConfig.load(path: path)
+            let before = pipeline?.config.pools.map { "\($0.name)=\($0.slots)" } ?? []
+            let after = fresh.pools.map { "\($0.name)=\($0.slots)" }
+            if before.sorted() != after.sorted() {
+                outcome = .rejected(
+                    "\(path): pools changed (\(before.sorted().joined(separator: ", ")) → \(after.sorted().joined(separator: ", "))); pools are fixed at start, restart memoryd to change them"
+                )
+            } else {
+                runner.withLock { $0 = PipelineRunner(config: fresh, scheduler: scheduler) }
+                reloaded.yield()
+                outcome = .reloaded(fresh)
+            }
+        } catch {
+            outcome = .rejected(error.description)
+        }
+        switch outcome {
+        case .reloaded(let config):
+            scheduler.events.publish(
+                JobEvent(
+                    kind: Self.reloadedKind, message: "\(path): \(config.jobs.count) jobs, \(config.pools.count) pools")
+            )
+        case .rejected(let reason):
+            scheduler.events.publish(JobEvent(kind: Self.rejectedKind, error: reason))
+        case .noConfig:
+            break
+        }
+        return outcome
+    }
+
+    /// Runs the current config's schedules, restarting them after each reload, until cancelled.
+    func runSchedules(onError: @escaping @Sendable (String) -> Void) async {
+        let first = pipeline
+        var schedules = Task { await first?.runSchedules(onError: onError) }
+        // Iteration ends when the calling task is cancelled.
+        for await _ in reloads {
+            schedules.cancel()
+            let current = pipeline
+            schedules = Task { await current?.runSchedules(onError: onError) }
+        }
+        schedules.cancel()
+    }
+}

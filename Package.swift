@@ -61,9 +61,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "CProcessSupport"),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "MemorydCore",
-            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon", "CProcessSupport"],
+            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon", "CProcessSupport", "CSQLite"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

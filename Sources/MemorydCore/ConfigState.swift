@@ -12,6 +12,8 @@ final class ConfigState: Sendable {
     /// The file the daemon was started with; `nil` without `--config`.
     let path: String?
     let scheduler: Scheduler
+    /// The persistent queue every pipeline records its runs in.
+    let store: TaskStore?
     private let runner: Mutex<PipelineRunner?>
     /// Yields after each successful reload, so the schedules restart with the new jobs.
     let reloads: AsyncStream<Void>
@@ -20,10 +22,11 @@ final class ConfigState: Sendable {
     static let reloadedKind = EventKind("config_reloaded")
     static let rejectedKind = EventKind("config_rejected")
 
-    init(path: String?, config: MemorydConfig?, scheduler: Scheduler) {
+    init(path: String?, config: MemorydConfig?, scheduler: Scheduler, store: TaskStore? = nil) {
         self.path = path
         self.scheduler = scheduler
-        self.runner = Mutex(config.map { PipelineRunner(config: $0, scheduler: scheduler) })
+        self.store = store
+        self.runner = Mutex(config.map { PipelineRunner(config: $0, scheduler: scheduler, store: store) })
         (reloads, reloaded) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -50,7 +53,7 @@ final class ConfigState: Sendable {
                     "\(path): pools changed (\(before.sorted().joined(separator: ", ")) → \(after.sorted().joined(separator: ", "))); pools are fixed at start, restart memoryd to change them"
                 )
             } else {
-                runner.withLock { $0 = PipelineRunner(config: fresh, scheduler: scheduler) }
+                runner.withLock { $0 = PipelineRunner(config: fresh, scheduler: scheduler, store: store) }
                 reloaded.yield()
                 outcome = .reloaded(fresh)
             }

@@ -19,6 +19,10 @@ public final class MemorydDaemon: Sendable {
     let startedAt: Date
     /// Appends that failed (disk full, file removed).
     private let eventLogErrors: JobkitMetrics.Counter
+    /// The persistent queue in the state directory.
+    let store: TaskStore
+    /// Starts and finishes that could not be recorded in the queue.
+    private let storeErrors: JobkitMetrics.Counter
     /// The config being run, reloadable.
     let configState: ConfigState
     /// Runs the configured jobs; `nil` without a config file.
@@ -48,6 +52,8 @@ public final class MemorydDaemon: Sendable {
             )
         }
         let eventLog = try EventLog(directory: settings.stateDirectory, configuration: settings.eventLog)
+        let store = try TaskStore(directory: settings.stateDirectory)
+        self.store = store
         let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
@@ -64,11 +70,16 @@ public final class MemorydDaemon: Sendable {
         self.scheduler = scheduler
         self.stats = stats
         self.eventLog = eventLog
-        let configState = ConfigState(path: configPath ?? config?.file, config: config, scheduler: scheduler)
+        let configState = ConfigState(
+            path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store)
         self.configState = configState
         self.eventLogErrors =
             try registry.counter(
                 "memoryd_event_log_errors_total", help: "Events that could not be written to the event log."
+            ).unlabelled
+        self.storeErrors =
+            try registry.counter(
+                "memoryd_queue_errors_total", help: "Task starts and finishes that could not be recorded in the queue."
             ).unlabelled
         let startedAt = Date()
         self.startedAt = startedAt
@@ -126,6 +137,15 @@ public final class MemorydDaemon: Sendable {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         let logSubscription = scheduler.events.subscribe(consumer: "event-log", bufferSize: settings.eventLogBuffer)
         let logWriter = Task { await self.writeEventLog(logSubscription) }
+        let storeSubscription = scheduler.events.subscribe(
+            consumer: "queue", bufferSize: settings.eventLogBuffer,
+            filter: { $0.kind == .started || $0.kind.isTerminal })
+        let storeWriter = Task { await self.recordInQueue(storeSubscription) }
+        // Whatever was accepted before a crash or stop and has not finished runs again.
+        let resumed = try configState.pipeline?.resume() ?? 0
+        if resumed > 0 {
+            FileHandle.standardError.write(Data("memoryd: resumed \(resumed) unfinished tasks from the queue\n".utf8))
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
@@ -156,9 +176,11 @@ public final class MemorydDaemon: Sendable {
             try await group.waitForAll()
             grace.cancel()
         }
-        // Every event of the run is buffered by now; ending the subscription lets the writer drain it.
+        // Every event of the run is buffered by now; ending the subscriptions lets the writers drain them.
         logSubscription.cancel()
+        storeSubscription.cancel()
         await logWriter.value
+        await storeWriter.value
         eventLog.close()
         writeStatus()
     }
@@ -202,6 +224,18 @@ public final class MemorydDaemon: Sendable {
 
     /// Name of the lock file in the state directory, holding the running daemon's pid.
     public static let lockFileName = "memoryd.pid"
+
+    /// Records task starts and finishes in the queue until the subscription ends.
+    private func recordInQueue(_ subscription: EventSubscription) async {
+        for await element in subscription {
+            guard case .event(let event) = element else { continue }
+            do {
+                try store.record([event])
+            } catch {
+                storeErrors.increment()
+            }
+        }
+    }
 
     /// The status file's path.
     public var statusPath: String { settings.stateDirectory + "/status.json" }

@@ -24,11 +24,13 @@ public struct CommandJob: Sendable {
     public var parameters: [String: String]
     public var killGrace: Duration
     public var maxLineBytes: Int
+    /// Attempts made before a restart, added to `MEMORYD_ATTEMPT`.
+    public var attemptOffset: Int
 
     public init(
         argv: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
         parameters: [String: String] = [:], killGrace: Duration = defaultKillGrace,
-        maxLineBytes: Int = defaultMaxLineBytes
+        maxLineBytes: Int = defaultMaxLineBytes, attemptOffset: Int = 0
     ) {
         self.argv = argv
         self.environment = environment
@@ -36,6 +38,7 @@ public struct CommandJob: Sendable {
         self.parameters = parameters
         self.killGrace = killGrace
         self.maxLineBytes = maxLineBytes
+        self.attemptOffset = attemptOffset
     }
 
     /// Runs one attempt on the calling (worker) thread until the program exits.
@@ -80,7 +83,7 @@ public struct CommandJob: Sendable {
         for (key, value) in parameters { result["MEMORYD_PARAM_" + key.uppercased()] = value }
         result["MEMORYD_TASK_ID"] = context.task.id.description
         result["MEMORYD_RUN_ID"] = context.task.correlationID ?? ""
-        result["MEMORYD_ATTEMPT"] = String(context.attempt)
+        result["MEMORYD_ATTEMPT"] = String(attemptOffset + context.attempt)
         return result
     }
 

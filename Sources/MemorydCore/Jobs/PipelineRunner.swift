@@ -13,13 +13,23 @@ public final class PipelineRunner: Sendable {
     let killGrace: Duration
     /// Local time zone and calendar for `daily HH:MM` schedules.
     let calendar: Calendar
+    /// Where runs are recorded before they are submitted; `nil` keeps them in memory only.
+    let store: TaskStore?
 
-    public init(
+    public convenience init(
         config: MemorydConfig, scheduler: Scheduler, killGrace: Duration = CommandJob.defaultKillGrace,
         calendar: Calendar = .current
     ) {
+        self.init(config: config, scheduler: scheduler, store: nil, killGrace: killGrace, calendar: calendar)
+    }
+
+    init(
+        config: MemorydConfig, scheduler: Scheduler, store: TaskStore?,
+        killGrace: Duration = CommandJob.defaultKillGrace, calendar: Calendar = .current
+    ) {
         self.config = config
         self.scheduler = scheduler
+        self.store = store
         self.killGrace = killGrace
         self.calendar = calendar
     }
@@ -31,25 +41,90 @@ public final class PipelineRunner: Sendable {
         public let tasks: [String: TaskHandle]
     }
 
-    /// Starts a run of `job` and everything downstream of it.
+    /// Starts a run of `job` and everything downstream of it, recording it durably first when there is
+    /// a store.
     ///
     /// - Throws: ``JobError`` (`.unknownTask` for a job the config does not have; `.shutDown` once the
-    ///   scheduler stops accepting work).
+    ///   scheduler stops accepting work), or the store's error if the run could not be recorded.
     @discardableResult
     public func startRun(of job: String, parameters: [String: String] = [:]) throws -> Run {
         guard config.job(job) != nil else { throw JobError(.unknownTask, "no job named '\(job)' in \(config.file)") }
         let members = downstream(of: job)
         let runID = Self.makeRunID()
+        // Config order is a valid order only by accident; add upstream jobs before their dependants.
+        let jobs = topologicalOrder(members).map { name in
+            (name: name, dependsOn: config.job(name)!.dependsOn.filter(members.contains))
+        }
+        let storeIDs = try store?.recordRun(runID, jobs: jobs, parameters: parameters)
+        do {
+            return try submit(runID, jobs.map { ($0.name, $0.dependsOn, parameters, 0) })
+        } catch {
+            // Not submitted, so not acknowledged: it must not run after a restart either.
+            for id in storeIDs ?? [] { try? store?.abandon(id, reason: "\(error)") }
+            throw error
+        }
+    }
+
+    /// Submits again the tasks the store holds unfinished from before a restart; returns how many.
+    ///
+    /// A task whose job is no longer in the config, or whose upstream job did not succeed, is marked
+    /// finished instead. A task that was running gets the attempts it had left.
+    @discardableResult
+    func resume() throws -> Int {
+        guard let store else { return 0 }
+        let pending = try store.unfinished()
+        var resumed = 0
+        for run in Dictionary(grouping: pending, by: \.run).sorted(by: { $0.value[0].storeID < $1.value[0].storeID }) {
+            let jobsInRun = Set(run.value.map(\.job))
+            let finished = try store.outcomes(of: run.key)
+            var tasks: [(String, [String], [String: String], Int)] = []
+            var tracked: [(job: String, storeID: Int64)] = []
+            var abandoned: Set<String> = []
+            for task in run.value {
+                guard config.job(task.job) != nil else {
+                    try store.abandon(task.storeID, reason: "job '\(task.job)' is no longer in \(config.file)")
+                    abandoned.insert(task.job)
+                    continue
+                }
+                if let gone = task.dependsOn.first(where: abandoned.contains) {
+                    try store.abandon(task.storeID, reason: "upstream job '\(gone)' was abandoned")
+                    abandoned.insert(task.job)
+                    continue
+                }
+                let succeeded = EventKind.finished(.succeeded).rawValue
+                if let failed = task.dependsOn.first(where: { finished[$0].map { $0 != succeeded } ?? false }) {
+                    try store.abandon(task.storeID, reason: "upstream job '\(failed)' ended \(finished[failed]!)")
+                    abandoned.insert(task.job)
+                    continue
+                }
+                tasks.append((task.job, task.dependsOn.filter(jobsInRun.contains), task.parameters, task.attempts))
+                tracked.append((task.job, task.storeID))
+            }
+            guard !tasks.isEmpty else { continue }
+            store.track(run.key, tracked)
+            _ = try submit(run.key, tasks)
+            resumed += tasks.count
+        }
+        return resumed
+    }
+
+    /// Submits the tasks of run `runID`: job name, upstream jobs in the run, parameters, attempts made.
+    private func submit(_ runID: String, _ jobs: [(String, [String], [String: String], Int)]) throws -> Run {
         let graph = TaskGraph(correlationID: runID)
         var nodes: [String: TaskGraph.Node] = [:]
-        // Config order is a valid order only by accident; add upstream jobs before their dependants.
-        for name in topologicalOrder(members) {
+        for (name, upstreams, parameters, attempts) in jobs {
             let spec = config.job(name)!
             let command = CommandJob(
                 argv: spec.command, environment: spec.environment, workingDirectory: spec.workingDirectory,
-                parameters: parameters, killGrace: killGrace)
-            let node = graph.addBlocking(name, options: options(for: spec)) { try command.run($0) }
-            for upstream in spec.dependsOn where members.contains(upstream) { node.dependOn(nodes[upstream]!) }
+                parameters: parameters, killGrace: killGrace, attemptOffset: attempts)
+            var options = options(for: spec)
+            if attempts > 0 {
+                // Attempts made before the restart count against the retries.
+                let left = max(options.retry.maxRetries - attempts, 0)
+                options.retry = left > 0 ? .retries(left, backoff: options.retry.backoff) : .none
+            }
+            let node = graph.addBlocking(name, options: options) { try command.run($0) }
+            for upstream in upstreams { nodes[upstream].map(node.dependOn) }
             nodes[name] = node
         }
         let handles = try scheduler.submit(graph)

@@ -1,0 +1,119 @@
+import CSQLite
+import Synchronization
+
+/// A value bound to or read from SQL.
+enum SQLiteValue: Sendable, Hashable {
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case null
+
+    var integer: Int64? { if case .integer(let value) = self { value } else { nil } }
+    var real: Double? { if case .real(let value) = self { value } else { nil } }
+    var text: String? { if case .text(let value) = self { value } else { nil } }
+}
+
+/// A failed SQLite call, with SQLite's own message.
+struct SQLiteError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One SQLite database file, in WAL mode with full sync: a committed transaction survives a crash or
+/// power loss. Calls are serialised by a lock.
+final class SQLiteDatabase: @unchecked Sendable {
+    // @unchecked: the connection is only used under `lock`.
+    private let lock = Mutex(())
+    private let connection: OpaquePointer
+    let path: String
+
+    /// How long a statement waits for a lock held by another connection (5 s).
+    static let busyTimeoutMilliseconds: Int32 = 5000
+
+    init(path: String) throws {
+        self.path = path
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(handle)
+            throw SQLiteError(description: "cannot open \(path): \(message)")
+        }
+        connection = handle
+        sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = FULL")
+    }
+
+    deinit { sqlite3_close(connection) }
+
+    /// Runs `sql` (one statement) with `parameters` bound to `?1`, `?2`, …; returns the result rows.
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        try lock.withLock { _ in try run(sql, parameters) }
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    func transaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try lock.withLock { _ in
+            try run("BEGIN IMMEDIATE", [])
+            do {
+                let result = try body(Transaction(database: self))
+                try run("COMMIT", [])
+                return result
+            } catch {
+                _ = try? run("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    /// Statements inside ``SQLiteDatabase/transaction(_:)``.
+    struct Transaction {
+        fileprivate let database: SQLiteDatabase
+
+        @discardableResult
+        func execute(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+            try database.run(sql, parameters)
+        }
+
+        var lastInsertedRow: Int64 { sqlite3_last_insert_rowid(database.connection) }
+    }
+
+    /// Must be called with `lock` held.
+    @discardableResult
+    private func run(_ sql: String, _ parameters: [SQLiteValue]) throws -> [[SQLiteValue]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+        }
+        defer { sqlite3_finalize(statement) }
+        for (offset, parameter) in parameters.enumerated() {
+            let index = Int32(offset + 1)
+            switch parameter {
+            case .integer(let value): sqlite3_bind_int64(statement, index, value)
+            case .real(let value): sqlite3_bind_double(statement, index, value)
+            case .text(let value): _ = csqlite_bind_text(statement, index, value, -1)
+            case .null: sqlite3_bind_null(statement, index)
+            }
+        }
+        var rows: [[SQLiteValue]] = []
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW:
+                rows.append(
+                    (0..<sqlite3_column_count(statement)).map { column in
+                        switch sqlite3_column_type(statement, column) {
+                        case SQLITE_INTEGER: .integer(sqlite3_column_int64(statement, column))
+                        case SQLITE_FLOAT: .real(sqlite3_column_double(statement, column))
+                        case SQLITE_NULL: .null
+                        default: .text(String(cString: sqlite3_column_text(statement, column)))
+                        }
+                    })
+            case SQLITE_DONE:
+                return rows
+            default:
+                throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Jobkit
+import Synchronization
+
+/// The persistent queue: every task of every run, from acknowledgement until it finishes, in SQLite
+/// (`queue.sqlite3` in the state directory, WAL mode, full sync).
+///
+/// A run's tasks are written in one transaction before the run is submitted and before the API answers,
+/// so an acknowledged task survives `kill -9` and power loss. Starts and finishes are recorded from the
+/// event stream, off the scheduler's hot path. After a crash, unfinished tasks are run again; one that
+/// was running counts the interrupted attempt (at-least-once).
+final class TaskStore: Sendable {
+    /// A task as stored.
+    struct StoredTask: Sendable, Hashable {
+        let storeID: Int64
+        let run: String
+        let job: String
+        let parameters: [String: String]
+        /// Upstream jobs in the same run.
+        let dependsOn: [String]
+        /// Attempts started before now (across restarts).
+        let attempts: Int
+        let state: String
+    }
+
+    /// File name of the queue in the state directory.
+    static let fileName = "queue.sqlite3"
+
+    private let database: SQLiteDatabase
+    /// Which stored task each live task is, by run and job (a job appears once in a run, and both are on
+    /// every event, so events match even before the scheduler has handed out task ids).
+    private let storeIDs = Mutex<[RunJob: Int64]>([:])
+
+    struct RunJob: Hashable {
+        let run: String
+        let job: String
+    }
+
+    init(directory: String) throws {
+        database = try SQLiteDatabase(path: directory + "/" + Self.fileName)
+        try database.execute(
+            """
+            CREATE TABLE IF NOT EXISTS tasks (
+                id INTEGER PRIMARY KEY,
+                run TEXT NOT NULL,
+                job TEXT NOT NULL,
+                params TEXT NOT NULL,
+                depends_on TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                state TEXT NOT NULL,
+                outcome TEXT,
+                created_at REAL NOT NULL,
+                finished_at REAL
+            )
+            """)
+        try database.execute("CREATE INDEX IF NOT EXISTS unfinished ON tasks(state) WHERE state != 'finished'")
+    }
+
+    /// Records the tasks of a new run durably; returns their store ids in the same order.
+    func recordRun(_ run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String]) throws
+        -> [Int64]
+    {
+        let params = try Self.json(parameters)
+        let now = Date().timeIntervalSince1970
+        let ids = try database.transaction { transaction in
+            try jobs.map { job in
+                try transaction.execute(
+                    "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+                    [.text(run), .text(job.name), .text(params), .text(try Self.json(job.dependsOn)), .real(now)])
+                return transaction.lastInsertedRow
+            }
+        }
+        track(run, zip(jobs.map(\.name), ids).map { ($0, $1) })
+        return ids
+    }
+
+    /// Follows the events of stored tasks that are submitted again (after a restart).
+    func track(_ run: String, _ tasks: [(job: String, storeID: Int64)]) {
+        storeIDs.withLock { ids in
+            for task in tasks { ids[RunJob(run: run, job: task.job)] = task.storeID }
+        }
+    }
+
+    /// Records starts and finishes from a batch of events in one transaction.
+    func record(_ events: [JobEvent]) throws {
+        let updates = storeIDs.withLock { ids in
+            events.compactMap { event -> (Int64, JobEvent)? in
+                guard let run = event.run, let job = event.job else { return nil }
+                let key = RunJob(run: run, job: job)
+                guard let storeID = ids[key] else { return nil }
+                if event.kind.isTerminal { ids[key] = nil }
+                return (storeID, event)
+            }
+        }
+        guard !updates.isEmpty else { return }
+        try database.transaction { transaction in
+            for (storeID, event) in updates {
+                if event.kind == .started {
+                    try transaction.execute(
+                        "UPDATE tasks SET state = 'started', attempts = attempts + 1 WHERE id = ?1", [.integer(storeID)]
+                    )
+                } else if event.kind.isTerminal {
+                    try transaction.execute(
+                        "UPDATE tasks SET state = 'finished', outcome = ?2, finished_at = ?3 WHERE id = ?1",
+                        [.integer(storeID), .text(event.kind.rawValue), .real(event.time.timeIntervalSince1970)])
+                }
+            }
+        }
+    }
+
+    /// Marks a stored task finished without running it (its job is gone from the config).
+    func abandon(_ storeID: Int64, reason: String) throws {
+        try database.execute(
+            "UPDATE tasks SET state = 'finished', outcome = ?2, finished_at = ?3 WHERE id = ?1",
+            [.integer(storeID), .text("abandoned: " + reason), .real(Date().timeIntervalSince1970)])
+    }
+
+    /// How the finished tasks of `run` ended, by job.
+    func outcomes(of run: String) throws -> [String: String] {
+        let rows = try database.execute(
+            "SELECT job, outcome FROM tasks WHERE run = ?1 AND state = 'finished'", [.text(run)])
+        return Dictionary(rows.map { ($0[0].text ?? "", $0[1].text ?? "") }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Tasks not finished, oldest first.
+    func unfinished() throws -> [StoredTask] {
+        try database.execute(
+            "SELECT id, run, job, params, depends_on, attempts, state FROM tasks WHERE state != 'finished' ORDER BY id"
+        ).map { row in
+            StoredTask(
+                storeID: row[0].integer ?? 0, run: row[1].text ?? "", job: row[2].text ?? "",
+                parameters: Self.decode(row[3].text, as: [String: String].self) ?? [:],
+                dependsOn: Self.decode(row[4].text, as: [String].self) ?? [], attempts: Int(row[5].integer ?? 0),
+                state: row[6].text ?? "")
+        }
+    }
+
+    private static func json<Value: Encodable>(_ value: Value) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<Value: Decodable>(_ text: String?, as type: Value.Type) -> Value? {
+        text.flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
+    }
+}
+
+extension EventKind {
+    /// The kinds that end a task.
+    var isTerminal: Bool { TaskOutcome.allCases.contains { EventKind.finished($0) == self } }
+}

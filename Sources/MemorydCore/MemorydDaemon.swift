@@ -132,9 +132,8 @@ public final class MemorydDaemon: Sendable {
             atPath: (settings.socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try server.listen(on: ListenSocket.unix(settings.socket))
         defer { server.stop() }
-        ready(server.addresses)
-
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        // The writers subscribe before anything runs, so they see every event; then what the queue holds
+        // from before a crash or stop is submitted again, all before the daemon reports it is ready.
         let logSubscription = scheduler.events.subscribe(consumer: "event-log", bufferSize: settings.eventLogBuffer)
         let logWriter = Task { await self.writeEventLog(logSubscription) }
         let storeSubscription = scheduler.events.subscribe(
@@ -146,6 +145,9 @@ public final class MemorydDaemon: Sendable {
         if resumed > 0 {
             FileHandle.standardError.write(Data("memoryd: resumed \(resumed) unfinished tasks from the queue\n".utf8))
         }
+        ready(server.addresses)
+
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }

@@ -74,16 +74,34 @@ final class ConfigState: Sendable {
         return outcome
     }
 
-    /// Runs the current config's schedules, restarting them after each reload, until cancelled.
-    func runSchedules(onError: @escaping @Sendable (String) -> Void) async {
-        let first = pipeline
-        var schedules = Task { await first?.runSchedules(onError: onError) }
+    /// Runs the current config's triggers (schedules and sources), restarting them after each reload,
+    /// until cancelled.
+    func runTriggers(
+        scanInterval: Duration = SourceWatcher.defaultScanInterval, onError: @escaping @Sendable (String) -> Void
+    ) async {
+        var triggers = startTriggers(scanInterval: scanInterval, onError: onError)
         // Iteration ends when the calling task is cancelled.
         for await _ in reloads {
-            schedules.cancel()
-            let current = pipeline
-            schedules = Task { await current?.runSchedules(onError: onError) }
+            triggers.cancel()
+            triggers = startTriggers(scanInterval: scanInterval, onError: onError)
         }
-        schedules.cancel()
+        triggers.cancel()
+    }
+
+    private func startTriggers(scanInterval: Duration, onError: @escaping @Sendable (String) -> Void) -> Task<
+        Void, Never
+    > {
+        let current = pipeline
+        let store = store
+        return Task {
+            guard let current else { return }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await current.runSchedules(onError: onError) }
+                if let store, !current.config.sources.isEmpty {
+                    let watcher = SourceWatcher(pipeline: current, store: store, scanInterval: scanInterval)
+                    group.addTask { await watcher.run(onError: onError) }
+                }
+            }
+        }
     }
 }

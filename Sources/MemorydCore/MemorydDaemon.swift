@@ -152,7 +152,7 @@ public final class MemorydDaemon: Sendable {
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
             let schedules = Task {
-                await self.configState.runSchedules { message in
+                await self.configState.runTriggers { message in
                     FileHandle.standardError.write(Data("memoryd: \(message)\n".utf8))
                 }
             }

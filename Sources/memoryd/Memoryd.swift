@@ -76,10 +76,6 @@ struct Run: AsyncParsableCommand {
     /// Config sections that are validated but not acted on yet, said out loud rather than ignored.
     static func notYetSupported(_ config: MemorydConfig) -> [String] {
         var notices: [String] = []
-        if !config.sources.isEmpty {
-            notices.append(
-                "sources (\(config.sources.map(\.name).joined(separator: ", "))) are checked but not watched yet")
-        }
         if !config.health.watchdogs.isEmpty || !config.health.ruleFiles.isEmpty {
             notices.append("[health] is checked but watchdogs and rules are not evaluated yet")
         }

@@ -58,4 +58,45 @@ struct PipelineEndToEndTests {
         #expect(daemon.errorOutput.contains("\(config.path):3:12: jobs.a.schedule"))
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
     }
+
+    @Test func newFilesInASourceStartRunsOnceEvenAcrossARestart() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("src-\(UUID().uuidString)").path
+        let inbox = root + "/inbox"
+        let output = root + "/seen"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let config = try writeConfig(
+            """
+            [sources.inbox]
+            dir = "\(inbox)"
+            glob = "*.jsonl"
+            job = "ingest"
+
+            [jobs.ingest]
+            command = ["sh", "-c", "echo \\"$MEMORYD_PARAM_FILE\\" >> \(output)"]
+            """)
+        defer { try? FileManager.default.removeItem(at: config) }
+        func seen() -> [String] {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        let first = try DaemonProcess(arguments: ["--config", config.path])
+        _ = try await first.waitForPort()
+        #expect(FileManager.default.createFile(atPath: inbox + "/one.jsonl", contents: Data("{}\n".utf8)))
+        #expect(FileManager.default.createFile(atPath: inbox + "/ignored.txt", contents: Data()))
+        _ = try await poll("the first file to be ingested", deadline: .seconds(30)) {
+            seen() == [inbox + "/one.jsonl"] ? true : nil
+        }
+        #expect(try await first.terminate() == 0)
+
+        // A file that arrives while the daemon is down is picked up at the next start; the first is not redone.
+        #expect(FileManager.default.createFile(atPath: inbox + "/two.jsonl", contents: Data("{}\n".utf8)))
+        let second = try DaemonProcess(directory: first.directory, arguments: ["--config", config.path])
+        _ = try await second.waitForPort()
+        _ = try await poll("the second file to be ingested", deadline: .seconds(30)) {
+            seen().contains(inbox + "/two.jsonl") ? true : nil
+        }
+        #expect(seen() == [inbox + "/one.jsonl", inbox + "/two.jsonl"])
+        #expect(try await second.terminate() == 0)
+    }
 }

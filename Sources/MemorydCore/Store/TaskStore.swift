@@ -54,6 +54,29 @@ final class TaskStore: Sendable {
             )
             """)
         try database.execute("CREATE INDEX IF NOT EXISTS unfinished ON tasks(state) WHERE state != 'finished'")
+        try database.execute(
+            """
+            CREATE TABLE IF NOT EXISTS source_files (
+                source TEXT NOT NULL,
+                path TEXT NOT NULL,
+                run TEXT NOT NULL,
+                handled_at REAL NOT NULL,
+                PRIMARY KEY (source, path)
+            )
+            """)
+    }
+
+    /// The files of `source` that have started a run.
+    func handledFiles(of source: String) throws -> Set<String> {
+        let rows = try database.execute("SELECT path FROM source_files WHERE source = ?1", [.text(source)])
+        return Set(rows.compactMap { $0[0].text })
+    }
+
+    /// Remembers that `path` of `source` started `run`.
+    func recordHandledFile(_ path: String, of source: String, run: String) throws {
+        try database.execute(
+            "INSERT OR IGNORE INTO source_files (source, path, run, handled_at) VALUES (?1, ?2, ?3, ?4)",
+            [.text(source), .text(path), .text(run), .real(Date().timeIntervalSince1970)])
     }
 
     /// Records the tasks of a new run durably; returns their store ids in the same order.

@@ -92,13 +92,12 @@ struct TasksAPI: Sendable {
 
     private func lookup(_ request: HTTPRequest) -> Result<TaskStatus, HTTPResponseError> {
         let text = request.pathParameters["id"] ?? ""
-        let digits = text.hasPrefix("t") ? String(text.dropFirst()) : text
-        guard let raw = UInt64(digits) else {
+        guard let id = TaskID(text) else {
             return .failure(
                 HTTPResponseError(.error(400, code: "bad_request", message: "'\(text)' is not a task id like t42")))
         }
         do {
-            return .success(try scheduler.status(of: TaskID(rawValue: raw)))
+            return .success(try scheduler.status(of: id))
         } catch {
             return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(text)")))
         }

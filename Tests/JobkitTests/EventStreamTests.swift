@@ -147,7 +147,7 @@ struct EventStreamTests {
         #expect(object["seq"] as? Int == 12)
         #expect(object["time"] as? String == "2023-11-14T22:13:20.000Z")
         #expect(object["kind"] as? String == "failed")
-        #expect(object["task"] as? Int == 7)
+        #expect(object["task"] as? String == "t7")
         #expect(object["job"] as? String == "digest")
         #expect(object["run"] as? String == "r1")
         #expect(object["level"] == nil)

@@ -61,13 +61,28 @@ public struct TaskID: Sendable, Hashable, Comparable, Codable, CustomStringConve
 
     public var description: String { "t\(rawValue)" }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt64.self)
+    /// `"t42"` as written by ``description``, or `"42"`.
+    public init?(_ text: String) {
+        guard let raw = UInt64(text.hasPrefix("t") ? String(text.dropFirst()) : text) else { return nil }
+        rawValue = raw
     }
 
+    /// Decodes `"t42"` (as encoded) or the bare number `42`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(UInt64.self) {
+            rawValue = number
+        } else if let parsed = TaskID(try container.decode(String.self)) {
+            self = parsed
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a task id like \"t42\"")
+        }
+    }
+
+    /// Encodes as `"t42"`, the same form the API, the CLI and log lines use.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try container.encode(description)
     }
 }
 

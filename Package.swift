@@ -69,6 +69,7 @@ let package = Package(
         .target(
             name: "MemorydCore",
             dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon", "CProcessSupport", "CSQLite"],
+            resources: [.embedInCode("API/openapi.yaml")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

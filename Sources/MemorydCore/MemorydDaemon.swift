@@ -106,6 +106,9 @@ public final class MemorydDaemon: Sendable {
         router.route(.get, "/v1/metrics") { _ in
             HTTPResponse(contentType: JSONSnapshot.contentType, body: JSONSnapshot.render(registry.collect()))
         }
+        router.route(.get, "/v1/openapi.yaml") { _ in
+            HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
+        }
         router.route(.get, "/healthz") { _ in
             .json(Array(#"{"status":"ok","checks":[{"name":"scheduler","status":"ok"}]}"#.utf8) + [10])
         }

@@ -37,11 +37,11 @@ struct TasksAPIEndToEndTests {
             let result =
                 try user.map { try runTool("runuser", ["-u", $0, "--", "curl"] + arguments) }
                 ?? runTool("curl", arguments)
-            let lines = result.output.split(separator: "\n")
-            let status = Int(lines.last ?? "") ?? 0
-            let json =
-                lines.dropLast().last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
-                as? [String: Any]
+            // The body, then the status code on a line of its own.
+            let split = result.output.range(of: "\n", options: .backwards)
+            let status = Int(split.map { result.output[$0.upperBound...] } ?? "") ?? 0
+            let body = split.map { result.output[..<$0.lowerBound] } ?? ""
+            let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
             return (status, json ?? [:])
         }
 

@@ -126,20 +126,19 @@ struct EventsEndpoint: Sendable {
     private func encode(_ element: EventStreamElement, _ query: Query) -> [UInt8] {
         switch element {
         case .event(let event):
-            let json = (try? Self.encoder().encode(event)).map { Array($0) } ?? Array("{}".utf8)
             if query.serverSentEvents {
-                return Array("id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: ".utf8) + json + Array("\n\n".utf8)
+                var bytes = Array("id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: ".utf8)
+                event.appendJSONLine(to: &bytes)
+                bytes.append(UInt8(ascii: "\n"))
+                return bytes
             }
-            return json + [UInt8(ascii: "\n")]
+            var line: [UInt8] = []
+            event.appendJSONLine(to: &line)
+            return line
         case .lagged(let dropped):
             if query.serverSentEvents { return Array("event: lagged\ndata: {\"dropped\":\(dropped)}\n\n".utf8) }
             return Array("{\"kind\":\"lagged\",\"dropped\":\(dropped)}\n".utf8)
         }
     }
 
-    private static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
 }

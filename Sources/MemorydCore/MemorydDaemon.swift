@@ -203,15 +203,30 @@ public final class MemorydDaemon: Sendable {
     /// Appends every event to the log until the subscription ends. Events the log fell behind on are
     /// counted in `jobkit_events_dropped_total{consumer="event-log"}`.
     private func writeEventLog(_ subscription: EventSubscription) async {
-        for await element in subscription {
-            guard case .event(let event) = element else { continue }
+        await drain(subscription, errors: eventLogErrors) { try eventLog.append(contentsOf: $0) }
+    }
+
+    /// Hands the subscription's events to `write` in batches until it ends; failed batches are counted.
+    private func drain(
+        _ subscription: EventSubscription, errors: JobkitMetrics.Counter, _ write: ([JobEvent]) throws -> Void
+    ) async {
+        while true {
+            let batch = await subscription.nextBatch(upTo: Self.writeBatchLimit)
+            if batch.isEmpty { return }
+            let events = batch.compactMap { element -> JobEvent? in
+                if case .event(let event) = element { return event }
+                return nil
+            }
             do {
-                try eventLog.append(event)
+                try write(events)
             } catch {
-                eventLogErrors.increment()
+                errors.increment(by: UInt64(events.count))
             }
         }
     }
+
+    /// Most events written in one `write(2)` or one queue transaction (1,024).
+    static let writeBatchLimit = 1024
 
     /// `POST /v1/reload`'s answer for a reload outcome.
     static func reloadResponse(_ outcome: ConfigState.Outcome) -> HTTPResponse {
@@ -232,14 +247,7 @@ public final class MemorydDaemon: Sendable {
 
     /// Records task starts and finishes in the queue until the subscription ends.
     private func recordInQueue(_ subscription: EventSubscription) async {
-        for await element in subscription {
-            guard case .event(let event) = element else { continue }
-            do {
-                try store.record([event])
-            } catch {
-                storeErrors.increment()
-            }
-        }
+        await drain(subscription, errors: storeErrors) { try store.record($0) }
     }
 
     /// The status file's path.

@@ -84,6 +84,18 @@ struct EventStreamTests {
         }
     }
 
+    @Test func aBatchTakesWhatIsBufferedAfterTheFirstWithoutWaiting() async throws {
+        let stream = try EventStream()
+        let subscription = stream.subscribe(consumer: "writer")
+        for index in 1...5 { stream.publish(JobEvent(kind: .log, message: "\(index)")) }
+        let first = await subscription.nextBatch(upTo: 3)
+        #expect(first.compactMap { if case .event(let e) = $0 { e.seq } else { nil } } == [1, 2, 3] as [UInt64])
+        let rest = await subscription.nextBatch(upTo: 10)
+        #expect(rest.count == 2)
+        subscription.cancel()
+        #expect(await subscription.nextBatch(upTo: 10).isEmpty)
+    }
+
     @Test func sequenceNumbersCanContinueFromAnEarlierRun() throws {
         let stream = try EventStream(configuration: EventStream.Configuration(firstSeq: 42))
         #expect(stream.lastSeq == 41)

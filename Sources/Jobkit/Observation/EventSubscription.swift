@@ -40,6 +40,14 @@ public final class EventSubscription: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
+
+    /// Waits for the next element, then also takes whatever else is already buffered, up to `limit` in all;
+    /// empty once the subscription has ended. For writers that do better with batches (one write, one
+    /// transaction).
+    public func nextBatch(upTo limit: Int) async -> [EventStreamElement] {
+        guard let first = await subscriber.next() else { return [] }
+        return [first] + subscriber.takeBuffered(Swift.max(limit - 1, 0))
+    }
 }
 
 /// One subscriber's bounded buffer. Lock order: the stream's lock, then this one.
@@ -118,6 +126,15 @@ final class EventSubscriber: Sendable {
 
     private func takeBuffered() -> EventStreamElement? {
         state.withLock { Self.take(&$0) }
+    }
+
+    /// Up to `count` elements that are already buffered, without waiting.
+    func takeBuffered(_ count: Int) -> [EventStreamElement] {
+        state.withLock { state in
+            var taken: [EventStreamElement] = []
+            while taken.count < count, let element = Self.take(&state) { taken.append(element) }
+            return taken
+        }
     }
 
     private static func take(_ state: inout State) -> EventStreamElement? {

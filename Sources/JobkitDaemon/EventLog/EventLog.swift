@@ -65,14 +65,36 @@ public final class EventLog: Sendable {
     ///
     /// - Throws: ``DaemonError`` if the write fails (disk full, file removed under us).
     public func append(_ event: JobEvent) throws {
-        var line = try Self.makeEncoder().encode(event)
-        line.append(UInt8(ascii: "\n"))
+        try append(contentsOf: [event])
+    }
+
+    /// Appends events as JSON lines with as few writes as rotation allows (one, usually).
+    ///
+    /// - Throws: ``DaemonError`` if a write fails (disk full, file removed under us).
+    public func append(contentsOf events: [JobEvent]) throws {
         try state.withLock { state in
-            if state.size > 0, state.size + line.count > configuration.maxBytes { try rotate(&state) }
-            let written = line.withUnsafeBytes { write(state.descriptor, $0.baseAddress, $0.count) }
-            guard written == line.count else { throw DaemonError.system("write", path: currentPath) }
-            state.size += line.count
+            var pending: [UInt8] = []
+            var line: [UInt8] = []
+            for event in events {
+                line.removeAll(keepingCapacity: true)
+                event.appendJSONLine(to: &line)
+                if state.size + pending.count > 0, state.size + pending.count + line.count > configuration.maxBytes {
+                    try flush(&pending, &state)
+                    if state.size > 0 { try rotate(&state) }
+                }
+                pending += line
+            }
+            try flush(&pending, &state)
         }
+    }
+
+    /// Writes `pending` in one `write(2)` (lines stay whole, as `O_APPEND` writes are atomic to other appenders).
+    private func flush(_ pending: inout [UInt8], _ state: inout State) throws {
+        guard !pending.isEmpty else { return }
+        let written = pending.withUnsafeBytes { write(state.descriptor, $0.baseAddress, $0.count) }
+        guard written == pending.count else { throw DaemonError.system("write", path: currentPath) }
+        state.size += pending.count
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Events in the log with a sequence number above `seq`, oldest first, that `filter` accepts.
@@ -157,9 +179,4 @@ public final class EventLog: Sendable {
         return 0
     }
 
-    private static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
 }

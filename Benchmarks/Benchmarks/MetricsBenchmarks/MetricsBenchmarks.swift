@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(counter)
     } setup: {
         PrometheusCollectorRegistry().makeCounter(
-            descriptor: .init(metricName: "bench_total", helpText: "Benchmark."), labels: [("job", "a")])
+            descriptor: .init(metricName: "bench", unitName: "total", helpText: "Benchmark."), labels: [("job", "a")])
     }
 
     // MARK: Histogram observe, one thread and two threads on the same series
@@ -96,7 +96,7 @@ let benchmarks: @Sendable () -> Void = {
             }
         } setup: {
             PrometheusCollectorRegistry().makeValueHistogram(
-                descriptor: .init(metricName: "bench_seconds", helpText: "Benchmark."), labels: [("job", "a")],
+                descriptor: .init(metricName: "bench", unitName: "seconds", helpText: "Benchmark."), labels: [("job", "a")],
                 buckets: Buckets.prometheusDefault.bounds)
         }
     }
@@ -136,13 +136,13 @@ let benchmarks: @Sendable () -> Void = {
         let registry = PrometheusCollectorRegistry()
         for index in 0..<exposedCounters {
             registry.makeCounter(
-                descriptor: .init(metricName: "bench_requests_total", helpText: "Benchmark."),
+                descriptor: .init(metricName: "bench_requests", unitName: "total", helpText: "Benchmark."),
                 labels: [("route", "r\(index / labelFanOut)"), ("code", "c\(index % labelFanOut)")]
             ).increment(by: Int64(index))
         }
         for index in 0..<exposedHistograms {
             registry.makeValueHistogram(
-                descriptor: .init(metricName: "bench_latency_seconds", helpText: "Benchmark."),
+                descriptor: .init(metricName: "bench_latency", unitName: "seconds", helpText: "Benchmark."),
                 labels: [("route", "r\(index / labelFanOut)"), ("shard", "s\(index % labelFanOut)")],
                 buckets: Buckets.prometheusDefault.bounds
             ).record(sampleValues[index & 1023])

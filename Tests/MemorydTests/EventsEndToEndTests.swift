@@ -87,4 +87,36 @@ struct EventsEndToEndTests {
         #expect(after == Array(1...after.last!))
         #expect(try await second.terminate() == 0)
     }
+
+    @Test func theEventLogRotatesWithinTheConfiguredLimits() async throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: config) }
+        try """
+        [event_log]
+        max_bytes = 4096
+        keep = 2
+
+        [jobs.chatty]
+        command = ["sh", "-c", "i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); done"]
+        schedule = "every 1s"
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config.path])
+        _ = try await daemon.waitForPort()
+        let state = daemon.stateDirectory
+        _ = try await poll("the log to rotate twice", deadline: .seconds(30)) {
+            FileManager.default.fileExists(atPath: state + "/events.jsonl.2") ? true : nil
+        }
+        #expect(try await daemon.terminate() == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: state).filter { $0.hasPrefix("events.jsonl") }
+        #expect(Set(files) == ["events.jsonl", "events.jsonl.1", "events.jsonl.2"])
+        for file in files {
+            let text = try String(contentsOfFile: state + "/" + file, encoding: .utf8)
+            #expect(text.utf8.count <= 4096, "\(file) is \(text.utf8.count) bytes")
+            // Every line is whole JSON.
+            #expect(
+                text.split(separator: "\n").allSatisfy {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil
+                })
+        }
+    }
 }

@@ -116,6 +116,20 @@ struct TasksAPIEndToEndTests {
             #expect((answer.json["error"] as? [String: Any])?["code"] as? String == code, "\(method) \(path)")
         }
 
+        // A body over the 1 MiB limit is refused whole, and the daemon carries on.
+        let huge = #"{"job": "greet", "params": {"pad": ""# + String(repeating: "x", count: 1_100_000) + #""}}"#
+        let bodyFile = fixture.daemon.directory.appendingPathComponent("huge.json")
+        try huge.write(to: bodyFile, atomically: true, encoding: .utf8)
+        let tooLarge = try runTool(
+            "curl",
+            [
+                "-sS", "-w", "\n%{http_code}", "--unix-socket", fixture.daemon.socketPath, "-X", "POST",
+                "--data-binary", "@" + bodyFile.path, "http://localhost/v1/tasks",
+            ])
+        #expect(tooLarge.output.hasSuffix("\n413"))
+        #expect(tooLarge.output.contains(#""code":"payload_too_large""#))
+        #expect(try fixture.call("GET", "/v1/tasks").status == 200)
+
         // Another user who can reach the socket is still refused, by its uid.
         chmod(fixture.daemon.socketPath, 0o666)
         chmod(fixture.daemon.directory.path, 0o755)

@@ -32,14 +32,8 @@ final class DaemonProcess: Sendable {
         process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory] + extra
-        let pipe = Pipe()
-        process.standardError = pipe
+        process.standardError = stderr.capture()
         process.standardOutput = FileHandle.nullDevice
-        let stderr = self.stderr
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            stderr.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
         try process.run()
     }
 
@@ -86,6 +80,16 @@ final class DaemonProcess: Sendable {
 /// Text a child process wrote, collected from its pipe.
 final class OutputBuffer: Sendable {
     let text = Mutex("")
+
+    /// A pipe whose output is appended to ``text`` as it arrives; give it to the child.
+    func capture() -> Pipe {
+        let pipe = Pipe()
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        return pipe
+    }
 }
 
 struct DaemonProcessError: Error, CustomStringConvertible {

@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "Jobkit", targets: ["Jobkit"]),
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
         .library(name: "JobkitDaemon", targets: ["JobkitDaemon"]),
+        // The daemon's logic, for the end-to-end tests and benchmarks; not a stable API.
+        .library(name: "MemorydCore", targets: ["MemorydCore"]),
         .executable(name: "memoryd", targets: ["memoryd"]),
     ],
     dependencies: [

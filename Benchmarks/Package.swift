@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Jobkit", package: "memoryd"),
                 .product(name: "JobkitDaemon", package: "memoryd"),
+                .product(name: "MemorydCore", package: "memoryd"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DaemonBenchmarks",

@@ -11,3 +11,8 @@ int cps_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+int cps_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from)
+{
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

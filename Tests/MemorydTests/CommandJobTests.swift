@@ -114,4 +114,24 @@ struct CommandJobTests {
         }
         #expect(result.outcome == .timedOut)
     }
+
+    @Test func aJobInheritsNoDescriptorOfTheDaemonBeyondTheStandardThree() async throws {
+        // A descriptor the daemon holds open without close-on-exec, as libraries sometimes leave them.
+        let leaked = open("/dev/null", O_RDONLY)
+        defer { close(leaked) }
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1))
+        let events = scheduler.events.subscribe(consumer: "test", bufferSize: 100)
+        let job = CommandJob(argv: ["sh", "-c", "ls /proc/$$/fd | sort -n | tr '\\n' ' '"])
+        let result = try await withRunningScheduler(scheduler) { scheduler in
+            await (try scheduler.spawnBlocking("fds") { try job.run($0) }).result()
+        }
+        #expect(result.outcome == .succeeded)
+        var listed: String?
+        for await element in events {
+            guard case .event(let event) = element else { continue }
+            if event.kind == .log { listed = event.message }
+            if event.kind == .succeeded { break }
+        }
+        #expect(listed?.trimmingCharacters(in: .whitespaces) == "0 1 2", "open in the job: \(listed ?? "?")")
+    }
 }

@@ -35,6 +35,7 @@ func temporaryDirectory(_ name: String) -> String {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(5), maxIterations: 50)
+    submitBenchmarks()
 
     Benchmark("event log, 10k appends: EventLog (batched, rotating)") { (benchmark, log: EventLog) in
         for _ in benchmark.scaledIterations {

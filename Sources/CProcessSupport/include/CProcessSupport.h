@@ -10,4 +10,8 @@ int cps_pipe_cloexec(int fds[2]);
 /// posix_spawn_file_actions_addchdir_np, also a GNU extension.
 int cps_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): the child closes every descriptor from `from` up,
+/// so a job inherits nothing of the daemon's (sockets, database, log) beyond stdin, stdout and stderr.
+int cps_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
 #endif

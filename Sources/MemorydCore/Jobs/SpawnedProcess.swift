@@ -38,6 +38,9 @@ final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
         if let workingDirectory { cps_spawn_file_actions_addchdir(&actions, workingDirectory) }
+        // Nothing but stdin, stdout and stderr: not the daemon's sockets, database or log, nor pipes of
+        // other jobs being started at the same moment.
+        cps_spawn_file_actions_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

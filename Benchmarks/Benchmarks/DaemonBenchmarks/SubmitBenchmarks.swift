@@ -1,0 +1,87 @@
+import Benchmark
+import Foundation
+import MemorydCore
+
+// Durable submits: POST /v1/tasks against a real MemorydDaemon in this process, each answer given only
+// after the run is committed to SQLite (WAL, synchronous = FULL). The baseline is the durability floor:
+// appending a record to a file and fdatasync-ing it, once per submit, with the same number of threads.
+
+/// Submits per measured iteration, spread over ``submitClients`` threads.
+let submitsPerIteration = 400
+/// Concurrent clients, as several scripts or sources submitting at once.
+let submitClients = 4
+
+let submitBenchmarks: @Sendable () -> Void = {
+    let configuration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 20)
+
+    Benchmark("durable submits, 400 by 4 clients: memoryd POST /v1/tasks", configuration: configuration) {
+        benchmark, daemon in
+        for _ in benchmark.scaledIterations {
+            onClients(submitClients, submitsPerIteration) { _ in
+                let response = try? DaemonClient(socket: daemon.socket).send(
+                    "POST", "/v1/tasks", json: Array(#"{"job": "park"}"#.utf8))
+                precondition(response?.status == 201, "submit failed: \(String(describing: response?.status))")
+            }
+        }
+    } setup: {
+        try DaemonFixture()
+    }
+
+    Benchmark("durable submits, 400 by 4 clients: write + fdatasync per record", configuration: configuration) {
+        benchmark, file in
+        for _ in benchmark.scaledIterations {
+            onClients(submitClients, submitsPerIteration) { index in
+                let record = Array("{\"job\":\"park\",\"n\":\(index)}\n".utf8)
+                file.lock.lock()
+                _ = record.withUnsafeBytes { write(file.descriptor, $0.baseAddress, $0.count) }
+                fdatasync(file.descriptor)
+                file.lock.unlock()
+            }
+        }
+    } setup: {
+        try SyncedFile()
+    }
+}
+
+/// A daemon on a temporary state directory whose one job parks its only worker, so submitted tasks wait
+/// in the queue instead of loading the machine.
+final class DaemonFixture: Sendable {
+    let socket: String
+
+    init() throws {
+        let directory = temporaryDirectory("bench-daemon")
+        socket = directory + "/memoryd.sock"
+        let config = try MemorydConfig.parse(
+            "[jobs.park]\ncommand = [\"sleep\", \"3600\"]\n", file: "bench.toml", environment: [:])
+        var settings = DaemonSettings(config: config)
+        settings.http = nil
+        settings.socket = socket
+        settings.stateDirectory = directory + "/state"
+        settings.workers = 1
+        let daemon = try MemorydDaemon(settings: settings, config: config)
+        let ready = DispatchSemaphore(value: 0)
+        Task { try await daemon.run { _ in ready.signal() } }
+        ready.wait()
+    }
+}
+
+/// A file opened for appending, shared by the baseline's clients.
+final class SyncedFile: @unchecked Sendable {
+    // @unchecked: the descriptor is written only under `lock`.
+    let descriptor: Int32
+    let lock = NSLock()
+
+    init() throws {
+        let path = temporaryDirectory("bench-fsync") + "/records"
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+    }
+}
+
+/// Runs `body(index)` `count` times in all over `clients` threads started together.
+func onClients(_ clients: Int, _ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    DispatchQueue.concurrentPerform(iterations: clients) { client in
+        for index in stride(from: client, to: count, by: clients) { body(index) }
+    }
+}

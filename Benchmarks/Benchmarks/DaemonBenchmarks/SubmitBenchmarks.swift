@@ -53,7 +53,7 @@ final class DaemonFixture: Sendable {
         let directory = temporaryDirectory("bench-daemon")
         socket = directory + "/memoryd.sock"
         let config = try MemorydConfig.parse(
-            "[jobs.park]\ncommand = [\"sleep\", \"3600\"]\n", file: "bench.toml", environment: [:])
+            "[jobs.park]\ncommand = [\"sleep\", \"30\"]\n", file: "bench.toml", environment: [:])
         var settings = DaemonSettings(config: config)
         settings.http = nil
         settings.socket = socket

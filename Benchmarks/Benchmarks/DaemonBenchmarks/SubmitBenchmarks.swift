@@ -28,6 +28,23 @@ let submitBenchmarks: @Sendable () -> Void = {
         try DaemonFixture()
     }
 
+    Benchmark(
+        "durable submits, 400 by 4 clients: memoryd POST /v1/tasks, kept-alive connections",
+        configuration: configuration
+    ) { benchmark, daemon in
+        for _ in benchmark.scaledIterations {
+            DispatchQueue.concurrentPerform(iterations: submitClients) { client in
+                let connection = KeptAliveConnection(socket: daemon.socket)
+                for _ in stride(from: client, to: submitsPerIteration, by: submitClients) {
+                    let status = connection.post("/v1/tasks", body: #"{"job": "park"}"#)
+                    precondition(status == 201, "submit failed: \(status)")
+                }
+            }
+        }
+    } setup: {
+        try DaemonFixture()
+    }
+
     Benchmark("durable submits, 400 by 4 clients: write + fdatasync per record", configuration: configuration) {
         benchmark, file in
         for _ in benchmark.scaledIterations {
@@ -83,5 +100,50 @@ final class SyncedFile: @unchecked Sendable {
 func onClients(_ clients: Int, _ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: clients) { client in
         for index in stride(from: client, to: count, by: clients) { body(index) }
+    }
+}
+
+/// One HTTP/1.1 connection used for many requests, as a busy client would.
+final class KeptAliveConnection {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(socket path: String) {
+        descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = unixAddress(path)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        precondition(connected == 0, "cannot connect to \(path)")
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends a POST with a JSON body and reads the whole response; returns its status.
+    func post(_ path: String, body: String) -> Int {
+        let request = Array(
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                .utf8)
+        _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let separator = Array("\r\n\r\n".utf8)
+        while buffer.firstRange(of: separator) == nil { fill() }
+        let headEnd = buffer.firstRange(of: separator)!
+        let head = String(decoding: buffer[..<headEnd.lowerBound], as: UTF8.self).lowercased()
+        let status = Int(head.split(separator: " ")[1]) ?? 0
+        let length =
+            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        while buffer.count < headEnd.upperBound + length { fill() }
+        buffer.removeSubrange(..<(headEnd.upperBound + length))
+        return status
+    }
+
+    private func fill() {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        precondition(count > 0, "the daemon closed the connection")
+        buffer += chunk[0..<count]
     }
 }

@@ -96,7 +96,8 @@ let benchmarks: @Sendable () -> Void = {
             }
         } setup: {
             PrometheusCollectorRegistry().makeValueHistogram(
-                descriptor: .init(metricName: "bench", unitName: "seconds", helpText: "Benchmark."), labels: [("job", "a")],
+                descriptor: .init(metricName: "bench", unitName: "seconds", helpText: "Benchmark."),
+                labels: [("job", "a")],
                 buckets: Buckets.prometheusDefault.bounds)
         }
     }

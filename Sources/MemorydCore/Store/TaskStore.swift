@@ -1,5 +1,6 @@
 import Foundation
 import Jobkit
+import JobkitMetrics
 import Synchronization
 
 /// The persistent queue: every task of every run, from acknowledgement until it finishes, in SQLite
@@ -27,6 +28,8 @@ final class TaskStore: Sendable {
     static let fileName = "queue.sqlite3"
 
     private let database: SQLiteDatabase
+    /// Shares one transaction (one fsync) among runs recorded at the same time.
+    private let commits: GroupCommit
     /// Which stored task each live task is, by run and job (a job appears once in a run, and both are on
     /// every event, so events match even before the scheduler has handed out task ids).
     private let storeIDs = Mutex<[RunJob: Int64]>([:])
@@ -38,6 +41,7 @@ final class TaskStore: Sendable {
 
     init(directory: String) throws {
         database = try SQLiteDatabase(path: directory + "/" + Self.fileName)
+        commits = GroupCommit(database: database)
         try database.execute(
             """
             CREATE TABLE IF NOT EXISTS tasks (
@@ -83,13 +87,13 @@ final class TaskStore: Sendable {
     func recordRun(_ run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String]) throws
         -> [Int64]
     {
-        let params = try Self.json(parameters)
+        let params = Self.json(parameters)
         let now = Date().timeIntervalSince1970
-        let ids = try database.transaction { transaction in
+        let ids = try commits.perform { transaction in
             try jobs.map { job in
                 try transaction.execute(
                     "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                    [.text(run), .text(job.name), .text(params), .text(try Self.json(job.dependsOn)), .real(now)])
+                    [.text(run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)), .real(now)])
                 return transaction.lastInsertedRow
             }
         }
@@ -158,10 +162,28 @@ final class TaskStore: Sendable {
         }
     }
 
-    private static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// `{"key":"value",…}` with sorted keys, written directly (this is on the path of every submit).
+    private static func json(_ object: [String: String]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in object.keys.sorted().enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendString(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONText.appendString(object[key]!, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `["a","b"]`, written directly.
+    private static func json(_ array: [String]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, element) in array.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendString(element, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func decode<Value: Decodable>(_ text: String?, as type: Value.Type) -> Value? {

@@ -79,12 +79,7 @@ struct Tasks: ParsableCommand {
                 "\(task["attempt"] as? Int ?? 0)", task["run"] as? String ?? "-",
             ])
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            printLine(
-                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-        }
+        for line in HumanOutput.align(rows) { printLine(line) }
     }
 }
 

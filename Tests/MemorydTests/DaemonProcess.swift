@@ -67,12 +67,10 @@ final class DaemonProcess: Sendable {
 
     /// Polls `condition` until it holds or ``deadline`` passes.
     func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let end = ContinuousClock.now.advanced(by: Self.deadline)
-        while !condition() {
-            guard ContinuousClock.now < end else {
-                throw DaemonProcessError(message: "gave up waiting for \(what); stderr: \(errorOutput)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        _ = try await poll(
+            what, deadline: Self.deadline, every: .milliseconds(20), context: { "stderr: \(self.errorOutput)" }
+        ) {
+            condition() ? true : nil
         }
     }
 }

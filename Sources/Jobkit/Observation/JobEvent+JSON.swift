@@ -45,7 +45,7 @@ private struct ObjectWriter {
 
 extension JSONValue {
     /// Appends this value as JSON; object keys sorted, non-finite numbers as `null`.
-    func append(to bytes: inout [UInt8]) {
+    package func append(to bytes: inout [UInt8]) {
         switch self {
         case .null: bytes += "null".utf8
         case .bool(let value): bytes += (value ? "true" : "false").utf8

@@ -1,4 +1,5 @@
 import CZlib
+import JobkitMetrics
 
 /// Gzip compression of response bodies (zlib), and whether a request's `Accept-Encoding` allows it.
 public enum Gzip {
@@ -10,17 +11,11 @@ public enum Gzip {
         guard let acceptEncoding else { return false }
         var gzip: Double?
         var wildcard: Double?
-        for entry in acceptEncoding.split(separator: ",") {
-            let parts = entry.split(separator: ";").map { $0.trimmingSpaces() }
-            guard let coding = parts.first?.lowercased() else { continue }
-            var quality = 1.0
-            for parameter in parts.dropFirst() where parameter.lowercased().hasPrefix("q=") {
-                quality = Double(parameter.dropFirst(2)) ?? 0
-            }
-            if coding == "gzip" || coding == "x-gzip" {
-                gzip = quality
-            } else if coding == "*" {
-                wildcard = quality
+        for entry in QualityListEntry.parse(acceptEncoding) {
+            if entry.token == "gzip" || entry.token == "x-gzip" {
+                gzip = entry.quality
+            } else if entry.token == "*" {
+                wildcard = entry.quality
             }
         }
         return (gzip ?? wildcard ?? 0) > 0
@@ -51,14 +46,5 @@ public enum Gzip {
         }
         output.removeLast(output.count - Int(stream.total_out))
         return output
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
     }
 }

@@ -70,7 +70,8 @@ public enum HumanOutput {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.colon))
     }
 
-    private static func align(_ rows: [[String]]) -> [String] {
+    /// Rows as lines with columns padded to a common width, two spaces apart.
+    public static func align(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

@@ -1,6 +1,5 @@
 import Foundation
 import Jobkit
-import JobkitMetrics
 import Synchronization
 
 /// The persistent queue: every task of every run, from acknowledgement until it finishes, in SQLite
@@ -162,27 +161,18 @@ final class TaskStore: Sendable {
         }
     }
 
-    /// `{"key":"value",…}` with sorted keys, written directly (this is on the path of every submit).
+    /// `{"key":"value",…}` (sorted keys) or `["a","b"]`, written directly: this is on the path of every submit.
     private static func json(_ object: [String: String]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        for (index, key) in object.keys.sorted().enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONText.appendString(key, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            JSONText.appendString(object[key]!, to: &bytes)
-        }
-        bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
+        json(.object(object.mapValues(JSONValue.string)))
     }
 
-    /// `["a","b"]`, written directly.
     private static func json(_ array: [String]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, element) in array.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONText.appendString(element, to: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
+        json(.array(array.map(JSONValue.string)))
+    }
+
+    private static func json(_ value: JSONValue) -> String {
+        var bytes: [UInt8] = []
+        value.append(to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 

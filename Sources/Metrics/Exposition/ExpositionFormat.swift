@@ -17,20 +17,8 @@ public enum ExpositionFormat: Sendable, Hashable {
     public static func negotiate(accept: String?) -> ExpositionFormat {
         guard let accept else { return .prometheusText }
         var best: (format: ExpositionFormat, quality: Double)?
-        for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingWhitespace() }
-            guard let mediaType = parts.first?.lowercased() else { continue }
-            var quality = 1.0
-            var version: String?
-            for parameter in parts.dropFirst() {
-                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
-                guard pair.count == 2 else { continue }
-                switch pair[0].lowercased() {
-                case "q": quality = Double(pair[1]) ?? 0
-                case "version": version = pair[1]
-                default: break
-                }
-            }
+        for entry in QualityListEntry.parse(accept) {
+            let (mediaType, quality, version) = (entry.token, entry.quality, entry.parameters["version"])
             let format: ExpositionFormat?
             switch mediaType {
             case "application/openmetrics-text":
@@ -53,11 +41,5 @@ public enum ExpositionFormat: Sendable, Hashable {
         case .prometheusText: PrometheusText.render(families)
         case .openMetrics: OpenMetricsText.render(families)
         }
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import JobkitMetrics
 
 #if canImport(Glibc)
     import Glibc
@@ -43,13 +44,13 @@ public final class InstanceLock: Sendable {
     /// The pid written in the lock file, if it holds one.
     public static func holder(of path: String) -> Int32? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(text.trimmingWhitespace())
     }
 
     private static func readPid(_ descriptor: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace())
     }
 }

@@ -1,5 +1,11 @@
-public import Foundation
+public import FoundationEssentials
 public import JobkitDaemon
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where and how `memoryd run` serves; the defaults are SPEC §8's.
 public struct DaemonSettings: Sendable, Hashable {
@@ -82,7 +88,7 @@ public struct DaemonSettings: Sendable, Hashable {
         -> String
     {
         if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return config + "/memoryd/memoryd.toml" }
-        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/memoryd/memoryd.toml"
+        return Paths.home(environment: environment) + "/.config/memoryd/memoryd.toml"
     }
 
     /// `$XDG_STATE_HOME/memoryd`, or `~/.local/state/memoryd`.
@@ -90,7 +96,7 @@ public struct DaemonSettings: Sendable, Hashable {
         -> String
     {
         if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/memoryd" }
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = Paths.home(environment: environment)
         return home + "/.local/state/memoryd"
     }
 }

@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import JobkitMetrics
 
 /// `GET /v1/events`: the event stream as NDJSON (default) or server-sent events.
 ///
@@ -50,7 +51,9 @@ struct EventsEndpoint: Sendable {
             case "false", "0": follow = false
             case let other?: throw QueryError("follow must be true or false, not '\(other)'")
             }
-            serverSentEvents = request.header("Accept")?.contains("text/event-stream") == true
+            serverSentEvents = QualityListEntry.parse(request.header("Accept") ?? "").contains {
+                $0.token == "text/event-stream" && $0.quality > 0
+            }
         }
 
         private static func list(_ value: String?) -> Set<String>? {

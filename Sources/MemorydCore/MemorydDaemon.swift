@@ -1,8 +1,14 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 public import Jobkit
 public import JobkitDaemon
 public import JobkitMetrics
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The running daemon: scheduler, metrics, HTTP listeners, and its own periodic housekeeping.
 public final class MemorydDaemon: Sendable {
@@ -132,7 +138,7 @@ public final class MemorydDaemon: Sendable {
             try server.listen(on: ListenSocket.tcp(http))
         }
         try FileManager.default.createDirectory(
-            atPath: (settings.socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: Paths.directory(of: settings.socket), withIntermediateDirectories: true)
         try server.listen(on: ListenSocket.unix(settings.socket))
         defer { server.stop() }
         // The writers subscribe before anything runs, so they see every event; then what the queue holds
@@ -146,7 +152,7 @@ public final class MemorydDaemon: Sendable {
         // Whatever was accepted before a crash or stop and has not finished runs again.
         let resumed = try configState.pipeline?.resume() ?? 0
         if resumed > 0 {
-            FileHandle.standardError.write(Data("memoryd: resumed \(resumed) unfinished tasks from the queue\n".utf8))
+            StandardStreams.error("memoryd: resumed \(resumed) unfinished tasks from the queue\n")
         }
         ready(server.addresses)
 
@@ -156,15 +162,14 @@ public final class MemorydDaemon: Sendable {
             let housekeeping = Task { await self.housekeeping() }
             let schedules = Task {
                 await self.configState.runTriggers { message in
-                    FileHandle.standardError.write(Data("memoryd: \(message)\n".utf8))
+                    StandardStreams.error("memoryd: \(message)\n")
                 }
             }
             let hangups = Task {
                 let watcher = SignalWatcher(signals: [SIGHUP])
                 while await watcher.next() != nil {
                     if case .rejected(let reason) = self.configState.reload() {
-                        FileHandle.standardError.write(
-                            Data("memoryd: reload refused, still running the old config:\n\(reason)\n".utf8))
+                        StandardStreams.error("memoryd: reload refused, still running the old config:\n\(reason)\n")
                     }
                 }
             }

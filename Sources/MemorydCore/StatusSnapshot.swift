@@ -1,5 +1,11 @@
-public import Foundation
+public import FoundationEssentials
 public import Jobkit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What `GET /v1/status` answers and the status file holds.
 public struct StatusSnapshot: Codable, Sendable {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MemorydCore
 
 struct CheckConfig: ParsableCommand {
@@ -33,7 +33,7 @@ struct Graph: ParsableCommand {
     func run() throws {
         let path = config ?? DaemonSettings.defaultConfigPath()
         do {
-            FileHandle.standardOutput.write(Data(try MemorydConfig.load(path: path).graphviz().utf8))
+            StandardStreams.output(try MemorydConfig.load(path: path).graphviz())
         } catch {
             printError(error.description)
             throw ExitCode.failure
@@ -53,7 +53,8 @@ struct Reload: ParsableCommand {
 
     func run() throws {
         let response = try call { try global.client.send("POST", "/v1/reload") }
-        let answer = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
-        printLine("reloaded: \(answer["jobs"] as? Int ?? 0) jobs")
+        struct Answer: Decodable { var jobs: Int }
+        let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body))
+        printLine("reloaded: \(answer?.jobs ?? 0) jobs")
     }
 }

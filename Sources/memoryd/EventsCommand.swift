@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Jobkit
 import MemorydCore
 
@@ -47,10 +47,8 @@ struct Events: ParsableCommand {
                     printLine(line)
                 } else if let event = try? decoder.decode(JobEvent.self, from: Data(line.utf8)) {
                     printLine(HumanOutput.event(event))
-                } else if let marker = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    let dropped = marker["dropped"]
-                {
-                    printLine("lagged: \(dropped) events dropped")
+                } else if let marker = try? decoder.decode(LaggedMarker.self, from: Data(line.utf8)) {
+                    printLine("lagged: \(marker.dropped) events dropped")
                 } else {
                     printLine(line)
                 }
@@ -66,8 +64,23 @@ struct Events: ParsableCommand {
         }
     }
 
+    /// Percent-encodes everything but RFC 3986's unreserved characters, so a value is one query parameter.
     private func escape(_ value: String) -> String {
-        value.addingPercentEncoding(
-            withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? value
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                encoded.append(byte)
+            default:
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
+
+    /// The line the daemon sends in place of events a slow reader missed.
+    private struct LaggedMarker: Decodable { var dropped: Int }
 }

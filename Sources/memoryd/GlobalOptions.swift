@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MemorydCore
 
 /// Options every client command shares: where the daemon is.
@@ -29,20 +29,23 @@ struct GlobalOptions: ParsableArguments {
 /// Writes `text` and a newline to standard output at once (unbuffered, so `events --follow` shows each
 /// event as it arrives, also through a pipe).
 func printLine(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    StandardStreams.output(text + "\n")
 }
 
 /// Writes `text` to standard error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    StandardStreams.error(text.hasSuffix("\n") ? text : text + "\n")
 }
 
 /// Fails with the API's error message when the daemon answered with an error status.
 func requireSuccess(_ response: DaemonClient.Response) throws {
     guard (200..<300).contains(response.status) else {
-        let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        struct Answer: Decodable {
+            struct Detail: Decodable { var message: String }
+            var error: Detail
+        }
         let message =
-            (answer?["error"] as? [String: Any])?["message"] as? String
+            (try? JSONDecoder().decode(Answer.self, from: Data(response.body)))?.error.message
             ?? String(decoding: response.body, as: UTF8.self)
         printError("memoryd: \(message) (HTTP \(response.status))")
         throw ExitCode.failure

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CoreMetrics
-import Foundation
+import FoundationEssentials
 import JobkitMetrics
 import MemorydCore
 
@@ -47,7 +47,7 @@ struct Run: AsyncParsableCommand {
             do {
                 loaded = try MemorydConfig.load(path: config)
             } catch {
-                FileHandle.standardError.write(Data("\(error)\nmemoryd: not started; fix the config above\n".utf8))
+                StandardStreams.error("\(error)\nmemoryd: not started; fix the config above\n")
                 throw ExitCode.failure
             }
         }
@@ -57,7 +57,7 @@ struct Run: AsyncParsableCommand {
         if let stateDir { settings.stateDirectory = stateDir }
         if let workers { settings.workers = workers }
         for notice in loaded.map(Self.notYetSupported) ?? [] {
-            FileHandle.standardError.write(Data("memoryd: \(notice)\n".utf8))
+            StandardStreams.error("memoryd: \(notice)\n")
         }
         do {
             let daemon = try MemorydDaemon(settings: settings, config: loaded, configPath: config)
@@ -65,10 +65,10 @@ struct Run: AsyncParsableCommand {
             MetricsSystem.bootstrap(try SwiftMetricsFactory(registry: daemon.registry))
             try await daemon.run { addresses in
                 let line = "memoryd: listening on " + addresses.joined(separator: " and ") + "\n"
-                FileHandle.standardError.write(Data(line.utf8))
+                StandardStreams.error(line)
             }
         } catch {
-            FileHandle.standardError.write(Data("memoryd: \(error)\n".utf8))
+            StandardStreams.error("memoryd: \(error)\n")
             throw ExitCode.failure
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MemorydCore
 
 struct Status: ParsableCommand {
@@ -39,7 +39,7 @@ struct Status: ParsableCommand {
             }
         }
         if json {
-            FileHandle.standardOutput.write(data)
+            StandardStreams.output(data)
             return
         }
         do {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MemorydCore
 
 struct Submit: ParsableCommand {
@@ -26,14 +26,18 @@ struct Submit: ParsableCommand {
             }
             params[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
         }
-        let body = try JSONSerialization.data(withJSONObject: ["job": job, "params": params], options: [.sortedKeys])
+        struct Submission: Encodable {
+            var job: String
+            var params: [String: String]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(Submission(job: job, params: params))
         let response = try call { try global.client.send("POST", "/v1/tasks", json: Array(body)) }
         if json {
-            FileHandle.standardOutput.write(Data(response.body))
-        } else if let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let id = answer["id"] as? String
-        {
-            printLine(id)
+            StandardStreams.output(response.body)
+        } else if let answer = try? JSONDecoder().decode(Created.self, from: Data(response.body)) {
+            printLine(answer.id)
         }
     }
 }
@@ -67,17 +71,13 @@ struct Tasks: ParsableCommand {
     func run() throws {
         let response = try call { try global.client.get("/v1/tasks" + (state.map { "?state=\($0)" } ?? "")) }
         if json {
-            FileHandle.standardOutput.write(Data(response.body))
+            StandardStreams.output(response.body)
             return
         }
-        let answer = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
-        let tasks = answer["tasks"] as? [[String: Any]] ?? []
+        let tasks = (try? JSONDecoder().decode(TaskList.self, from: Data(response.body)))?.tasks ?? []
         var rows = [["ID", "JOB", "STATE", "ATTEMPT", "RUN"]]
         for task in tasks {
-            rows.append([
-                task["id"] as? String ?? "?", task["job"] as? String ?? "?", task["state"] as? String ?? "?",
-                "\(task["attempt"] as? Int ?? 0)", task["run"] as? String ?? "-",
-            ])
+            rows.append([task.id, task.job, task.state, "\(task.attempt)", task.run ?? "-"])
         }
         for line in HumanOutput.align(rows) { printLine(line) }
     }
@@ -93,4 +93,19 @@ func call(_ request: () throws -> DaemonClient.Response) throws -> DaemonClient.
         printError("memoryd: \(error)")
         throw ExitCode.failure
     }
+}
+
+/// The part of `POST /v1/tasks`' answer the CLI prints.
+private struct Created: Decodable { var id: String }
+
+/// The columns of `GET /v1/tasks` that `memoryd tasks` shows.
+private struct TaskList: Decodable {
+    struct Row: Decodable {
+        var id: String
+        var job: String
+        var state: String
+        var attempt: Int
+        var run: String?
+    }
+    var tasks: [Row]
 }

@@ -9,6 +9,19 @@ struct HumanOutputTests {
         #expect(HumanOutput.duration(seconds) == text)
     }
 
+    @Test(arguments: [
+        (12.345, 1, "12.3"), (0.0, 1, "0.0"), (99.96, 1, "100.0"), (0.04, 0, "0"), (-1.26, 1, "-1.3"),
+        (7.0, 2, "7.00"), (0.05, 2, "0.05"),
+    ])
+    func numbersAreFixedPointWithoutALocale(value: Double, digits: Int, text: String) {
+        #expect(HumanOutput.fixed(value, digits: digits) == text)
+    }
+
+    @Test func numbersThatAreNotFiniteAreShownAsSwiftWritesThem() {
+        #expect(HumanOutput.fixed(.nan, digits: 1) == "nan")
+        #expect(HumanOutput.fixed(.infinity, digits: 0) == "inf")
+    }
+
     @Test func anEventIsOneLineWithWhatMatters() {
         var event = JobEvent(
             kind: .failed,

@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(5), maxIterations: 50)
     submitBenchmarks()
+    idleMemoryBenchmarks()
 
     Benchmark("event log, 10k appends: EventLog (batched, rotating)") { (benchmark, log: EventLog) in
         for _ in benchmark.scaledIterations {

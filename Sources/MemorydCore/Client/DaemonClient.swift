@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import JobkitMetrics
 
 #if canImport(Glibc)
     import Glibc
@@ -160,7 +161,7 @@ private struct ResponseReader {
                 for line in lines.dropFirst() {
                     guard let colon = line.firstIndex(of: ":") else { continue }
                     headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
-                        .trimmingCharacters(in: .whitespaces)
+                        .trimmingWhitespace()
                 }
                 return (status, headers)
             }

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 public import Jobkit
+import JobkitMetrics
 
 /// How the CLI shows status and events to people (`--json` prints the API's JSON instead).
 public enum HumanOutput {
@@ -28,8 +29,8 @@ public enum HumanOutput {
                 guard let minute = job.windows.first else { continue }
                 let perMinute = minute.finishedPerSecond * 60
                 table.append([
-                    job.jobType, String(format: "%.1f", perMinute),
-                    minute.successRatio.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                    job.jobType, fixed(perMinute, digits: 1),
+                    minute.successRatio.map { fixed($0 * 100, digits: 0) + "%" } ?? "-",
                     quantile(minute, "0.5"), quantile(minute, "0.9"), quantile(minute, "0.99"),
                 ])
             }
@@ -47,7 +48,7 @@ public enum HumanOutput {
         if let duration = event.duration, event.kind != .started { fields.append(Self.duration(duration)) }
         if let level = event.level { fields.append(level.rawValue) }
         if let message = event.message { fields.append(message) }
-        if let progress = event.progress { fields.append(String(format: "%.0f%%", progress * 100)) }
+        if let progress = event.progress { fields.append(fixed(progress * 100, digits: 0) + "%") }
         if let error = event.error { fields.append("error: \(error)") }
         return fields.joined(separator: " ")
     }
@@ -55,12 +56,26 @@ public enum HumanOutput {
     /// `850ms`, `12.3s`, `4m05s`, `2h03m`.
     public static func duration(_ seconds: Double) -> String {
         switch seconds {
-        case ..<1: String(format: "%.0fms", seconds * 1000)
-        case ..<60: String(format: "%.1fs", seconds)
-        case ..<3600: String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
-        default: String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
+        case ..<1: fixed(seconds * 1000, digits: 0) + "ms"
+        case ..<60: fixed(seconds, digits: 1) + "s"
+        case ..<3600: "\(Int(seconds) / 60)m" + twoDigits(Int(seconds) % 60) + "s"
+        default: "\(Int(seconds) / 3600)h" + twoDigits(Int(seconds) % 3600 / 60) + "m"
         }
     }
+
+    /// `value` rounded to `digits` decimals, as `%.Nf` would print it (no locale, no exponent).
+    package static func fixed(_ value: Double, digits: Int) -> String {
+        let scale = (0..<digits).reduce(1) { product, _ in product * 10 }
+        let scaled = (value * Double(scale)).rounded()
+        guard scaled.isFinite, abs(scaled) < Double(Int.max / 2) else { return "\(value)" }
+        let whole = Int(scaled)
+        let sign = whole < 0 ? "-" : ""
+        guard digits > 0 else { return "\(whole)" }
+        let fraction = String(abs(whole) % scale)
+        return sign + "\(abs(whole) / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     private static func quantile(_ window: WindowStats, _ key: String) -> String {
         window.durationQuantiles[key].map(duration) ?? "-"
@@ -74,8 +89,8 @@ public enum HumanOutput {
     public static func align(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }
+                .joined(separator: "  ").trimmingWhitespace()
         }
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import JobkitMetrics
 
 /// Reads one TOML table into typed values, collecting errors instead of stopping at the first, and
 /// reports keys nobody asked for.
@@ -163,7 +164,7 @@ struct ConfigReader {
         let units: [(suffix: String, seconds: Double)] = [
             ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400),
         ]
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        var rest = Substring(text.trimmingWhitespace())
         guard !rest.isEmpty else { return nil }
         var total = 0.0
         while !rest.isEmpty {
@@ -183,7 +184,7 @@ struct ConfigReader {
     /// Expands a leading `~` and `$NAME` / `${NAME}`. XDG base directories that are unset take their
     /// specified defaults (`$XDG_STATE_HOME` → `~/.local/state`, …; `$XDG_RUNTIME_DIR` → `/tmp`).
     static func expand(_ text: String, environment: [String: String]) -> Result<String, UnsetVariable> {
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = Paths.home(environment: environment)
         let defaults = [
             "XDG_STATE_HOME": home + "/.local/state", "XDG_CONFIG_HOME": home + "/.config",
             "XDG_DATA_HOME": home + "/.local/share", "XDG_CACHE_HOME": home + "/.cache", "XDG_RUNTIME_DIR": "/tmp",

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 public import Jobkit
 
 /// Turns the configured jobs into runs on a scheduler, and starts scheduled runs on time.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Jobkit
 
 #if canImport(Glibc)
@@ -40,7 +40,7 @@ struct SourceWatcher: Sendable {
             } catch {
                 // A directory that does not exist yet is normal; anything else is worth saying.
                 if FileManager.default.fileExists(atPath: source.directory) {
-                    onError("source \(source.name): cannot list \(source.directory): \(error.localizedDescription)")
+                    onError("source \(source.name): cannot list \(source.directory): \(error)")
                 }
                 continue
             }
@@ -52,7 +52,7 @@ struct SourceWatcher: Sendable {
                 continue
             }
             for name in names where fnmatch(source.glob, name, FNM_PERIOD) == 0 {
-                let path = (source.directory as NSString).appendingPathComponent(name)
+                let path = Paths.join(source.directory, name)
                 guard !handled.contains(path), Self.isRegularFile(path) else { continue }
                 do {
                     let run = try pipeline.startRun(of: source.job, parameters: ["file": path])

@@ -1,5 +1,5 @@
 import CProcessSupport
-import Foundation
+import FoundationEssentials
 import Jobkit
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Jobkit
 import Synchronization
 
 /// Commits concurrent writes together: callers hand in their work and wait; one committer thread runs
@@ -24,9 +24,7 @@ final class GroupCommit: Sendable {
 
     init(database: SQLiteDatabase) {
         self.database = database
-        let thread = Thread { [self] in commitLoop() }
-        thread.name = "queue-commit"
-        thread.start()
+        NamedThread.start(name: "queue-commit") { [self] in commitLoop() }
     }
 
     /// Runs `work` in a transaction shared with whatever else is waiting; returns once it is durable.

@@ -22,9 +22,3 @@ package struct QualityListEntry: Sendable {
         }
     }
 }
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}

@@ -130,6 +130,14 @@ struct TasksAPIEndToEndTests {
         #expect(tooLarge.output.contains(#""code":"payload_too_large""#))
         #expect(try fixture.call("GET", "/v1/tasks").status == 200)
 
+        // JSON nested deeper than any decoder allows is a 400, not a crash of a connection thread's stack.
+        let depth = 50_000  // 100 KB: under the 128 KiB limit of one curl argument
+        let nested =
+            #"{"job": "greet", "extra": "# + String(repeating: "[", count: depth)
+            + String(repeating: "]", count: depth) + "}"
+        #expect(try fixture.call("POST", "/v1/tasks", body: nested).status == 400)
+        #expect(try fixture.call("GET", "/v1/tasks").status == 200)
+
         // Another user who can reach the socket is still refused, by its uid.
         chmod(fixture.daemon.socketPath, 0o666)
         chmod(fixture.daemon.directory.path, 0o755)

@@ -33,7 +33,7 @@ let submitBenchmarks: @Sendable () -> Void = {
         configuration: configuration
     ) { benchmark, daemon in
         for _ in benchmark.scaledIterations {
-            DispatchQueue.concurrentPerform(iterations: submitClients) { client in
+            onThreads(submitClients) { client in
                 let connection = KeptAliveConnection(socket: daemon.socket)
                 for _ in stride(from: client, to: submitsPerIteration, by: submitClients) {
                     let status = connection.post("/v1/tasks", body: #"{"job": "park"}"#)
@@ -98,9 +98,24 @@ final class SyncedFile: @unchecked Sendable {
 
 /// Runs `body(index)` `count` times in all over `clients` threads started together.
 func onClients(_ clients: Int, _ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    DispatchQueue.concurrentPerform(iterations: clients) { client in
+    onThreads(clients) { client in
         for index in stride(from: client, to: count, by: clients) { body(index) }
     }
+}
+
+/// Runs `body(thread)` on `count` threads of its own at once and returns when all have finished.
+///
+/// Not `DispatchQueue.concurrentPerform`: that runs at most one iteration per core at a time, so on two
+/// cores four "concurrent" clients would really be two.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let finished = DispatchSemaphore(value: 0)
+    for index in 0..<count {
+        Thread {
+            body(index)
+            finished.signal()
+        }.start()
+    }
+    for _ in 0..<count { finished.wait() }
 }
 
 /// One HTTP/1.1 connection used for many requests, as a busy client would.

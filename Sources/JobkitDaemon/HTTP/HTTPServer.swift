@@ -38,11 +38,15 @@ public final class HTTPServer: @unchecked Sendable {
         public var streamBlockBytes: Int
         /// Unsent bytes a stream buffers before its producer waits (64 KiB).
         public var streamBufferBytes: Int
+        /// Stack of each connection thread (1 MiB). Handlers run on it, so it must hold the deepest one:
+        /// JSON decoding stops at 512 levels of nesting, far below this. Smaller stacks than the system's
+        /// 8 MiB make the thread started for each connection cheaper.
+        public var threadStackBytes: Int
 
         public init(
             maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 << 10, connectionLimit: Int = 256,
             idleTimeoutSeconds: Int = 30, gzipMinimumBytes: Int = 1 << 10, streamBlockBytes: Int = 16 << 10,
-            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes
+            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
@@ -51,6 +55,7 @@ public final class HTTPServer: @unchecked Sendable {
             self.gzipMinimumBytes = gzipMinimumBytes
             self.streamBlockBytes = streamBlockBytes
             self.streamBufferBytes = streamBufferBytes
+            self.threadStackBytes = threadStackBytes
         }
     }
 
@@ -79,7 +84,7 @@ public final class HTTPServer: @unchecked Sendable {
             let daemon = cmhd_start_on_socket(
                 flags, socket.descriptor, accessHandler, context, completionHandler, context,
                 UInt32(configuration.connectionLimit), UInt32(configuration.idleTimeoutSeconds),
-                configuration.maxHeaderBytes)
+                configuration.maxHeaderBytes, configuration.threadStackBytes)
         else {
             throw DaemonError(.listener, "libmicrohttpd could not start on \(socket.address)")
         }

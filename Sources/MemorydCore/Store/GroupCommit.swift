@@ -47,15 +47,15 @@ final class GroupCommit: Sendable {
             do {
                 // Each request in a savepoint of its own, so one failing does not undo the others.
                 try database.transaction { transaction in
-                    for (index, request) in batch.enumerated() {
-                        try transaction.execute("SAVEPOINT request\(index)")
+                    for request in batch {
+                        try transaction.execute("SAVEPOINT request")
                         do {
                             request.result = .success(try request.work(transaction))
-                            try transaction.execute("RELEASE request\(index)")
+                            try transaction.execute("RELEASE request")
                         } catch {
                             request.result = .failure(error)
-                            try transaction.execute("ROLLBACK TO request\(index)")
-                            try transaction.execute("RELEASE request\(index)")
+                            try transaction.execute("ROLLBACK TO request")
+                            try transaction.execute("RELEASE request")
                         }
                     }
                 }

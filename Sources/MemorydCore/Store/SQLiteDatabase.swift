@@ -21,13 +21,19 @@ struct SQLiteError: Error, CustomStringConvertible {
 /// One SQLite database file, in WAL mode with full sync: a committed transaction survives a crash or
 /// power loss. Calls are serialised by a lock.
 final class SQLiteDatabase: @unchecked Sendable {
-    // @unchecked: the connection is only used under `lock`.
+    // @unchecked: the connection and the statement cache are only used under `lock`.
     private let lock = Mutex(())
     private let connection: OpaquePointer
+    /// Prepared statements by their SQL, kept for reuse: parsing and planning cost more than running the
+    /// small statements of the queue.
+    private var statements: [String: OpaquePointer] = [:]
     let path: String
 
     /// How long a statement waits for a lock held by another connection (5 s).
     static let busyTimeoutMilliseconds: Int32 = 5000
+    /// Distinct statements kept prepared (64). The store uses about a dozen; past the limit the cache is
+    /// emptied and starts again.
+    static let statementCacheLimit = 64
 
     init(path: String) throws {
         self.path = path
@@ -44,7 +50,10 @@ final class SQLiteDatabase: @unchecked Sendable {
         try execute("PRAGMA synchronous = FULL")
     }
 
-    deinit { sqlite3_close(connection) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close(connection)
+    }
 
     /// Runs `sql` (one statement) with `parameters` bound to `?1`, `?2`, …; returns the result rows.
     @discardableResult
@@ -82,11 +91,11 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// Must be called with `lock` held.
     @discardableResult
     private func run(_ sql: String, _ parameters: [SQLiteValue]) throws -> [[SQLiteValue]] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
         }
-        defer { sqlite3_finalize(statement) }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             switch parameter {
@@ -115,5 +124,23 @@ final class SQLiteDatabase: @unchecked Sendable {
                 throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
             }
         }
+    }
+
+    /// The cached statement for `sql`, prepared on first use. Must be called with `lock` held.
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        guard
+            sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+            let statement
+        else {
+            throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+        }
+        if statements.count >= Self.statementCacheLimit {
+            for cached in statements.values { sqlite3_finalize(cached) }
+            statements.removeAll()
+        }
+        statements[sql] = statement
+        return statement
     }
 }

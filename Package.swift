@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "JobkitMetrics", targets: ["JobkitMetrics"]),
         .library(name: "Jobkit", targets: ["Jobkit"]),
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
+        .library(name: "JobkitHealth", targets: ["JobkitHealth"]),
         .library(name: "JobkitDaemon", targets: ["JobkitDaemon"]),
         // The daemon's logic, for the end-to-end tests and benchmarks; not a stable API.
         .library(name: "MemorydCore", targets: ["MemorydCore"]),
@@ -55,9 +56,15 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "JobkitHealth",
+            dependencies: ["Jobkit", "JobkitMetrics"],
+            path: "Sources/Health",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "JobkitDaemon",
             dependencies: [
-                "Jobkit", "JobkitMetrics", "CMicroHTTPD", "CZlib",
+                "Jobkit", "JobkitMetrics", "JobkitHealth", "CMicroHTTPD", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -105,6 +112,11 @@ let package = Package(
         .testTarget(
             name: "JobkitDaemonTests",
             dependencies: ["JobkitDaemon", "Jobkit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JobkitHealthTests",
+            dependencies: ["JobkitHealth", "JobkitMetrics", "Jobkit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -3,7 +3,7 @@ public struct Buckets: Sendable, Hashable {
     /// Finite, strictly increasing upper bounds.
     public let bounds: [Double]
     /// Each bound as exposition writes it in `le` (canonical form), then `+Inf`; rendered once, here.
-    let renderedBounds: [[UInt8]]
+    package let renderedBounds: [[UInt8]]
     /// Length of the longest of ``renderedBounds``.
     let longestRenderedBound: Int
 

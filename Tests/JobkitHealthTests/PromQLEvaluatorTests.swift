@@ -45,7 +45,8 @@ struct PromQLEvaluatorTests {
         let counts: [(String, Double)] = [("0.1", 20), ("1", 10), ("10", 50), ("100", 40), ("1000", 90), ("+Inf", 80)]
         var samples: [Labels: Double] = [:]
         for (le, count) in counts { samples[series("h_bucket", ["le": le, "job": "x"])] = count }
-        let result = try evaluate("histogram_quantile(0.5, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: samples)])
+        let result = try evaluate(
+            "histogram_quantile(0.5, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: samples)])
         #expect(result == [PromQLSample(labels: ["job": "x"], value: 8.5)])
     }
 
@@ -53,7 +54,8 @@ struct PromQLEvaluatorTests {
         let buckets: [Labels: Double] = [
             series("h_bucket", ["le": "1"]): 0, series("h_bucket", ["le": "+Inf"]): 0,
         ]
-        let empty = try evaluate("histogram_quantile(0.9, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: buckets)])
+        let empty = try evaluate(
+            "histogram_quantile(0.9, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: buckets)])
         #expect(empty.count == 1 && empty[0].value.isNaN)
         let above = try evaluate("histogram_quantile(2, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: buckets)])
         #expect(above[0].value == .infinity)
@@ -68,7 +70,8 @@ struct PromQLEvaluatorTests {
         let byJob = Set(try evaluate("sum by (job) (t)", at: 0, snapshot))
         #expect(byJob == [PromQLSample(labels: ["job": "a"], value: 4), PromQLSample(labels: ["job": "b"], value: 5)])
         let without = Set(try evaluate("max without (outcome) (t)", at: 0, snapshot))
-        #expect(without == [PromQLSample(labels: ["job": "a"], value: 3), PromQLSample(labels: ["job": "b"], value: 5)])
+        #expect(
+            without == [PromQLSample(labels: ["job": "a"], value: 3), PromQLSample(labels: ["job": "b"], value: 5)])
         #expect(try evaluate("count(t)", at: 0, snapshot) == [PromQLSample(labels: [:], value: 3)])
         // An incremental mean, as Prometheus computes it, so the last bit may differ from 9/3.
         #expect(try abs(evaluate("avg(t)", at: 0, snapshot)[0].value - 3) < 1e-12)
@@ -84,7 +87,8 @@ struct PromQLEvaluatorTests {
         #expect(
             try evaluate("failed / all", at: 0, snapshot)
                 == [PromQLSample(labels: ["job": "a", "instance": "1"], value: 0.25)])
-        #expect(try evaluate("failed / on (job) all", at: 0, snapshot) == [PromQLSample(labels: ["job": "a"], value: 0.25)])
+        #expect(
+            try evaluate("failed / on (job) all", at: 0, snapshot) == [PromQLSample(labels: ["job": "a"], value: 0.25)])
         #expect(
             try evaluate("failed / ignoring (instance) all", at: 0, snapshot)
                 == [PromQLSample(labels: ["job": "a"], value: 0.25)])
@@ -94,12 +98,24 @@ struct PromQLEvaluatorTests {
     @Test func comparisonsFilterUnlessBool() throws {
         let samples: [Labels: Double] = [series("q", ["state": "queued"]): 12, series("q", ["state": "running"]): 2]
         let snapshot = [SampleSnapshot(time: 0, samples: samples)]
-        #expect(try evaluate("q > 10", at: 0, snapshot) == [PromQLSample(labels: series("q", ["state": "queued"]), value: 12)])
-        #expect(try evaluate("10 < q", at: 0, snapshot) == [PromQLSample(labels: series("q", ["state": "queued"]), value: 12)])
+        #expect(
+            try evaluate("q > 10", at: 0, snapshot) == [
+                PromQLSample(labels: series("q", ["state": "queued"]), value: 12)
+            ])
+        #expect(
+            try evaluate("10 < q", at: 0, snapshot) == [
+                PromQLSample(labels: series("q", ["state": "queued"]), value: 12)
+            ])
         #expect(Set(try evaluate("q > bool 10", at: 0, snapshot).map(\.value)) == [0, 1])
-        #expect(try evaluate("q{state=~\"run.*\"} * 2", at: 0, snapshot) == [PromQLSample(labels: ["state": "running"], value: 4)])
+        #expect(
+            try evaluate("q{state=~\"run.*\"} * 2", at: 0, snapshot) == [
+                PromQLSample(labels: ["state": "running"], value: 4)
+            ])
         #expect(try evaluate("q{state!~\"run.*\"}", at: 0, snapshot).count == 1)
-        #expect(try evaluate("-q{state=\"running\"}", at: 0, snapshot) == [PromQLSample(labels: ["state": "running"], value: -2)])
+        #expect(
+            try evaluate("-q{state=\"running\"}", at: 0, snapshot) == [
+                PromQLSample(labels: ["state": "running"], value: -2)
+            ])
         #expect(try evaluate("2 ^ 3 ^ 2", at: 0, snapshot) == [PromQLSample(labels: [:], value: 512)])
         #expect(try evaluate("-2 ^ 2", at: 0, snapshot) == [PromQLSample(labels: [:], value: -4)])
     }
@@ -109,7 +125,8 @@ struct PromQLEvaluatorTests {
         #expect(
             try evaluate(#"absent(nope{job="a", instance=~".+"})"#, at: 0, snapshot)
                 == [PromQLSample(labels: ["job": "a"], value: 1)])
-        #expect(try evaluate(#"absent(nope{job="a", job="b"})"#, at: 0, snapshot) == [PromQLSample(labels: [:], value: 1)])
+        #expect(
+            try evaluate(#"absent(nope{job="a", job="b"})"#, at: 0, snapshot) == [PromQLSample(labels: [:], value: 1)])
         #expect(try evaluate("absent(up)", at: 0, snapshot).isEmpty)
     }
 

@@ -4,7 +4,8 @@ extension PromQLEvaluator {
     {
         switch function {
         case .rate, .increase:
-            guard case .range(_, let range) = arguments[0], case .matrix(let series) = try value(of: arguments[0], at: time)
+            guard case .range(_, let range) = arguments[0],
+                case .matrix(let series) = try value(of: arguments[0], at: time)
             else { return .vector([]) }
             let samples = series.compactMap { series -> PromQLSample? in
                 Self.extrapolatedRate(

@@ -42,7 +42,8 @@ extension PromQLEvaluator {
         case (.vector(let lefts), .vector(let rights)):
             return .vector(try Self.matchVectors(op, lefts, rights, modifiers))
         default:
-            throw PromQLEvaluationError(description: "binary expression must contain only scalar and instant vector types")
+            throw PromQLEvaluationError(
+                description: "binary expression must contain only scalar and instant vector types")
         }
     }
 

@@ -41,8 +41,10 @@ struct PromQLLexer {
         }
     }
 
-    private static let symbols = ["==", "!=", ">=", "<=", "=~", "!~", "(", ")", "{", "}", "[", "]", ",", "=", "+", "-",
-        "*", "/", "%", "^", ">", "<", ":"]
+    private static let symbols = [
+        "==", "!=", ">=", "<=", "=~", "!~", "(", ")", "{", "}", "[", "]", ",", "=", "+", "-",
+        "*", "/", "%", "^", ">", "<", ":",
+    ]
 
     private mutating func next() throws(PromQLError) -> PromQLToken {
         skipSpaceAndComments()
@@ -91,7 +93,8 @@ struct PromQLLexer {
         var text = ""
         while position < scalars.count {
             let scalar = scalars[position]
-            guard scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_" || scalar == ":"
+            guard
+                scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_" || scalar == ":"
             else { break }
             text.unicodeScalars.append(scalar)
             position += 1

@@ -70,7 +70,8 @@ public struct PromQLParser {
         var modifiers = BinaryModifiers()
         if isIdentifier("bool") {
             guard op.isComparison else {
-                throw PromQLError(offset: current.offset, message: "bool modifier can only be used on comparison operators")
+                throw PromQLError(
+                    offset: current.offset, message: "bool modifier can only be used on comparison operators")
             }
             _ = advance()
             modifiers.returnBool = true
@@ -117,7 +118,9 @@ public struct PromQLParser {
             // Unary minus binds looser than `^`: -a^b is -(a^b).
             let operand = try expression(minimumPrecedence: BinaryOperator.power.precedence)
             guard operand.type != .matrix else {
-                throw PromQLError(offset: offset, message: "unary expression only allowed on expressions of type scalar or instant vector")
+                throw PromQLError(
+                    offset: offset,
+                    message: "unary expression only allowed on expressions of type scalar or instant vector")
             }
             if negative, case .number(let value) = operand { return .number(-value) }
             return negative ? .negate(operand) : operand
@@ -172,10 +175,13 @@ public struct PromQLParser {
             _ = advance()
             if word.lowercased() == "inf" { return .number(.infinity) }
             if word.lowercased() == "nan" { return .number(.nan) }
-            if let op = AggregateOperator(rawValue: word), isSymbol("(") || isIdentifier("by") || isIdentifier("without") {
+            if let op = AggregateOperator(rawValue: word),
+                isSymbol("(") || isIdentifier("by") || isIdentifier("without")
+            {
                 return try aggregate(op, at: token.offset)
             }
-            if Self.otherAggregations.contains(word) && (isSymbol("(") || isIdentifier("by") || isIdentifier("without")) {
+            if Self.otherAggregations.contains(word) && (isSymbol("(") || isIdentifier("by") || isIdentifier("without"))
+            {
                 throw outsideSubset("the aggregation '\(word)'", at: token.offset)
             }
             if isSymbol("(") {
@@ -287,7 +293,8 @@ public struct PromQLParser {
                 do {
                     matchers.append(try LabelMatcher(name: label, kind: kind, value: value))
                 } catch {
-                    throw PromQLError(offset: matcherOffset, message: "bad regular expression \"\(value)\": \(error.reason)")
+                    throw PromQLError(
+                        offset: matcherOffset, message: "bad regular expression \"\(value)\": \(error.reason)")
                 }
                 if !isSymbol(",") { break }
                 _ = advance()

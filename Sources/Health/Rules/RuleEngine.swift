@@ -1,0 +1,207 @@
+public import JobkitMetrics
+import Synchronization
+
+/// Evaluates rule groups over snapshots of a registry, keeping each alerting rule's alerts through
+/// inactive → pending → firing → resolved as Prometheus does.
+public final class RuleEngine: Sendable {
+    /// What one evaluation of a group did.
+    public struct Evaluation: Sendable {
+        public var transitions: [AlertTransition] = []
+        /// Rules whose expression failed, with why; their alerts kept their state.
+        public var failures: [(rule: String, reason: String)] = []
+    }
+
+    public let groups: [RuleGroup]
+    /// Milliseconds between evaluations of groups without an interval of their own.
+    public let defaultIntervalMilliseconds: Int64
+    public let history: SampleHistory
+    private let alerts = Mutex<[[Labels: Alert]]>([])
+    /// Indices into `alerts` of each group's rules.
+    private let ruleSlots: [[Int]]
+
+    /// How long a resolved alert is kept (and re-sent) before it is forgotten (Prometheus: 15 minutes).
+    public static let resolvedRetentionMilliseconds: Int64 = 15 * 60_000
+
+    public init(groups: [RuleGroup], defaultIntervalMilliseconds: Int64) {
+        self.groups = groups
+        self.defaultIntervalMilliseconds = defaultIntervalMilliseconds
+        let longestRange = groups.flatMap(\.rules).map(\.expression.longestRangeMilliseconds).max() ?? 0
+        let longestInterval = groups.map { $0.intervalMilliseconds ?? defaultIntervalMilliseconds }.max() ?? 0
+        // Ranges need their whole window; instant selectors look back up to 5 minutes.
+        history = SampleHistory(
+            retentionMilliseconds: max(longestRange, PromQLEvaluator.defaultLookbackMilliseconds) + longestInterval)
+        var slots: [[Int]] = []
+        var next = 0
+        for group in groups {
+            slots.append(
+                group.rules.indices.map { _ in
+                    defer { next += 1 }; return next
+                })
+        }
+        ruleSlots = slots
+        alerts.withLock { $0 = Array(repeating: [:], count: next) }
+    }
+
+    /// Milliseconds between evaluations of `group`.
+    public func interval(of group: RuleGroup) -> Int64 { group.intervalMilliseconds ?? defaultIntervalMilliseconds }
+
+    /// Records `families` as the samples at `time` and evaluates group `index` over the history.
+    public func evaluate(group index: Int, at time: Int64, families: [FamilySnapshot]) -> Evaluation {
+        if !history.all.contains(where: { $0.time == time }) {
+            history.record(SampleSnapshot(time: time, families: families))
+        }
+        var evaluation = Evaluation()
+        for (rule, slot) in zip(groups[index].rules, ruleSlots[index]) {
+            let evaluator = PromQLEvaluator(snapshots: history.all)
+            let samples: [PromQLSample]
+            do {
+                samples = try evaluator.evaluate(rule.expression, at: time).samples
+            } catch {
+                evaluation.failures.append((rule.name, "\(error)"))
+                continue
+            }
+            switch rule.kind {
+            case .record(let name):
+                do {
+                    history.add(try Self.recorded(samples, name: name, labels: rule.labels), at: time)
+                } catch {
+                    evaluation.failures.append((rule.name, "\(error)"))
+                }
+            case .alert:
+                do {
+                    let transitions = try alerts.withLock { alerts in
+                        try Self.update(
+                            &alerts[slot], rule: rule, group: groups[index].name, samples: samples, at: time)
+                    }
+                    evaluation.transitions += transitions
+                } catch {
+                    evaluation.failures.append((rule.name, "\(error)"))
+                }
+            }
+        }
+        return evaluation
+    }
+
+    /// Pending and firing alerts (and those kept firing), as `/v1/alerts` lists them.
+    public var activeAlerts: [Alert] {
+        alerts.withLock { $0.flatMap(\.values) }.filter { $0.state != .inactive }
+            .sorted { ($0.name, $0.labels.promQLDescription) < ($1.name, $1.labels.promQLDescription) }
+    }
+
+    /// The alerts of group `index` due to be sent to Alertmanager at `time`: firing ones every
+    /// `resendDelay`, resolved ones until they are forgotten. Marks them sent.
+    public func alertsToSend(group index: Int, at time: Int64, resendDelayMilliseconds: Int64) -> [Alert] {
+        let validFor = 4 * max(resendDelayMilliseconds, interval(of: groups[index]))
+        return alerts.withLock { alerts in
+            var due: [Alert] = []
+            for slot in ruleSlots[index] {
+                for (labels, var alert) in alerts[slot] where alert.state != .pending {
+                    let resolvedSinceSent = (alert.resolvedAt ?? .min) > (alert.lastSentAt ?? .min)
+                    guard
+                        resolvedSinceSent || (alert.lastSentAt ?? .min) + resendDelayMilliseconds < time
+                            || alert.lastSentAt == nil
+                    else { continue }
+                    alert.lastSentAt = time
+                    alert.validUntil = time + validFor
+                    alerts[slot][labels] = alert
+                    due.append(alert)
+                }
+            }
+            return due
+        }
+    }
+
+    private struct DuplicateLabels: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func recorded(
+        _ samples: [PromQLSample], name: String, labels: [(name: String, template: AlertTemplate)]
+    )
+        throws -> [Labels: Double]
+    {
+        var output: [Labels: Double] = [:]
+        for sample in samples {
+            var recorded = sample.labels
+            recorded["__name__"] = name
+            for (label, template) in labels { recorded[label] = template.source.isEmpty ? nil : template.source }
+            guard output.updateValue(sample.value, forKey: recorded) == nil else {
+                throw DuplicateLabels(
+                    description: "vector contains metrics with the same labelset after applying rule labels")
+            }
+        }
+        return output
+    }
+
+    /// One evaluation of an alerting rule: new alerts pend, pending ones fire after `for`, missing ones resolve.
+    private static func update(
+        _ alerts: inout [Labels: Alert], rule: Rule, group: String, samples: [PromQLSample], at time: Int64
+    ) throws -> [AlertTransition] {
+        var current: [Labels: (value: Double, annotations: [String: String])] = [:]
+        for sample in samples {
+            var labels = sample.labels.droppingName
+            for (name, template) in rule.labels {
+                let value = template.expand(labels: sample.labels, value: sample.value)
+                labels[name] = value.isEmpty ? nil : value
+            }
+            labels["alertname"] = rule.name
+            let annotations = Dictionary(
+                uniqueKeysWithValues: rule.annotations.map {
+                    ($0.name, $0.template.expand(labels: sample.labels, value: sample.value))
+                })
+            guard current.updateValue((sample.value, annotations), forKey: labels) == nil else {
+                throw DuplicateLabels(
+                    description: "vector contains metrics with the same labelset after applying alert labels")
+            }
+        }
+        var transitions: [AlertTransition] = []
+        for (labels, result) in current {
+            if var alert = alerts[labels], alert.state != .inactive {
+                alert.value = result.value
+                alert.annotations = result.annotations
+                alerts[labels] = alert
+            } else {
+                let alert = Alert(
+                    labels: labels, annotations: result.annotations, state: .pending, activeAt: time,
+                    value: result.value,
+                    group: group, expression: rule.expressionText)
+                alerts[labels] = alert
+                transitions.append(AlertTransition(alert: alert, from: nil, to: .pending))
+            }
+        }
+        for (labels, var alert) in alerts {
+            guard current[labels] != nil else {
+                switch alert.state {
+                case .pending:
+                    alerts[labels] = nil
+                    alert.state = .inactive
+                    transitions.append(AlertTransition(alert: alert, from: .pending, to: .inactive))
+                case .firing:
+                    if rule.keepFiringForMilliseconds > 0 {
+                        let since = alert.keepFiringSince ?? time
+                        alert.keepFiringSince = since
+                        alerts[labels] = alert
+                        if time - since < rule.keepFiringForMilliseconds { continue }
+                    }
+                    alert.state = .inactive
+                    alert.resolvedAt = time
+                    alerts[labels] = alert
+                    transitions.append(AlertTransition(alert: alert, from: .firing, to: .inactive))
+                case .inactive:
+                    if let resolved = alert.resolvedAt, time - resolved > resolvedRetentionMilliseconds {
+                        alerts[labels] = nil
+                    }
+                }
+                continue
+            }
+            alert.keepFiringSince = nil
+            if alert.state == .pending && time - alert.activeAt >= rule.forMilliseconds {
+                alert.state = .firing
+                alert.firedAt = time
+                transitions.append(AlertTransition(alert: alert, from: .pending, to: .firing))
+            }
+            alerts[labels] = alert
+        }
+        return transitions
+    }
+}

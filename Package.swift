@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "MemorydCore",
-            dependencies: ["Jobkit", "JobkitMetrics", "JobkitDaemon", "CProcessSupport", "CSQLite"],
+            dependencies: ["Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "CProcessSupport", "CSQLite"],
             resources: [.embedInCode("API/openapi.yaml")],
             swiftSettings: strictSettings
         ),

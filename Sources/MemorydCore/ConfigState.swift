@@ -22,10 +22,17 @@ final class ConfigState: Sendable {
     static let reloadedKind = EventKind("config_reloaded")
     static let rejectedKind = EventKind("config_rejected")
 
-    init(path: String?, config: MemorydConfig?, scheduler: Scheduler, store: TaskStore? = nil) {
+    /// Takes up a new config beside the pipeline (the health rules); throwing refuses the reload.
+    private let applyElsewhere: @Sendable (MemorydConfig) throws -> Void
+
+    init(
+        path: String?, config: MemorydConfig?, scheduler: Scheduler, store: TaskStore? = nil,
+        applyElsewhere: @escaping @Sendable (MemorydConfig) throws -> Void = { _ in }
+    ) {
         self.path = path
         self.scheduler = scheduler
         self.store = store
+        self.applyElsewhere = applyElsewhere
         self.runner = Mutex(config.map { PipelineRunner(config: $0, scheduler: scheduler, store: store) })
         (reloads, reloaded) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -53,12 +60,13 @@ final class ConfigState: Sendable {
                     "\(path): pools changed (\(before.sorted().joined(separator: ", ")) → \(after.sorted().joined(separator: ", "))); pools are fixed at start, restart memoryd to change them"
                 )
             } else {
+                try applyElsewhere(fresh)
                 runner.withLock { $0 = PipelineRunner(config: fresh, scheduler: scheduler, store: store) }
                 reloaded.yield()
                 outcome = .reloaded(fresh)
             }
         } catch {
-            outcome = .rejected(error.description)
+            outcome = .rejected("\(error)")
         }
         switch outcome {
         case .reloaded(let config):

@@ -31,6 +31,8 @@ public final class MemorydDaemon: Sendable {
     private let storeErrors: JobkitMetrics.Counter
     /// The config being run, reloadable.
     let configState: ConfigState
+    /// Alert rules, their evaluation and notifications.
+    let health: HealthMonitor
     /// Runs the configured jobs; `nil` without a config file.
     public var pipeline: PipelineRunner? { configState.pipeline }
 
@@ -76,8 +78,13 @@ public final class MemorydDaemon: Sendable {
         self.scheduler = scheduler
         self.stats = stats
         self.eventLog = eventLog
+        let health = HealthMonitor(
+            registry: registry, events: scheduler.events, clock: clock,
+            generatorURL: settings.http.map { "http://\($0)/v1/alerts" } ?? "")
+        self.health = health
         let configState = ConfigState(
-            path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store)
+            path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store,
+            applyElsewhere: { try health.apply($0) })
         self.configState = configState
         self.eventLogErrors =
             try registry.counter(
@@ -97,6 +104,11 @@ public final class MemorydDaemon: Sendable {
         router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
         let authorization = APIAuthorization(token: config?.daemon.token, daemonUID: getuid())
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
+        router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
+        router.route(.get, "/readyz") { _ in
+            health.readiness(
+                storeOpen: store.isAnswering, configLoaded: configState.pipeline != nil || configPath == nil)
+        }
         router.route(.post, "/v1/reload") { request in
             authorization.refusal(for: request) ?? Self.reloadResponse(configState.reload())
         }
@@ -154,6 +166,8 @@ public final class MemorydDaemon: Sendable {
         if resumed > 0 {
             StandardStreams.error("memoryd: resumed \(resumed) unfinished tasks from the queue\n")
         }
+        try health.apply(configState.pipeline?.config)
+        defer { health.stop() }
         ready(server.addresses)
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])

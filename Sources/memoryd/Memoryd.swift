@@ -9,8 +9,8 @@ struct Memoryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
         subcommands: [
-            Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, Reload.self, CheckConfig.self,
-            Graph.self,
+            Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, Alerts.self, Health.self,
+            Reload.self, CheckConfig.self, Graph.self,
         ])
 }
 
@@ -19,7 +19,7 @@ struct Run: AsyncParsableCommand {
         abstract: "Start the daemon in the foreground; SIGTERM or SIGINT stops it cleanly.",
         discussion: """
             Serves /metrics (Prometheus text or OpenMetrics, gzip when accepted), /v1/metrics (JSON), /healthz, \
-            /v1/status and /v1/events on the TCP listener and on the Unix socket, keeps an event log and a \
+            /readyz, /v1/status, /v1/alerts and /v1/events on the TCP listener and on the Unix socket, keeps an event log and a \
             status file in the state directory, and with --config runs the configured jobs on their \
             schedules. Options given here override the config file's [daemon] section.
             """)
@@ -76,8 +76,8 @@ struct Run: AsyncParsableCommand {
     /// Config sections that are validated but not acted on yet, said out loud rather than ignored.
     static func notYetSupported(_ config: MemorydConfig) -> [String] {
         var notices: [String] = []
-        if !config.health.watchdogs.isEmpty || !config.health.ruleFiles.isEmpty {
-            notices.append("[health] is checked but watchdogs and rules are not evaluated yet")
+        if !config.health.watchdogs.isEmpty {
+            notices.append("[[health.watchdogs]] are checked but not evaluated yet")
         }
         return notices
     }

@@ -37,8 +37,16 @@ public struct Rule: Sendable {
 
 /// Everything wrong with a rule file, each problem with its `file:line:column`.
 public struct RuleFileErrors: Error, Sendable, CustomStringConvertible {
-    public var problems: [String]
-    public var description: String { problems.joined(separator: "\n") }
+    /// One problem and where it is.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var file: String
+        public var position: SourcePosition
+        public var message: String
+        public var description: String { "\(file):\(position): \(message)" }
+    }
+
+    public var problems: [Problem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
 /// Reads rule files in Prometheus' format (`groups:` of `rules:` with `alert`/`record`, `expr`, `for`,
@@ -50,28 +58,33 @@ public enum RuleFile {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw RuleFileErrors(problems: ["\(path): cannot read: \(error)"])
+            throw RuleFileErrors(problems: [
+                .init(
+                    file: path, position: SourcePosition(line: 1, column: 1), message: "cannot read the file: \(error)")
+            ])
         }
         return try parse(text, file: path)
     }
 
     /// The groups of a rule file's `text`; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(RuleFileErrors) -> [RuleGroup] {
-        var problems: [String] = []
+        var problems: [RuleFileErrors.Problem] = []
         let document: YAMLNode
         do {
             document = try YAMLReader.parse(text)
         } catch {
-            throw RuleFileErrors(problems: ["\(file):\(error.position): \(error.message)"])
+            throw RuleFileErrors(problems: [.init(file: file, position: error.position, message: error.message)])
         }
         func report(_ position: SourcePosition, _ message: String) {
-            problems.append("\(file):\(position): \(message)")
+            problems.append(.init(file: file, position: position, message: message))
         }
 
         var groups: [RuleGroup] = []
         guard case .mapping(let top, _) = document else {
             if case .empty = document { return [] }
-            throw RuleFileErrors(problems: ["\(file):\(document.position): a rule file is a mapping with 'groups:'"])
+            throw RuleFileErrors(problems: [
+                .init(file: file, position: document.position, message: "a rule file is a mapping with 'groups:'")
+            ])
         }
         for (key, value) in top where key.text != "groups" {
             report(key.position, "field \(key.text) not found in type rulefmt.RuleGroups")
@@ -80,7 +93,9 @@ public enum RuleFile {
         guard let groupsNode = top.first(where: { $0.key.text == "groups" })?.value else { return [] }
         guard case .sequence(let groupNodes, _) = groupsNode else {
             if case .empty = groupsNode { return [] }
-            throw RuleFileErrors(problems: ["\(file):\(groupsNode.position): 'groups' must be a list"])
+            throw RuleFileErrors(problems: [
+                .init(file: file, position: groupsNode.position, message: "'groups' must be a list")
+            ])
         }
         var groupNames: Set<String> = []
         for groupNode in groupNodes {

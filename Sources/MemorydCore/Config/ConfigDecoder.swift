@@ -1,6 +1,7 @@
 public import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+public import JobkitHealth
 
 extension MemorydConfig {
     /// Reads and validates the config file at `path`.
@@ -81,7 +82,28 @@ extension MemorydConfig {
                     ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
                 })
         }
+        _ = try config.ruleGroups()
         return config
+    }
+
+    /// The groups of every file in `health.rule_files`, each checked against the PromQL subset.
+    ///
+    /// - Throws: ``ConfigErrors`` with each problem at its place in its rule file.
+    public func ruleGroups() throws(ConfigErrors) -> [RuleGroup] {
+        var groups: [RuleGroup] = []
+        var problems: [ConfigError] = []
+        for file in health.ruleFiles {
+            do {
+                groups += try RuleFile.load(path: file)
+            } catch {
+                problems += error.problems.map {
+                    ConfigError(
+                        SourceLocation(file: $0.file, line: $0.position.line, column: $0.position.column), $0.message)
+                }
+            }
+        }
+        guard problems.isEmpty else { throw ConfigErrors(errors: problems) }
+        return groups
     }
 
     private static func daemon(_ reader: inout ConfigReader, environment: [String: String]) -> Daemon {
@@ -176,9 +198,17 @@ extension MemorydConfig {
 
     private static func health(_ reader: inout ConfigReader, environment: [String: String]) -> Health {
         var health = Health()
-        health.ruleFiles = reader.strings("rule_files") ?? []
+        // Relative rule files are found next to the config file, as Prometheus finds them.
+        health.ruleFiles = (reader.strings("rule_files") ?? []).map { path in
+            let expanded = (try? ConfigReader.expand(path, environment: environment).get()) ?? path
+            return expanded.hasPrefix("/") ? expanded : Paths.join(Paths.directory(of: reader.location.file), expanded)
+        }
         health.evaluationInterval = reader.duration("evaluation_interval")
         health.alertmanager = reader.string("alertmanager")
+        if let url = health.alertmanager, !url.hasPrefix("http://") {
+            reader.errors.add(
+                reader.location, "health.alertmanager must be an http:// URL such as http://127.0.0.1:9093")
+        }
         for var watchdog in reader.tables("watchdogs") {
             let name = watchdog.string("name")
             let job = watchdog.string("job")

@@ -100,6 +100,9 @@ final class TaskStore: Sendable {
         return ids
     }
 
+    /// Whether the database answers a query (for `/readyz`).
+    var isAnswering: Bool { (try? database.execute("SELECT count(*) FROM tasks")) != nil }
+
     /// Follows the events of stored tasks that are submitted again (after a restart).
     func track(_ run: String, _ tasks: [(job: String, storeID: Int64)]) {
         storeIDs.withLock { ids in

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// The daemon evaluates its rule files: a failing job raises an alert that shows in /v1/alerts,
+/// `memoryd alerts`, `memoryd health`, /readyz, the event stream and /metrics.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct AlertsEndToEndTests {
+    static let rules = """
+        groups:
+          - name: jobs
+            rules:
+              - alert: JobFailing
+                expr: jobkit_tasks_total{outcome="failure"} > 0
+                labels:
+                  severity: critical
+                annotations:
+                  summary: "{{ $labels.job }} failed {{ $value }} time(s)"
+        """
+
+    static let config = """
+        [jobs.broken]
+        command = ["false"]
+
+        [health]
+        rule_files = ["rules.yml"]
+        evaluation_interval = "1s"
+        """
+
+    func makeDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("alerts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.rules.write(to: directory.appendingPathComponent("rules.yml"), atomically: true, encoding: .utf8)
+        try Self.config.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test func aFailingJobRaisesAnAlertEverywhereAnOperatorLooks() async throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
+        let port = try await daemon.waitForPort()
+        let memoryd = DaemonProcess.binary.path
+        let socket = ["--socket", daemon.socketPath]
+
+        let healthy = try runTool(memoryd, ["health"] + socket)
+        #expect(healthy.status == 0, "\(healthy.output)")
+        #expect(try runTool(memoryd, ["alerts"] + socket).output.contains("no alerts pending or firing"))
+
+        #expect(try runTool(memoryd, ["submit", "broken"] + socket).status == 0)
+        let alerts = try await poll("JobFailing firing", deadline: .seconds(30)) { () -> String? in
+            let text = try runTool(memoryd, ["alerts", "--json"] + socket).output
+            return text.contains(#""state":"firing""#) ? text : nil
+        }
+        let document = try JSONSerialization.jsonObject(with: Data(alerts.utf8)) as? [String: Any]
+        let alert = try #require((document?["alerts"] as? [[String: Any]])?.first)
+        #expect(
+            alert["labels"] as? [String: String]
+                == ["alertname": "JobFailing", "job": "broken", "outcome": "failure", "severity": "critical"])
+        #expect(alert["annotations"] as? [String: String] == ["summary": "broken failed 1 time(s)"])
+        #expect(alert["value"] as? String == "1e+00")
+        #expect((alert["activeAt"] as? String)?.hasSuffix("Z") == true)
+
+        let human = try runTool(memoryd, ["alerts"] + socket).output
+        #expect(human.contains("JobFailing") && human.contains("firing") && human.contains("broken failed 1 time(s)"))
+        let health = try runTool(memoryd, ["health"] + socket)
+        #expect(health.status == 2)
+        #expect(health.output.contains("critical") && health.output.contains("firing: JobFailing"))
+        let ready = try runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/readyz"]).output
+        #expect(ready.hasSuffix("\n503"))
+        #expect(ready.contains(#""name":"store","status":"ok""#))
+
+        let events = try runTool(memoryd, ["events", "--kind", "alert_firing", "--json"] + socket)
+        #expect(events.output.contains(#""alertname":"JobFailing""#), "\(events.output)")
+        let metrics = try runTool("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
+        #expect(metrics.contains(#"jobkit_alerts{alertname="JobFailing",alertstate="firing"} 1"#))
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func aBrokenRuleFileIsReportedAtItsPlaceByCheckConfig() throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = directory.appendingPathComponent("rules.yml")
+        try Self.rules.replacingOccurrences(of: "> 0", with: "> 0 offset 5m").write(
+            to: rules, atomically: true, encoding: .utf8)
+        let check = try runTool(
+            DaemonProcess.binary.path, ["check-config", directory.appendingPathComponent("memoryd.toml").path])
+        #expect(check.status != 0)
+        #expect(
+            check.output.contains(
+                "\(rules.path):5:57: group \"jobs\", rule 1, \"JobFailing\": could not parse expression: 'offset' is outside memoryd's PromQL subset"
+            ), "\(check.output)")
+    }
+}

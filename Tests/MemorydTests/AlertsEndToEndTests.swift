@@ -69,6 +69,17 @@ struct AlertsEndToEndTests {
         #expect(ready.hasSuffix("\n503"))
         #expect(ready.contains(#""name":"store","status":"ok""#))
 
+        // Both answers match the OpenAPI document.
+        let readyBody = String(ready.dropLast(4))
+        let documented = [
+            #"{"path": "/v1/alerts", "method": "get", "status": 200, "media": "application/json", "body": \#(alerts)}"#,
+            #"{"path": "/readyz", "method": "get", "status": 503, "media": "application/json", "body": \#(readyBody)}"#,
+        ].map { $0.replacingOccurrences(of: "\n", with: "") }
+        let validation = try runTool(
+            "python3", ["-c", OpenAPIConformanceTests.validator, OpenAPIConformanceTests.specPath],
+            input: Data(documented.joined(separator: "\n").utf8))
+        #expect(validation.output.contains("checked, 0 failures"), "\(validation.output)")
+
         let events = try runTool(memoryd, ["events", "--kind", "alert_firing", "--json"] + socket)
         #expect(events.output.contains(#""alertname":"JobFailing""#), "\(events.output)")
         let metrics = try runTool("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output

@@ -57,6 +57,8 @@ struct OpenAPIConformanceTests {
         }
 
         _ = try record("/healthz", "GET", "/healthz")
+        _ = try record("/readyz", "GET", "/readyz")
+        _ = try record("/v1/alerts", "GET", "/v1/alerts")
         _ = try record("/v1/status", "GET", "/v1/status")
         _ = try record("/v1/metrics", "GET", "/v1/metrics")
         let submitted = try record(

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// One rule file, loaded by memoryd and by a real Prometheus (Debian's package) scraping that memoryd:
+/// after failures and a slow task, both report the same alerts firing, with the same labels.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct RuleAgreementTests {
+    static let rules = """
+        groups:
+          - name: agreement
+            rules:
+              - alert: JobFailing
+                expr: sum by (job) (jobkit_tasks_total{outcome="failure"}) > 0
+                labels:
+                  severity: warning
+                annotations:
+                  summary: "{{ $labels.job }} failed {{ $value }} time(s)"
+              - alert: FailuresIncreasing
+                expr: increase(jobkit_tasks_total{outcome="failure"}[1m]) > 0
+                for: 2s
+              - alert: SlowJob
+                expr: histogram_quantile(0.9, sum by (le, job) (jobkit_task_duration_seconds_bucket{job="slow"})) > 0.5
+              - alert: FailureRatio
+                expr: |
+                  sum by (job) (jobkit_tasks_total{outcome="failure"})
+                    / on (job) sum by (job) (jobkit_tasks_total) >= 0.5
+              - alert: NeverFires
+                expr: jobkit_queue_depth{state="running"} > 1000
+              - alert: NothingScheduled
+                expr: absent(jobkit_tasks_total{job="nightly"})
+                labels:
+                  severity: info
+        """
+
+    static let config = """
+        [jobs.broken]
+        command = ["false"]
+
+        [jobs.slow]
+        command = ["sleep", "1"]
+
+        [health]
+        rule_files = ["rules.yml"]
+        evaluation_interval = "1s"
+        """
+
+    /// The alerts both must report firing, labels and all (Prometheus' `instance` set aside).
+    static let expected: Set<[String: String]> = [
+        ["alertname": "JobFailing", "job": "broken", "severity": "warning"],
+        ["alertname": "FailuresIncreasing", "job": "broken", "outcome": "failure"],
+        ["alertname": "SlowJob", "job": "slow"],
+        ["alertname": "FailureRatio", "job": "broken"],
+        ["alertname": "NothingScheduled", "job": "nightly", "severity": "info"],
+    ]
+    static let deadline: Duration = .seconds(120)
+
+    @Test func memorydAndPrometheusFireTheSameAlerts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agree-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = directory.appendingPathComponent("rules.yml")
+        try Self.rules.write(to: rules, atomically: true, encoding: .utf8)
+        let check = try runTool("promtool", ["check", "rules", rules.path])
+        #expect(check.status == 0, "promtool check rules: \(check.output)")
+        try Self.config.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
+
+        let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
+        let memorydPort = try await daemon.waitForPort()
+        let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        rule_files: ["\(rules.path)"]
+        scrape_configs:
+          - job_name: memoryd
+            honor_labels: true
+            static_configs:
+              - targets: ["127.0.0.1:\(memorydPort)"]
+        """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        let prometheus = try ExternalProcess(
+            "prometheus",
+            [
+                "--config.file=\(prometheusConfig.path)",
+                "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ])
+        let api = "http://127.0.0.1:\(port)"
+        _ = try await poll("Prometheus to be ready", deadline: Self.deadline, context: { prometheus.printed }) {
+            (try? runTool("curl", ["-sf", "\(api)/-/ready"]))?.status == 0 ? true : nil
+        }
+
+        let memoryd = DaemonProcess.binary.path
+        let socket = ["--socket", daemon.socketPath]
+        for job in ["broken", "slow"] { #expect(try runTool(memoryd, ["submit", job] + socket).status == 0) }
+        // The failure counter must exist in both before it rises again, so that `increase` has two samples.
+        _ = try await poll("the failure in Prometheus", deadline: Self.deadline, context: { prometheus.printed }) {
+            try PrometheusIntegrationTests.query(api, "jobkit_tasks_total{outcome=\"failure\"}").first
+        }
+        #expect(try runTool(memoryd, ["submit", "broken"] + socket).status == 0)
+
+        var last = (memoryd: Set<[String: String]>(), prometheus: Set<[String: String]>())
+        let agreed = try await poll(
+            "both to fire the expected alerts", deadline: Self.deadline,
+            context: { "memoryd: \(last.memoryd), Prometheus: \(last.prometheus)" }
+        ) { () -> Bool? in
+            last = (try Self.firing(memorydAlerts(daemon)), try Self.firing(prometheusAlerts(api)))
+            return last.memoryd == Self.expected && last.prometheus == Self.expected ? true : nil
+        }
+        #expect(agreed)
+        // The templated annotations agree too, once both have seen the second failure.
+        let summaries = try await poll("the same annotations", deadline: Self.deadline) { () -> String? in
+            let ours = try Self.annotations(memorydAlerts(daemon), "JobFailing")
+            let theirs = try Self.annotations(prometheusAlerts(api), "JobFailing")
+            return ours == theirs && ours?["summary"] == "broken failed 2 time(s)" ? ours?["summary"] : nil
+        }
+        #expect(summaries == "broken failed 2 time(s)")
+        #expect(prometheus.stop() == 0, "Prometheus: \(prometheus.printed)")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    func memorydAlerts(_ daemon: DaemonProcess) throws -> [[String: Any]] {
+        let output = try runTool(DaemonProcess.binary.path, ["alerts", "--json", "--socket", daemon.socketPath]).output
+        let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        return document?["alerts"] as? [[String: Any]] ?? []
+    }
+
+    func prometheusAlerts(_ api: String) throws -> [[String: Any]] {
+        let output = try runTool("curl", ["-sS", "\(api)/api/v1/alerts"]).output
+        let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        return (document?["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
+    }
+
+    static func annotations(_ alerts: [[String: Any]], _ name: String) -> [String: String]? {
+        alerts.first { ($0["labels"] as? [String: String])?["alertname"] == name }?["annotations"] as? [String: String]
+    }
+
+    /// The label sets of firing alerts, without Prometheus' `instance` target label.
+    static func firing(_ alerts: [[String: Any]]) -> Set<[String: String]> {
+        Set(
+            alerts.filter { $0["state"] as? String == "firing" }.compactMap { alert in
+                (alert["labels"] as? [String: String])?.filter { $0.key != "instance" }
+            })
+    }
+}

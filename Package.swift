@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitHealthTests",
-            dependencies: ["JobkitHealth", "JobkitMetrics", "Jobkit"],
+            dependencies: ["JobkitHealth", "JobkitMetrics", "Jobkit", "JobkitTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

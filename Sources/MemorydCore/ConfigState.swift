@@ -45,6 +45,11 @@ final class ConfigState: Sendable {
         case reloaded(MemorydConfig)
         case rejected(String)
         case noConfig
+
+        var succeeded: Bool {
+            if case .reloaded = self { return true }
+            return false
+        }
     }
 
     /// Reads the config file again and switches to it if it is valid and keeps the pools.

@@ -1,5 +1,6 @@
 import Dispatch
 import FoundationEssentials
+import JobkitHealth
 public import Jobkit
 public import JobkitDaemon
 public import JobkitMetrics
@@ -33,6 +34,8 @@ public final class MemorydDaemon: Sendable {
     let configState: ConfigState
     /// Alert rules, their evaluation and notifications.
     let health: HealthMonitor
+    /// systemd's notify socket, when started as a `Type=notify` service.
+    let systemd: SystemdNotifier
     /// Runs the configured jobs; `nil` without a config file.
     public var pipeline: PipelineRunner? { configState.pipeline }
 
@@ -80,7 +83,8 @@ public final class MemorydDaemon: Sendable {
         self.eventLog = eventLog
         let health = HealthMonitor(
             registry: registry, events: scheduler.events, clock: clock,
-            generatorURL: settings.http.map { "http://\($0)/v1/alerts" } ?? "")
+            generatorURL: settings.http.map { "http://\($0)/v1/alerts" } ?? "",
+            schedulerTimeout: max(settings.statusInterval * Self.schedulerWatchdogMisses, Self.schedulerWatchdogMinimum))
         self.health = health
         let configState = ConfigState(
             path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store,
@@ -105,12 +109,15 @@ public final class MemorydDaemon: Sendable {
         let authorization = APIAuthorization(token: config?.daemon.token, daemonUID: getuid())
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
         router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
+        router.route(.get, "/healthz") { _ in health.liveness() }
         router.route(.get, "/readyz") { _ in
             health.readiness(
                 storeOpen: store.isAnswering, configLoaded: configState.pipeline != nil || configPath == nil)
         }
+        let systemd = SystemdNotifier()
+        self.systemd = systemd
         router.route(.post, "/v1/reload") { request in
-            authorization.refusal(for: request) ?? Self.reloadResponse(configState.reload())
+            authorization.refusal(for: request) ?? Self.reloadResponse(Self.reload(configState, systemd))
         }
         self.server = HTTPServer(router: router)
     }
@@ -126,9 +133,6 @@ public final class MemorydDaemon: Sendable {
         }
         router.route(.get, "/v1/openapi.yaml") { _ in
             HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
-        }
-        router.route(.get, "/healthz") { _ in
-            .json(Array(#"{"status":"ok","checks":[{"name":"scheduler","status":"ok"}]}"#.utf8) + [10])
         }
         router.route(.get, "/v1/status") { _ in
             do {
@@ -161,6 +165,16 @@ public final class MemorydDaemon: Sendable {
             consumer: "queue", bufferSize: settings.eventLogBuffer,
             filter: { $0.kind == .started || $0.kind.isTerminal })
         let storeWriter = Task { await self.recordInQueue(storeSubscription) }
+        let healthSubscription = scheduler.events.subscribe(
+            consumer: "health", bufferSize: settings.eventLogBuffer,
+            filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal })
+        let healthWatcher = Task {
+            while true {
+                let batch = await healthSubscription.nextBatch(upTo: Self.writeBatchLimit)
+                if batch.isEmpty { return }
+                for case .event(let event) in batch { self.health.observe(event) }
+            }
+        }
         // Whatever was accepted before a crash or stop and has not finished runs again.
         let resumed = try configState.pipeline?.resume() ?? 0
         if resumed > 0 {
@@ -169,6 +183,7 @@ public final class MemorydDaemon: Sendable {
         try health.apply(configState.pipeline?.config)
         defer { health.stop() }
         ready(server.addresses)
+        systemd.notify(.ready, status: readyStatus())
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -182,12 +197,15 @@ public final class MemorydDaemon: Sendable {
             let hangups = Task {
                 let watcher = SignalWatcher(signals: [SIGHUP])
                 while await watcher.next() != nil {
-                    if case .rejected(let reason) = self.configState.reload() {
+                    if case .rejected(let reason) = self.reload() {
                         StandardStreams.error("memoryd: reload refused, still running the old config:\n\(reason)\n")
                     }
                 }
             }
+            let systemdWatchdog = Task { await self.petSystemdWatchdog() }
             _ = await signals.next()
+            systemd.notify(.stopping, status: "stopping: letting running tasks finish")
+            systemdWatchdog.cancel()
             housekeeping.cancel()
             schedules.cancel()
             hangups.cancel()
@@ -203,10 +221,38 @@ public final class MemorydDaemon: Sendable {
         // Every event of the run is buffered by now; ending the subscriptions lets the writers drain them.
         logSubscription.cancel()
         storeSubscription.cancel()
+        healthSubscription.cancel()
+        await healthWatcher.value
         await logWriter.value
         await storeWriter.value
         eventLog.close()
         writeStatus()
+    }
+
+    /// Re-reads the config (SIGHUP, `POST /v1/reload`), telling systemd while it does.
+    func reload() -> ConfigState.Outcome { Self.reload(configState, systemd) }
+
+    static func reload(_ configState: ConfigState, _ systemd: SystemdNotifier) -> ConfigState.Outcome {
+        systemd.notify(.reloading, status: "reloading the config")
+        let outcome = configState.reload()
+        let jobs = configState.pipeline?.config.jobs.count ?? 0
+        systemd.notify(.ready, status: "running \(jobs) jobs; last reload \(outcome.succeeded ? "done" : "refused")")
+        return outcome
+    }
+
+    private func readyStatus() -> String {
+        let jobs = configState.pipeline?.config.jobs.count ?? 0
+        return "listening on \(server.addresses.joined(separator: " and ")); \(jobs) jobs"
+    }
+
+    /// Sends systemd `WATCHDOG=1` at half its `WatchdogSec`, but only while no internal watchdog is overdue:
+    /// a stuck scheduler or task then makes systemd restart the daemon.
+    private func petSystemdWatchdog() async {
+        guard let interval = systemd.watchdogInterval else { return }
+        while !Task.isCancelled {
+            if health.watchdogs.overdue().isEmpty { systemd.notify(.watchdog) }
+            guard (try? await scheduler.clock.sleep(for: interval)) != nil else { return }
+        }
     }
 
     /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
@@ -214,7 +260,10 @@ public final class MemorydDaemon: Sendable {
     private func housekeeping() async {
         let options = TaskOptions(jobType: "housekeeping")
         while !Task.isCancelled {
-            _ = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }
+            // The scheduler took the task: it answers, so its watchdog is petted.
+            if (try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }) != nil {
+                health.watchdogs.pet(HealthMonitor.schedulerWatchdog)
+            }
             try? await scheduler.clock.sleep(for: settings.statusInterval)
         }
     }
@@ -246,6 +295,10 @@ public final class MemorydDaemon: Sendable {
 
     /// Most events written in one `write(2)` or one queue transaction (1,024).
     static let writeBatchLimit = 1024
+    /// Housekeeping rounds the scheduler may miss before its watchdog is overdue (5).
+    static let schedulerWatchdogMisses = 5
+    /// The scheduler watchdog's shortest timeout, whatever the status interval (10 s).
+    static let schedulerWatchdogMinimum: Duration = .seconds(10)
 
     /// `POST /v1/reload`'s answer for a reload outcome.
     static func reloadResponse(_ outcome: ConfigState.Outcome) -> HTTPResponse {

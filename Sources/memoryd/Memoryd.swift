@@ -56,9 +56,6 @@ struct Run: AsyncParsableCommand {
         if let socket { settings.socket = socket }
         if let stateDir { settings.stateDirectory = stateDir }
         if let workers { settings.workers = workers }
-        for notice in loaded.map(Self.notYetSupported) ?? [] {
-            StandardStreams.error("memoryd: \(notice)\n")
-        }
         do {
             let daemon = try MemorydDaemon(settings: settings, config: loaded, configPath: config)
             // Metrics of any swift-metrics library in this process are exposed with the daemon's own.
@@ -71,14 +68,5 @@ struct Run: AsyncParsableCommand {
             StandardStreams.error("memoryd: \(error)\n")
             throw ExitCode.failure
         }
-    }
-
-    /// Config sections that are validated but not acted on yet, said out loud rather than ignored.
-    static func notYetSupported(_ config: MemorydConfig) -> [String] {
-        var notices: [String] = []
-        if !config.health.watchdogs.isEmpty {
-            notices.append("[[health.watchdogs]] are checked but not evaluated yet")
-        }
-        return notices
     }
 }

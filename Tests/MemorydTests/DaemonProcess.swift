@@ -23,7 +23,10 @@ final class DaemonProcess: Sendable {
     private let ownsDirectory: Bool
 
     /// Starts `memoryd run` on a new temporary directory, or on `directory` (a restart) when given.
-    init(http: String = "127.0.0.1:0", directory: URL? = nil, arguments extra: [String] = []) throws {
+    init(
+        http: String = "127.0.0.1:0", directory: URL? = nil, arguments extra: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
         ownsDirectory = directory == nil
         self.directory =
             directory
@@ -34,6 +37,9 @@ final class DaemonProcess: Sendable {
         process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory] + extra
         process.standardError = stderr.capture()
         process.standardOutput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
     }
 

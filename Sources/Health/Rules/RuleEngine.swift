@@ -16,6 +16,8 @@ public final class RuleEngine: Sendable {
     public let defaultIntervalMilliseconds: Int64
     public let history: SampleHistory
     private let alerts = Mutex<[[Labels: Alert]]>([])
+    /// Alerts of rules evaluated from samples the caller gives (watchdogs), by rule name.
+    private let nativeAlerts = Mutex<[String: [Labels: Alert]]>([:])
     /// Indices into `alerts` of each group's rules.
     private let ruleSlots: [[Int]]
 
@@ -82,9 +84,23 @@ public final class RuleEngine: Sendable {
         return evaluation
     }
 
+    /// Runs `rule`'s alert lifecycle over `samples` the caller computed (rather than over an expression).
+    public func evaluate(native rule: Rule, samples: [PromQLSample], group: String, at time: Int64) -> Evaluation {
+        var evaluation = Evaluation()
+        do {
+            evaluation.transitions = try nativeAlerts.withLock { alerts in
+                try Self.update(&alerts[rule.name, default: [:]], rule: rule, group: group, samples: samples, at: time)
+            }
+        } catch {
+            evaluation.failures.append((rule.name, "\(error)"))
+        }
+        return evaluation
+    }
+
     /// Pending and firing alerts (and those kept firing), as `/v1/alerts` lists them.
     public var activeAlerts: [Alert] {
-        alerts.withLock { $0.flatMap(\.values) }.filter { $0.state != .inactive }
+        (alerts.withLock { $0.flatMap(\.values) } + nativeAlerts.withLock { $0.values.flatMap(\.values) })
+            .filter { $0.state != .inactive }
             .sorted { ($0.name, $0.labels.promQLDescription) < ($1.name, $1.labels.promQLDescription) }
     }
 
@@ -93,22 +109,36 @@ public final class RuleEngine: Sendable {
     public func alertsToSend(group index: Int, at time: Int64, resendDelayMilliseconds: Int64) -> [Alert] {
         let validFor = 4 * max(resendDelayMilliseconds, interval(of: groups[index]))
         return alerts.withLock { alerts in
-            var due: [Alert] = []
-            for slot in ruleSlots[index] {
-                for (labels, var alert) in alerts[slot] where alert.state != .pending {
-                    let resolvedSinceSent = (alert.resolvedAt ?? .min) > (alert.lastSentAt ?? .min)
-                    guard
-                        resolvedSinceSent || (alert.lastSentAt ?? .min) + resendDelayMilliseconds < time
-                            || alert.lastSentAt == nil
-                    else { continue }
-                    alert.lastSentAt = time
-                    alert.validUntil = time + validFor
-                    alerts[slot][labels] = alert
-                    due.append(alert)
-                }
+            ruleSlots[index].flatMap {
+                Self.due(&alerts[$0], at: time, resendDelay: resendDelayMilliseconds, validFor: validFor)
             }
-            return due
         }
+    }
+
+    /// The alerts of native rule `name` due to be sent at `time`, as for a group on the default interval.
+    public func alertsToSend(native name: String, at time: Int64, resendDelayMilliseconds: Int64) -> [Alert] {
+        let validFor = 4 * max(resendDelayMilliseconds, defaultIntervalMilliseconds)
+        return nativeAlerts.withLock { alerts in
+            Self.due(&alerts[name, default: [:]], at: time, resendDelay: resendDelayMilliseconds, validFor: validFor)
+        }
+    }
+
+    /// Prometheus' `needsSending`: never pending alerts; resolved ones until sent; firing ones every `resendDelay`.
+    private static func due(_ alerts: inout [Labels: Alert], at time: Int64, resendDelay: Int64, validFor: Int64)
+        -> [Alert]
+    {
+        var due: [Alert] = []
+        for (labels, var alert) in alerts where alert.state != .pending {
+            let resolvedSinceSent = (alert.resolvedAt ?? .min) > (alert.lastSentAt ?? .min)
+            guard alert.lastSentAt == nil || resolvedSinceSent || alert.lastSentAt! + resendDelay < time else {
+                continue
+            }
+            alert.lastSentAt = time
+            alert.validUntil = time + validFor
+            alerts[labels] = alert
+            due.append(alert)
+        }
+        return due
     }
 
     private struct DuplicateLabels: Error, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import FoundationEssentials
+import FoundationEssentials
 public import Jobkit
 public import JobkitMetrics
 import Synchronization
@@ -48,9 +48,18 @@ public final class RuleRunner: Sendable {
             labelNames: ["rule_group"])
     }
 
-    /// Evaluates every group on its interval until the calling task is cancelled.
-    public func run() async {
+    /// Evaluates every group on its interval, and `watchdogs` every `watchdogInterval`, until the calling
+    /// task is cancelled.
+    public func run(watchdogs: WatchdogSet? = nil, watchdogInterval: Duration = .seconds(1)) async {
         await withTaskGroup(of: Void.self) { tasks in
+            if let watchdogs {
+                tasks.addTask { [self] in
+                    while !Task.isCancelled {
+                        evaluate(watchdogs, at: Self.milliseconds(clock.wallTime()))
+                        guard (try? await clock.sleep(for: watchdogInterval)) != nil else { return }
+                    }
+                }
+            }
             for index in engine.groups.indices {
                 tasks.addTask { [self] in
                     let interval = Duration.milliseconds(engine.interval(of: engine.groups[index]))
@@ -79,6 +88,17 @@ public final class RuleRunner: Sendable {
         for transition in evaluation.transitions { publish(transition) }
         updateStateMetrics()
         let due = engine.alertsToSend(group: index, at: time, resendDelayMilliseconds: resendDelayMilliseconds)
+        if !due.isEmpty { notify(due) }
+    }
+
+    /// One evaluation of the watchdogs: each overdue one is a `WatchdogExpired` alert.
+    public func evaluate(_ watchdogs: WatchdogSet, at time: Int64) {
+        let rule = WatchdogSet.alertRule
+        let evaluation = engine.evaluate(
+            native: rule, samples: watchdogs.overdueSamples(), group: "watchdogs", at: time)
+        for transition in evaluation.transitions { publish(transition) }
+        updateStateMetrics()
+        let due = engine.alertsToSend(native: rule.name, at: time, resendDelayMilliseconds: resendDelayMilliseconds)
         if !due.isEmpty { notify(due) }
     }
 

@@ -204,6 +204,7 @@ extension MemorydConfig {
             return expanded.hasPrefix("/") ? expanded : Paths.join(Paths.directory(of: reader.location.file), expanded)
         }
         health.evaluationInterval = reader.duration("evaluation_interval")
+        health.stuckAfter = reader.duration("stuck_after")
         health.alertmanager = reader.string("alertmanager")
         if let url = health.alertmanager, !url.hasPrefix("http://") {
             reader.errors.add(
@@ -220,7 +221,9 @@ extension MemorydConfig {
             }
             health.watchdogs.append(Watchdog(name: name, job: job, maxAge: maxAge, location: watchdog.location))
         }
-        reader.rejectUnknownKeys(expected: ["rule_files", "evaluation_interval", "alertmanager", "watchdogs"])
+        reader.rejectUnknownKeys(expected: [
+            "rule_files", "evaluation_interval", "alertmanager", "stuck_after", "watchdogs",
+        ])
         return health
     }
 

@@ -79,6 +79,8 @@ public struct MemorydConfig: Sendable {
         public var ruleFiles: [String] = []
         public var evaluationInterval: Duration?
         public var alertmanager: String?
+        /// A running task with no progress or log line for this long is stuck (`stuck_after`, default 15m).
+        public var stuckAfter: Duration?
         public var watchdogs: [Watchdog] = []
     }
 

@@ -19,15 +19,83 @@ final class HealthMonitor: Sendable {
     /// Where alerts link back to: the daemon's `/v1/alerts` over TCP, when it listens on TCP.
     private let generatorURL: String
     private let running = Mutex<Running?>(nil)
+    /// The scheduler's, each configured job's freshness, and each running task's.
+    let watchdogs: WatchdogSet
+    /// Freshness watchdog names by the job whose successes pet them, and how long a task may stay silent.
+    private let watched = Mutex<(freshness: [String: [String]], stuckAfter: Duration)>(([:], defaultStuckAfter))
+
+    /// The watchdog the daemon's housekeeping loop pets; overdue means the scheduler stopped answering.
+    static let schedulerWatchdog = "scheduler"
+    /// How long a running task may go without progress or a log line before it counts as stuck.
+    static let defaultStuckAfter: Duration = .seconds(15 * 60)
 
     /// Prometheus' default `evaluation_interval`, used when the config sets none.
     static let defaultEvaluationInterval: Duration = .seconds(60)
 
-    init(registry: MetricsRegistry, events: EventStream, clock: JobClock, generatorURL: String) {
+    /// - Parameter schedulerTimeout: how long the scheduler may go unpetted before it counts as stuck.
+    init(
+        registry: MetricsRegistry, events: EventStream, clock: JobClock, generatorURL: String,
+        schedulerTimeout: Duration
+    ) {
         self.registry = registry
         self.events = events
         self.clock = clock
         self.generatorURL = generatorURL
+        watchdogs = WatchdogSet(clock: clock)
+        watchdogs.add(Self.schedulerWatchdog, timeout: schedulerTimeout, labels: ["severity": "critical"])
+    }
+
+    /// Follows an event: successes pet their job's freshness watchdogs; a running task's progress and
+    /// log lines pet its own, which it has from its start to its end.
+    func observe(_ event: JobEvent) {
+        guard let task = event.task else { return }
+        let name = "task \(task)"
+        switch event.kind {
+        case .started:
+            let stuckAfter = watched.withLock { $0.stuckAfter }
+            var labels: Labels = ["task": task.description, "severity": "warning"]
+            labels["job"] = event.job
+            watchdogs.add(name, timeout: stuckAfter, labels: labels)
+        case .progress, .log:
+            watchdogs.pet(name)
+        default:
+            guard event.kind.isTerminal else { return }
+            watchdogs.remove(name)
+            if event.kind == .succeeded, let job = event.job {
+                for watchdog in watched.withLock({ $0.freshness[job] ?? [] }) { watchdogs.pet(watchdog) }
+            }
+        }
+    }
+
+    /// Sets up the config's freshness watchdogs, keeping the deadlines of those that stay the same.
+    private func applyWatchdogs(_ config: MemorydConfig?) {
+        let configured = config?.health.watchdogs ?? []
+        let stuckAfter = config?.health.stuckAfter ?? Self.defaultStuckAfter
+        let previous = watched.withLock { state in
+            defer {
+                state.freshness = Dictionary(grouping: configured, by: \.job).mapValues { $0.map(\.name) }
+                state.stuckAfter = stuckAfter
+            }
+            return Set(state.freshness.values.joined())
+        }
+        for name in previous where !configured.contains(where: { $0.name == name }) { watchdogs.remove(name) }
+        let existing = Set(watchdogs.names)
+        for watchdog in configured where !existing.contains(watchdog.name) {
+            watchdogs.add(watchdog.name, timeout: watchdog.maxAge, labels: ["job": watchdog.job, "severity": "warning"])
+        }
+    }
+
+    /// `/healthz`: 200 while the scheduler answers, 503 once its watchdog is overdue.
+    func liveness() -> HTTPResponse {
+        let stuck = watchdogs.overdue().first { $0.watchdog.name == Self.schedulerWatchdog }
+        let check: JSONValue = .object([
+            "name": .string(Self.schedulerWatchdog), "status": .string(stuck == nil ? "ok" : "critical"),
+            "message": .string(stuck == nil ? "answering" : "not answering for \(stuck!.late) past its deadline"),
+        ])
+        var body: [UInt8] = []
+        JSONValue.object(["status": .string(stuck == nil ? "ok" : "critical"), "checks": .array([check])])
+            .append(to: &body)
+        return HTTPResponse(status: stuck == nil ? 200 : 503, contentType: "application/json", body: body + [10])
     }
 
     /// Evaluates the rules of `config` from now on, instead of those before.
@@ -53,8 +121,9 @@ final class HealthMonitor: Sendable {
         let runner = try RuleRunner(engine: engine, registry: registry, events: events, clock: clock) { alerts in
             notifier?.send(alerts)
         }
-        let previous = running.withLock { current -> Running? in
-            defer { current = Running(runner: runner, task: Task { await runner.run() }) }
+        applyWatchdogs(config)
+        let previous = running.withLock { [watchdogs] current -> Running? in
+            defer { current = Running(runner: runner, task: Task { await runner.run(watchdogs: watchdogs) }) }
             return current
         }
         previous?.task.cancel()

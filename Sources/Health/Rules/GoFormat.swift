@@ -128,7 +128,7 @@ public enum GoFormat {
     static func humanizePercentage(_ value: Double) -> String { fourSignificant(value * 100) + "%" }
 
     /// Prometheus' `humanizeDuration`: `1d 2h 3m 4s`, `4.5s`, `250ms`.
-    static func humanizeDuration(_ seconds: Double) -> String {
+    public static func humanizeDuration(_ seconds: Double) -> String {
         if seconds.isNaN || seconds.isInfinite { return fourSignificant(seconds) }
         if seconds == 0 { return "0s" }
         if abs(seconds) >= 1 {

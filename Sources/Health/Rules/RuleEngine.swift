@@ -16,7 +16,7 @@ public final class RuleEngine: Sendable {
     public let defaultIntervalMilliseconds: Int64
     public let history: SampleHistory
     private let alerts = Mutex<[[Labels: Alert]]>([])
-    /// Alerts of rules evaluated from samples the caller gives (watchdogs), by rule name.
+    /// Alerts of ``AlertSource`` rules (watchdogs, health checks), by rule name.
     private let nativeAlerts = Mutex<[String: [Labels: Alert]]>([:])
     /// Indices into `alerts` of each group's rules.
     private let ruleSlots: [[Int]]
@@ -73,7 +73,8 @@ public final class RuleEngine: Sendable {
                 do {
                     let transitions = try alerts.withLock { alerts in
                         try Self.update(
-                            &alerts[slot], rule: rule, group: groups[index].name, samples: samples, at: time)
+                            &alerts[slot], rule: rule, group: groups[index].name,
+                            samples: samples.map { AlertSample(labels: $0.labels, value: $0.value) }, at: time)
                     }
                     evaluation.transitions += transitions
                 } catch {
@@ -84,8 +85,10 @@ public final class RuleEngine: Sendable {
         return evaluation
     }
 
-    /// Runs `rule`'s alert lifecycle over `samples` the caller computed (rather than over an expression).
-    public func evaluate(native rule: Rule, samples: [PromQLSample], group: String, at time: Int64) -> Evaluation {
+    /// Runs the alert lifecycle of `source`'s rule over the samples it gives now.
+    public func evaluate(_ source: any AlertSource, group: String, at time: Int64) -> Evaluation {
+        let rule = source.alertRule
+        let samples = source.alertSamples()
         var evaluation = Evaluation()
         do {
             evaluation.transitions = try nativeAlerts.withLock { alerts in
@@ -115,7 +118,7 @@ public final class RuleEngine: Sendable {
         }
     }
 
-    /// The alerts of native rule `name` due to be sent at `time`, as for a group on the default interval.
+    /// The alerts of ``AlertSource`` rule `name` due to be sent at `time`, as for a group on the default interval.
     public func alertsToSend(native name: String, at time: Int64, resendDelayMilliseconds: Int64) -> [Alert] {
         let validFor = 4 * max(resendDelayMilliseconds, defaultIntervalMilliseconds)
         return nativeAlerts.withLock { alerts in
@@ -165,7 +168,7 @@ public final class RuleEngine: Sendable {
 
     /// One evaluation of an alerting rule: new alerts pend, pending ones fire after `for`, missing ones resolve.
     private static func update(
-        _ alerts: inout [Labels: Alert], rule: Rule, group: String, samples: [PromQLSample], at time: Int64
+        _ alerts: inout [Labels: Alert], rule: Rule, group: String, samples: [AlertSample], at time: Int64
     ) throws -> [AlertTransition] {
         var current: [Labels: (value: Double, annotations: [String: String])] = [:]
         for sample in samples {
@@ -178,7 +181,8 @@ public final class RuleEngine: Sendable {
             let annotations = Dictionary(
                 uniqueKeysWithValues: rule.annotations.map {
                     ($0.name, $0.template.expand(labels: sample.labels, value: sample.value))
-                })
+                }
+            ).merging(sample.annotations) { _, given in given }
             guard current.updateValue((sample.value, annotations), forKey: labels) == nil else {
                 throw DuplicateLabels(
                     description: "vector contains metrics with the same labelset after applying alert labels")

@@ -18,6 +18,8 @@ public final class RuleRunner: Sendable {
     private let clock: JobClock
     /// Receives the alerts due to be (re)sent after each evaluation of a group.
     private let notify: @Sendable ([Alert]) -> Void
+    /// Receives every change of an alert's state (for a notification hook that wants changes only).
+    private let onTransition: @Sendable (AlertTransition) -> Void
     /// How often a firing alert is sent again (Prometheus' `--rules.alert.resend-delay`, 1 minute).
     public let resendDelayMilliseconds: Int64
     private let alertStates: GaugeFamily
@@ -26,11 +28,16 @@ public final class RuleRunner: Sendable {
     private let shownStates = Mutex<Set<[String]>>([])
 
     public static let defaultResendDelayMilliseconds: Int64 = 60_000
+    /// Default time between evaluations of ``AlertSource``s (1 s): how soon a missed deadline is an alert.
+    public static let defaultSourceInterval: Duration = .seconds(1)
+    /// The `group` of alerts from ``AlertSource``s, in events and Alertmanager's view.
+    public static let sourceGroup = "memoryd"
 
     public init(
         engine: RuleEngine, registry: MetricsRegistry, events: EventStream, clock: JobClock,
         resendDelayMilliseconds: Int64 = defaultResendDelayMilliseconds,
-        notify: @escaping @Sendable ([Alert]) -> Void = { _ in }
+        notify: @escaping @Sendable ([Alert]) -> Void = { _ in },
+        onTransition: @escaping @Sendable (AlertTransition) -> Void = { _ in }
     ) throws {
         self.engine = engine
         self.registry = registry
@@ -38,6 +45,7 @@ public final class RuleRunner: Sendable {
         self.clock = clock
         self.resendDelayMilliseconds = resendDelayMilliseconds
         self.notify = notify
+        self.onTransition = onTransition
         alertStates = try registry.gauge(
             "jobkit_alerts", help: "Alerts of memoryd's own rules, by name and state (pending, firing).",
             labelNames: ["alertname", "alertstate"])
@@ -48,15 +56,21 @@ public final class RuleRunner: Sendable {
             labelNames: ["rule_group"])
     }
 
-    /// Evaluates every group on its interval, and `watchdogs` every `watchdogInterval`, until the calling
-    /// task is cancelled.
-    public func run(watchdogs: WatchdogSet? = nil, watchdogInterval: Duration = .seconds(1)) async {
+    /// Evaluates every group on its interval, and each of `sources` every `sourceInterval`, until the
+    /// calling task is cancelled. `round` is called after each evaluation of the sources (to pet a
+    /// watchdog of the loop, say).
+    public func run(
+        sources: [any AlertSource] = [], sourceInterval: Duration = defaultSourceInterval,
+        round: @escaping @Sendable () -> Void = {}
+    ) async {
         await withTaskGroup(of: Void.self) { tasks in
-            if let watchdogs {
+            if !sources.isEmpty {
                 tasks.addTask { [self] in
                     while !Task.isCancelled {
-                        evaluate(watchdogs, at: Self.milliseconds(clock.wallTime()))
-                        guard (try? await clock.sleep(for: watchdogInterval)) != nil else { return }
+                        let time = Self.milliseconds(clock.wallTime())
+                        for source in sources { evaluate(source, at: time) }
+                        round()
+                        guard (try? await clock.sleep(for: sourceInterval)) != nil else { return }
                     }
                 }
             }
@@ -91,18 +105,18 @@ public final class RuleRunner: Sendable {
         if !due.isEmpty { notify(due) }
     }
 
-    /// One evaluation of the watchdogs: each overdue one is a `WatchdogExpired` alert.
-    public func evaluate(_ watchdogs: WatchdogSet, at time: Int64) {
-        let rule = WatchdogSet.alertRule
-        let evaluation = engine.evaluate(
-            native: rule, samples: watchdogs.overdueSamples(), group: "watchdogs", at: time)
+    /// One evaluation of `source`'s rule over the samples it gives now, with its effects.
+    public func evaluate(_ source: any AlertSource, at time: Int64) {
+        let evaluation = engine.evaluate(source, group: Self.sourceGroup, at: time)
         for transition in evaluation.transitions { publish(transition) }
         updateStateMetrics()
-        let due = engine.alertsToSend(native: rule.name, at: time, resendDelayMilliseconds: resendDelayMilliseconds)
+        let due = engine.alertsToSend(
+            native: source.alertRule.name, at: time, resendDelayMilliseconds: resendDelayMilliseconds)
         if !due.isEmpty { notify(due) }
     }
 
     private func publish(_ transition: AlertTransition) {
+        onTransition(transition)
         let alert = transition.alert
         let (kind, level, verb): (EventKind, LogLevel, String) =
             switch transition.to {

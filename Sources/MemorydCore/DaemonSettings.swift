@@ -24,6 +24,12 @@ public struct DaemonSettings: Sendable, Hashable {
     /// Default time running tasks get to finish after SIGTERM before they are cancelled.
     public static let defaultShutdownGrace: Duration = .seconds(30)
 
+    /// Rounds of the housekeeping loop (one per `status_interval`) the daemon's loops may miss before their
+    /// watchdogs are overdue (5).
+    public static let loopWatchdogMisses = 5
+    /// Shortest timeout of the loop watchdogs, however short `status_interval` is (10 s).
+    public static let minimumLoopWatchdogTimeout: Duration = .seconds(10)
+
     /// `HOST:PORT` of the TCP listener, or `nil` for none.
     public var http: String?
     /// Path of the Unix control socket.
@@ -61,6 +67,13 @@ public struct DaemonSettings: Sendable, Hashable {
         self.eventsHeartbeat = eventsHeartbeat
         self.eventLogBuffer = eventLogBuffer
         self.shutdownGrace = shutdownGrace
+    }
+
+    /// How long one of the daemon's own loops may go without a round before `/healthz` fails and systemd's
+    /// watchdog is no longer petted: ``loopWatchdogMisses`` status intervals, at least
+    /// ``minimumLoopWatchdogTimeout``.
+    public var loopWatchdogTimeout: Duration {
+        max(statusInterval * Self.loopWatchdogMisses, Self.minimumLoopWatchdogTimeout)
     }
 
     /// The defaults, overridden by the config file's `[daemon]` and `[event_log]` sections.

@@ -81,10 +81,10 @@ public final class MemorydDaemon: Sendable {
         self.scheduler = scheduler
         self.stats = stats
         self.eventLog = eventLog
-        let health = HealthMonitor(
+        let health = try HealthMonitor(
             registry: registry, events: scheduler.events, clock: clock,
             generatorURL: settings.http.map { "http://\($0)/v1/alerts" } ?? "",
-            schedulerTimeout: max(settings.statusInterval * Self.schedulerWatchdogMisses, Self.schedulerWatchdogMinimum))
+            loopTimeout: settings.loopWatchdogTimeout, lastSuccess: { try? store.lastSuccess(of: $0) })
         self.health = health
         let configState = ConfigState(
             path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store,
@@ -168,13 +168,7 @@ public final class MemorydDaemon: Sendable {
         let healthSubscription = scheduler.events.subscribe(
             consumer: "health", bufferSize: settings.eventLogBuffer,
             filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal })
-        let healthWatcher = Task {
-            while true {
-                let batch = await healthSubscription.nextBatch(upTo: Self.writeBatchLimit)
-                if batch.isEmpty { return }
-                for case .event(let event) in batch { self.health.observe(event) }
-            }
-        }
+        let healthWatcher = Task { await self.followForHealth(healthSubscription) }
         // Whatever was accepted before a crash or stop and has not finished runs again.
         let resumed = try configState.pipeline?.resume() ?? 0
         if resumed > 0 {
@@ -229,32 +223,6 @@ public final class MemorydDaemon: Sendable {
         writeStatus()
     }
 
-    /// Re-reads the config (SIGHUP, `POST /v1/reload`), telling systemd while it does.
-    func reload() -> ConfigState.Outcome { Self.reload(configState, systemd) }
-
-    static func reload(_ configState: ConfigState, _ systemd: SystemdNotifier) -> ConfigState.Outcome {
-        systemd.notify(.reloading, status: "reloading the config")
-        let outcome = configState.reload()
-        let jobs = configState.pipeline?.config.jobs.count ?? 0
-        systemd.notify(.ready, status: "running \(jobs) jobs; last reload \(outcome.succeeded ? "done" : "refused")")
-        return outcome
-    }
-
-    private func readyStatus() -> String {
-        let jobs = configState.pipeline?.config.jobs.count ?? 0
-        return "listening on \(server.addresses.joined(separator: " and ")); \(jobs) jobs"
-    }
-
-    /// Sends systemd `WATCHDOG=1` at half its `WatchdogSec`, but only while no internal watchdog is overdue:
-    /// a stuck scheduler or task then makes systemd restart the daemon.
-    private func petSystemdWatchdog() async {
-        guard let interval = systemd.watchdogInterval else { return }
-        while !Task.isCancelled {
-            if health.watchdogs.overdue().isEmpty { systemd.notify(.watchdog) }
-            guard (try? await scheduler.clock.sleep(for: interval)) != nil else { return }
-        }
-    }
-
     /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
     /// in its metrics from the first scrape.
     private func housekeeping() async {
@@ -295,10 +263,6 @@ public final class MemorydDaemon: Sendable {
 
     /// Most events written in one `write(2)` or one queue transaction (1,024).
     static let writeBatchLimit = 1024
-    /// Housekeeping rounds the scheduler may miss before its watchdog is overdue (5).
-    static let schedulerWatchdogMisses = 5
-    /// The scheduler watchdog's shortest timeout, whatever the status interval (10 s).
-    static let schedulerWatchdogMinimum: Duration = .seconds(10)
 
     /// `POST /v1/reload`'s answer for a reload outcome.
     static func reloadResponse(_ outcome: ConfigState.Outcome) -> HTTPResponse {
@@ -316,6 +280,22 @@ public final class MemorydDaemon: Sendable {
 
     /// Name of the lock file in the state directory, holding the running daemon's pid.
     public static let lockFileName = "memoryd.pid"
+
+    /// Hands events to the health monitor until the subscription ends; after a gap, forgets the watchdogs
+    /// of tasks that finished unseen.
+    private func followForHealth(_ subscription: EventSubscription) async {
+        while true {
+            let batch = await subscription.nextBatch(upTo: Self.writeBatchLimit)
+            if batch.isEmpty { return }
+            for element in batch {
+                switch element {
+                case .event(let event): health.observe(event)
+                case .lagged:
+                    health.reconcile(running: Set(scheduler.tasks().filter { $0.state == .running }.map(\.id)))
+                }
+            }
+        }
+    }
 
     /// Records task starts and finishes in the queue until the subscription ends.
     private func recordInQueue(_ subscription: EventSubscription) async {

@@ -39,6 +39,10 @@ struct ConfigTests {
         #expect(config.job("health")?.schedule == .every(.seconds(3600)))
         #expect(config.sources.first?.directory == "/home/op/sessions")
         #expect(config.health.watchdogs.first?.maxAge == .seconds(26 * 3600))
+        #expect(config.health.stuckAfter == .seconds(30 * 60))
+        #expect(config.job("extract")?.stuckAfter == .seconds(5 * 60))
+        #expect(config.job("health")?.healthCheck?.prefix(2) == ["sh", "-c"])
+        #expect(config.health.notifyCommand?.first == "sh")
 
         let dot = config.graphviz()
         #expect(dot.hasPrefix("digraph memoryd {"))
@@ -91,6 +95,21 @@ struct ConfigTests {
             [
                 "c.toml:2:11: daemon.workers must be at least 1, not 0",
                 "c.toml:3:8: daemon.http must be a string, not an integer",
+            ]
+        ),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\n[[health.watchdogs]]\nname = \"scheduler\"\njob = \"a\"\nmax_age = \"1h\"\n[[health.watchdogs]]\nname = \"w\"\njob = \"a\"\nmax_age = \"1h\"\n[[health.watchdogs]]\nname = \"w\"\njob = \"a\"\nmax_age = \"2h\"",
+            [
+                "c.toml:4:8: watchdog name 'scheduler' is the daemon's own; choose another",
+                "c.toml:12:8: watchdog name 'w' is already used by another [[health.watchdogs]]; choose another",
+            ]
+        ),
+        (
+            "[jobs.a]\ncommand = [\"true\"]\nstuck_after = \"0s\"\n[health]\nnotify_command = []\ncheck_interval = \"often\"",
+            [
+                #"c.toml:3:15: jobs.a.stuck_after = "0s" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#,
+                "c.toml:5:18: health.notify_command must not be empty",
+                #"c.toml:6:18: health.check_interval = "often" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#,
             ]
         ),
         (

@@ -54,7 +54,7 @@ public struct SystemdNotifier: Sendable {
             // Type=notify-reload wants the time of the reload request with RELOADING=1.
             if state == .reloading { lines.append("MONOTONIC_USEC=\(Self.monotonicMicroseconds())") }
         }
-        if let status { lines.append("STATUS=" + status.filter { $0 != "\n" }) }
+        if let status { lines.append("STATUS=" + status.map { $0 == "\n" ? " " : String($0) }.joined()) }
         return send(lines.joined(separator: "\n"))
     }
 

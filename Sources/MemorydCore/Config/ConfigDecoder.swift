@@ -136,7 +136,7 @@ extension MemorydConfig {
             workingDirectory: reader.path("cwd", environment: environment), timeout: reader.duration("timeout"),
             retries: reader.integer("retries", atLeast: 0) ?? 0, backoff: nil, pools: [:], schedule: nil,
             dependsOn: reader.strings("depends_on") ?? [], healthCheck: reader.strings("health_check", nonEmpty: true),
-            location: location)
+            stuckAfter: reader.duration("stuck_after"), location: location)
         if var backoff = reader.table("backoff") {
             if let initial = backoff.duration("initial") {
                 job.backoff = Backoff(
@@ -167,7 +167,7 @@ extension MemorydConfig {
         }
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "depends_on",
-            "health_check",
+            "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {
@@ -205,6 +205,10 @@ extension MemorydConfig {
         }
         health.evaluationInterval = reader.duration("evaluation_interval")
         health.stuckAfter = reader.duration("stuck_after")
+        health.checkInterval = reader.duration("check_interval")
+        health.checkTimeout = reader.duration("check_timeout")
+        health.notifyCommand = reader.strings("notify_command", nonEmpty: true)
+        health.notifyTimeout = reader.duration("notify_timeout")
         health.alertmanager = reader.string("alertmanager")
         if let url = health.alertmanager, !url.hasPrefix("http://") {
             reader.errors.add(
@@ -219,10 +223,13 @@ extension MemorydConfig {
                 reader.errors.add(watchdog.location, "each [[health.watchdogs]] needs name, job and max_age")
                 continue
             }
-            health.watchdogs.append(Watchdog(name: name, job: job, maxAge: maxAge, location: watchdog.location))
+            // Errors about a watchdog point at its name.
+            let location = watchdog.table["name"]?.location ?? watchdog.location
+            health.watchdogs.append(Watchdog(name: name, job: job, maxAge: maxAge, location: location))
         }
         reader.rejectUnknownKeys(expected: [
-            "rule_files", "evaluation_interval", "alertmanager", "stuck_after", "watchdogs",
+            "rule_files", "evaluation_interval", "alertmanager", "stuck_after", "check_interval", "check_timeout",
+            "notify_command", "notify_timeout", "watchdogs",
         ])
         return health
     }
@@ -252,6 +259,13 @@ extension MemorydConfig {
         for watchdog in health.watchdogs where !jobNames.contains(watchdog.job) {
             errors.add(
                 watchdog.location, "watchdog '\(watchdog.name)' watches job '\(watchdog.job)', which is not a job")
+        }
+        var watchdogNames = Set(HealthMonitor.livenessWatchdogs)
+        for watchdog in health.watchdogs where !watchdogNames.insert(watchdog.name).inserted {
+            let reason =
+                HealthMonitor.livenessWatchdogs.contains(watchdog.name)
+                ? "is the daemon's own" : "is already used by another [[health.watchdogs]]"
+            errors.add(watchdog.location, "watchdog name '\(watchdog.name)' \(reason); choose another")
         }
         let index = Dictionary(jobs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         let edges = jobs.map { $0.dependsOn.compactMap { index[$0] } }

@@ -51,8 +51,12 @@ public struct MemorydConfig: Sendable {
         public var pools: [String: Int]
         public var schedule: Schedule?
         public var dependsOn: [String]
-        /// A command whose exit status says whether the job is healthy.
+        /// A command whose exit status says whether the job is healthy: 0 ok, 1 warning, anything else
+        /// critical; the first line of its output is the message.
         public var healthCheck: [String]?
+        /// A running task of this job with no progress or log line for this long is stuck (default:
+        /// `health.stuck_after`).
+        public var stuckAfter: Duration?
         /// Where `[jobs.NAME]` (or its first key) was written.
         public var location: SourceLocation
     }
@@ -81,6 +85,15 @@ public struct MemorydConfig: Sendable {
         public var alertmanager: String?
         /// A running task with no progress or log line for this long is stuck (`stuck_after`, default 15m).
         public var stuckAfter: Duration?
+        /// Time between runs of each job's `health_check` (`check_interval`, default 1m).
+        public var checkInterval: Duration?
+        /// Longest run of a `health_check` before it counts as critical (`check_timeout`, default 10s).
+        public var checkTimeout: Duration?
+        /// Run on each alert that starts firing or resolves (`notify_command`), with the alert in
+        /// `MEMORYD_ALERT_*` variables.
+        public var notifyCommand: [String]?
+        /// Longest run of `notify_command` before it is stopped (`notify_timeout`, default 30s).
+        public var notifyTimeout: Duration?
         public var watchdogs: [Watchdog] = []
     }
 
@@ -104,6 +117,9 @@ public struct MemorydConfig: Sendable {
         }
         return "\(milliseconds)ms"
     }
+
+    /// `90s`, `1h30m`, `250ms`: a duration as config files and options write it; `nil` if it is not one.
+    public static func parseDuration(_ text: String) -> Duration? { ConfigReader.parseDuration(text) }
 
     /// The job called `name`.
     public func job(_ name: String) -> Job? { jobs.first { $0.name == name } }

@@ -5,100 +5,82 @@ import JobkitHealth
 import JobkitMetrics
 import Synchronization
 
-/// The daemon's alerting: the rules of the current config evaluated on their interval, their alerts on
-/// the event stream and, when configured, sent to Alertmanager. A reload starts over with the new rules.
+/// The daemon's health: alert rules of the current config evaluated on their interval, watchdogs (the
+/// daemon's own loops, each running task, each configured job's freshness) and the jobs' health checks,
+/// all raising alerts on the event stream and, when configured, to Alertmanager and the notify command.
+/// A reload starts over with the new rules and checks; watchdogs keep their deadlines.
 final class HealthMonitor: Sendable {
     private struct Running {
         var runner: RuleRunner
         var task: Task<Void, Never>
     }
 
-    private let registry: MetricsRegistry
-    private let events: EventStream
-    private let clock: JobClock
+    let registry: MetricsRegistry
+    let events: EventStream
+    let clock: JobClock
     /// Where alerts link back to: the daemon's `/v1/alerts` over TCP, when it listens on TCP.
     private let generatorURL: String
     private let running = Mutex<Running?>(nil)
-    /// The scheduler's, each configured job's freshness, and each running task's.
+    /// The daemon's loops (``livenessWatchdogs``) and each configured job's freshness: `WatchdogExpired`.
     let watchdogs: WatchdogSet
-    /// Freshness watchdog names by the job whose successes pet them, and how long a task may stay silent.
-    private let watched = Mutex<(freshness: [String: [String]], stuckAfter: Duration)>(([:], defaultStuckAfter))
+    /// One per running task, petted by its progress and log lines: `TaskStuck`.
+    let taskWatchdogs: WatchdogSet
+    /// Each job's `health_check` (and any check an embedder registers): `HealthCheckFailed`.
+    let checks: HealthChecks
+    /// What the config says about watchdogs, kept for following events.
+    let watched = Mutex(Watched())
+    /// Names of the checks that came from the config (replaced on reload; others are an embedder's).
+    private let configuredChecks = Mutex<Set<String>>([])
+    /// When a job last succeeded, from the persistent queue: freshness survives restarts.
+    let lastSuccess: @Sendable (String) -> Date?
 
-    /// The watchdog the daemon's housekeeping loop pets; overdue means the scheduler stopped answering.
+    struct Watched {
+        /// Freshness watchdog names by the job whose successes pet them.
+        var freshness: [String: [String]] = [:]
+        var stuckAfter: Duration = HealthMonitor.defaultStuckAfter
+        var stuckAfterByJob: [String: Duration] = [:]
+    }
+
+    /// Petted by the daemon's housekeeping loop each time the scheduler accepts its task.
     static let schedulerWatchdog = "scheduler"
-    /// How long a running task may go without progress or a log line before it counts as stuck.
+    /// Petted by the loop that evaluates watchdogs and health checks.
+    static let evaluationWatchdog = "evaluation"
+    /// The watchdogs of the daemon's own loops: `/healthz` fails and systemd's watchdog is not petted
+    /// while one is overdue. A config's watchdogs may not take these names.
+    static let livenessWatchdogs = [schedulerWatchdog, evaluationWatchdog]
+    /// How long a running task may go without progress or a log line before it counts as stuck (15 m).
     static let defaultStuckAfter: Duration = .seconds(15 * 60)
-
     /// Prometheus' default `evaluation_interval`, used when the config sets none.
     static let defaultEvaluationInterval: Duration = .seconds(60)
+    /// Default longest run of `notify_command` (30 s).
+    static let defaultNotifyTimeout: Duration = .seconds(30)
+    /// An Alertmanager or the notify command could not be reached or failed.
+    static let notificationFailedKind = EventKind("alert_notification_failed")
 
-    /// - Parameter schedulerTimeout: how long the scheduler may go unpetted before it counts as stuck.
+    /// - Parameters:
+    ///   - loopTimeout: how long one of the daemon's loops may go unpetted before it counts as stuck.
+    ///   - lastSuccess: when a job last succeeded, before this start.
     init(
         registry: MetricsRegistry, events: EventStream, clock: JobClock, generatorURL: String,
-        schedulerTimeout: Duration
-    ) {
+        loopTimeout: Duration, lastSuccess: @escaping @Sendable (String) -> Date? = { _ in nil }
+    ) throws {
         self.registry = registry
         self.events = events
         self.clock = clock
         self.generatorURL = generatorURL
-        watchdogs = WatchdogSet(clock: clock)
-        watchdogs.add(Self.schedulerWatchdog, timeout: schedulerTimeout, labels: ["severity": "critical"])
-    }
-
-    /// Follows an event: successes pet their job's freshness watchdogs; a running task's progress and
-    /// log lines pet its own, which it has from its start to its end.
-    func observe(_ event: JobEvent) {
-        guard let task = event.task else { return }
-        let name = "task \(task)"
-        switch event.kind {
-        case .started:
-            let stuckAfter = watched.withLock { $0.stuckAfter }
-            var labels: Labels = ["task": task.description, "severity": "warning"]
-            labels["job"] = event.job
-            watchdogs.add(name, timeout: stuckAfter, labels: labels)
-        case .progress, .log:
-            watchdogs.pet(name)
-        default:
-            guard event.kind.isTerminal else { return }
-            watchdogs.remove(name)
-            if event.kind == .succeeded, let job = event.job {
-                for watchdog in watched.withLock({ $0.freshness[job] ?? [] }) { watchdogs.pet(watchdog) }
-            }
+        self.lastSuccess = lastSuccess
+        watchdogs = try WatchdogSet(clock: clock)
+        taskWatchdogs = try WatchdogSet(
+            clock: clock, alertName: "TaskStuck",
+            summary: "task {{ $labels.task }} ({{ $labels.job }}) has reported nothing for {{ $value | humanizeDuration }} longer than its stuck_after")
+        checks = try HealthChecks(clock: clock)
+        for name in Self.livenessWatchdogs {
+            watchdogs.add(name, timeout: loopTimeout, labels: ["severity": "critical"])
         }
+        registry.register(collector: HealthMetricsCollector(watchdogs: [watchdogs], checks: checks))
     }
 
-    /// Sets up the config's freshness watchdogs, keeping the deadlines of those that stay the same.
-    private func applyWatchdogs(_ config: MemorydConfig?) {
-        let configured = config?.health.watchdogs ?? []
-        let stuckAfter = config?.health.stuckAfter ?? Self.defaultStuckAfter
-        let previous = watched.withLock { state in
-            defer {
-                state.freshness = Dictionary(grouping: configured, by: \.job).mapValues { $0.map(\.name) }
-                state.stuckAfter = stuckAfter
-            }
-            return Set(state.freshness.values.joined())
-        }
-        for name in previous where !configured.contains(where: { $0.name == name }) { watchdogs.remove(name) }
-        let existing = Set(watchdogs.names)
-        for watchdog in configured where !existing.contains(watchdog.name) {
-            watchdogs.add(watchdog.name, timeout: watchdog.maxAge, labels: ["job": watchdog.job, "severity": "warning"])
-        }
-    }
-
-    /// `/healthz`: 200 while the scheduler answers, 503 once its watchdog is overdue.
-    func liveness() -> HTTPResponse {
-        let stuck = watchdogs.overdue().first { $0.watchdog.name == Self.schedulerWatchdog }
-        let check: JSONValue = .object([
-            "name": .string(Self.schedulerWatchdog), "status": .string(stuck == nil ? "ok" : "critical"),
-            "message": .string(stuck == nil ? "answering" : "not answering for \(stuck!.late) past its deadline"),
-        ])
-        var body: [UInt8] = []
-        JSONValue.object(["status": .string(stuck == nil ? "ok" : "critical"), "checks": .array([check])])
-            .append(to: &body)
-        return HTTPResponse(status: stuck == nil ? 200 : 503, contentType: "application/json", body: body + [10])
-    }
-
-    /// Evaluates the rules of `config` from now on, instead of those before.
+    /// Evaluates the rules and checks of `config` from now on, instead of those before.
     ///
     /// - Throws: ``ConfigErrors`` if a rule file no longer loads; ``DaemonError`` for an unusable
     ///   Alertmanager URL. The rules before keep running then.
@@ -114,16 +96,35 @@ final class HealthMonitor: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(error)")
             }
         }
+        let hook = config?.health.notifyCommand.map { command in
+            AlertHook(
+                command: command, timeout: config?.health.notifyTimeout ?? Self.defaultNotifyTimeout,
+                generatorURL: generatorURL
+            ) { [events] message in
+                events.publish(JobEvent(kind: Self.notificationFailedKind, level: .error, message: message))
+            }
+        }
         let engine = RuleEngine(
             groups: groups,
             defaultIntervalMilliseconds: interval.components.seconds * 1000 + interval.components.attoseconds
                 / 1_000_000_000_000_000)
-        let runner = try RuleRunner(engine: engine, registry: registry, events: events, clock: clock) { alerts in
-            notifier?.send(alerts)
-        }
+        let runner = try RuleRunner(
+            engine: engine, registry: registry, events: events, clock: clock,
+            notify: { alerts in notifier?.send(alerts) }, onTransition: { hook?.send($0) })
         applyWatchdogs(config)
-        let previous = running.withLock { [watchdogs] current -> Running? in
-            defer { current = Running(runner: runner, task: Task { await runner.run(watchdogs: watchdogs) }) }
+        applyChecks(config)
+        let sources: [any AlertSource] = [watchdogs, taskWatchdogs, checks]
+        let task = Task { [watchdogs, checks] in
+            await withDiscardingTaskGroup { group in
+                group.addTask { await checks.run() }
+                group.addTask {
+                    await runner.run(sources: sources) { watchdogs.pet(Self.evaluationWatchdog) }
+                }
+            }
+            hook?.finish()
+        }
+        let previous = running.withLock { current -> Running? in
+            defer { current = Running(runner: runner, task: task) }
             return current
         }
         previous?.task.cancel()
@@ -135,46 +136,18 @@ final class HealthMonitor: Sendable {
     /// Pending and firing alerts.
     var alerts: [Alert] { running.withLock { $0 }?.runner.engine.activeAlerts ?? [] }
 
-    /// An Alertmanager could not be reached or refused alerts.
-    static let notificationFailedKind = EventKind("alert_notification_failed")
-
-    /// `GET /v1/alerts`, shaped like Prometheus' `/api/v1/alerts` data.
-    func alertsResponse() -> HTTPResponse {
-        let items: [JSONValue] = alerts.map { alert in
-            .object([
-                "labels": .object(alert.labels.mapValues(JSONValue.string)),
-                "annotations": .object(alert.annotations.mapValues(JSONValue.string)),
-                "state": .string(alert.state.rawValue),
-                "activeAt": .string(AlertmanagerNotifier.timestamp(alert.activeAt)),
-                "value": .string(GoFormat.exponent(alert.value)),
-            ])
+    /// Replaces the checks of the previous config with each job's `health_check`.
+    private func applyChecks(_ config: MemorydConfig?) {
+        let interval = config?.health.checkInterval ?? HealthCheck.defaultInterval
+        let timeout = config?.health.checkTimeout ?? HealthCheck.defaultTimeout
+        let configured = (config?.jobs ?? []).compactMap { job in
+            job.healthCheck.map { CommandHealthCheck(job: job, command: $0, timeout: timeout).check(interval: interval) }
         }
-        var body: [UInt8] = []
-        JSONValue.object(["alerts": .array(items)]).append(to: &body)
-        return .json(body + [UInt8(ascii: "\n")])
-    }
-
-    /// How healthy the daemon is for `/readyz` and `memoryd health`: each check, and the worst of them.
-    func readiness(storeOpen: Bool, configLoaded: Bool) -> HTTPResponse {
-        var checks: [(name: String, status: String, message: String)] = [
-            ("config", configLoaded ? "ok" : "critical", configLoaded ? "loaded" : "not loaded"),
-            ("store", storeOpen ? "ok" : "critical", storeOpen ? "open" : "not open"),
-        ]
-        let firing = alerts.filter { $0.state == .firing }
-        let critical = firing.filter { $0.labels["severity"] == "critical" }
-        let alertStatus = critical.isEmpty ? (firing.isEmpty ? "ok" : "warning") : "critical"
-        let names = Set(firing.map(\.name)).sorted().joined(separator: ", ")
-        checks.append(("alerts", alertStatus, firing.isEmpty ? "none firing" : "firing: \(names)"))
-        let order = ["ok", "warning", "critical"]
-        let worst = checks.map(\.status).max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! } ?? "ok"
-        var body: [UInt8] = []
-        JSONValue.object([
-            "status": .string(worst),
-            "checks": .array(
-                checks.map {
-                    .object(["name": .string($0.name), "status": .string($0.status), "message": .string($0.message)])
-                }),
-        ]).append(to: &body)
-        return HTTPResponse(status: worst == "critical" ? 503 : 200, contentType: "application/json", body: body + [10])
+        let previous = configuredChecks.withLock { names in
+            defer { names = Set(configured.map(\.name)) }
+            return names
+        }
+        checks.removeAll { previous.contains($0.name) }
+        for check in configured { checks.register(check) }
     }
 }

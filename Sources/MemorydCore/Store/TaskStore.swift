@@ -58,6 +58,8 @@ final class TaskStore: Sendable {
             """)
         try database.execute("CREATE INDEX IF NOT EXISTS unfinished ON tasks(state) WHERE state != 'finished'")
         try database.execute(
+            "CREATE INDEX IF NOT EXISTS successes ON tasks(job, finished_at) WHERE outcome = 'succeeded'")
+        try database.execute(
             """
             CREATE TABLE IF NOT EXISTS source_files (
                 source TEXT NOT NULL,
@@ -149,6 +151,13 @@ final class TaskStore: Sendable {
         let rows = try database.execute(
             "SELECT job, outcome FROM tasks WHERE run = ?1 AND state = 'finished'", [.text(run)])
         return Dictionary(rows.map { ($0[0].text ?? "", $0[1].text ?? "") }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// When a task of `job` last succeeded, or `nil` if none has.
+    func lastSuccess(of job: String) throws -> Date? {
+        let rows = try database.execute(
+            "SELECT max(finished_at) FROM tasks WHERE job = ?1 AND outcome = 'succeeded'", [.text(job)])
+        return rows.first?[0].real.map(Date.init(timeIntervalSince1970:))
     }
 
     /// Tasks not finished, oldest first.

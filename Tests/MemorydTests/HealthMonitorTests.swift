@@ -1,0 +1,109 @@
+import Foundation
+import Jobkit
+import JobkitDaemon
+import JobkitHealth
+import JobkitMetrics
+import JobkitTesting
+import Testing
+
+@testable import MemorydCore
+
+/// The daemon's health bookkeeping on a manual clock: which watchdogs gate liveness (and systemd's
+/// WATCHDOG=1), how task events keep a task's watchdog alive, and where freshness starts.
+struct HealthMonitorTests {
+    let manual = ManualClock()
+    let start = Date(timeIntervalSince1970: 2_000_000)
+
+    func monitor(lastSuccess: @escaping @Sendable (String) -> Date? = { _ in nil }) throws -> HealthMonitor {
+        let clock = JobClock(manual, wallClockOrigin: start)
+        return try HealthMonitor(
+            registry: MetricsRegistry(), events: try EventStream(), clock: clock, generatorURL: "",
+            loopTimeout: .seconds(10), lastSuccess: lastSuccess)
+    }
+
+    func event(_ kind: EventKind, _ id: UInt64, job: String) -> JobEvent {
+        JobEvent(kind: kind, task: TaskRef(id: TaskID(rawValue: id), name: job, jobType: job, correlationID: "run-1"))
+    }
+
+    @Test func onlyTheDaemonsOwnLoopsGateLiveness() throws {
+        let health = try monitor()
+        var config = try MemorydConfig.parse(
+            "[jobs.decay]\ncommand = [\"true\"]\n[[health.watchdogs]]\nname = \"nightly\"\njob = \"decay\"\nmax_age = \"5s\"",
+            file: "c.toml")
+        health.applyWatchdogs(config)
+        health.observe(event(.started, 1, job: "decay"))
+        manual.advance(by: .seconds(8))
+        // The freshness watchdog and the task are overdue (5 s; the default stuck_after is 15m, so not yet).
+        #expect(health.watchdogs.overdue().map(\.watchdog.name) == ["nightly"])
+        #expect(health.loopsAnswer)
+        #expect(health.liveness().status == 200)
+
+        manual.advance(by: .seconds(3))
+        #expect(!health.loopsAnswer)
+        let answer = health.liveness()
+        #expect(answer.status == 503)
+        guard case .bytes(let body) = answer.body else { throw CancellationError() }
+        #expect(String(decoding: body, as: UTF8.self).contains(#""name":"scheduler","status":"critical""#))
+        for loop in HealthMonitor.livenessWatchdogs { health.watchdogs.pet(loop) }
+        #expect(health.loopsAnswer && health.liveness().status == 200)
+
+        // A reload with a longer max_age keeps the last success: 11 s ago, now allowed 20 s.
+        config.health.watchdogs[0].maxAge = .seconds(20)
+        health.applyWatchdogs(config)
+        #expect(health.watchdogs.overdue().isEmpty)
+        manual.advance(by: .seconds(10))
+        #expect(health.watchdogs.overdue().map(\.watchdog.name) == ["nightly"])
+        health.observe(event(.succeeded, 1, job: "decay"))
+        #expect(!health.watchdogs.overdue().map(\.watchdog.name).contains("nightly"))
+    }
+
+    @Test func aTaskStaysAliveWhileItReportsAndIsForgottenWhenItEnds() throws {
+        let health = try monitor()
+        let config = try MemorydConfig.parse(
+            "[jobs.a]\ncommand = [\"true\"]\nstuck_after = \"3s\"\n[jobs.b]\ncommand = [\"true\"]\n[health]\nstuck_after = \"6s\"",
+            file: "c.toml")
+        health.applyWatchdogs(config)
+        health.observe(event(.started, 1, job: "a"))
+        health.observe(event(.started, 2, job: "b"))
+        for _ in 0..<4 {
+            manual.advance(by: .seconds(2))
+            health.observe(event(.log, 1, job: "a"))
+        }
+        // a logged every 2 s (under its 3 s); b said nothing for 8 s (over the 6 s of [health]).
+        #expect(health.taskWatchdogs.alertSamples().map(\.labels) == [["watchdog": "task t2", "task": "t2", "job": "b", "severity": "warning"]])
+        health.observe(event(.progress, 2, job: "b"))
+        #expect(health.taskWatchdogs.alertSamples().isEmpty)
+        health.observe(event(.succeeded, 1, job: "a"))
+        #expect(health.taskWatchdogs.all.map(\.name) == ["task t2"])
+        // Events were lost (lagged) and b finished unseen: reconciling with what runs drops it.
+        health.reconcile(running: [])
+        #expect(health.taskWatchdogs.all.isEmpty)
+    }
+
+    @Test func freshnessCountsFromTheLastSuccessInTheQueue() throws {
+        let lastSuccess = start.addingTimeInterval(-100)
+        let health = try monitor { job in job == "decay" ? lastSuccess : nil }
+        let config = try MemorydConfig.parse(
+            """
+            [jobs.decay]
+            command = ["true"]
+            [jobs.digest]
+            command = ["true"]
+            [[health.watchdogs]]
+            name = "nightly"
+            job = "decay"
+            max_age = "2m"
+            [[health.watchdogs]]
+            name = "digest-fresh"
+            job = "digest"
+            max_age = "2m"
+            """, file: "c.toml")
+        health.applyWatchdogs(config)
+        let watchdogs = Dictionary(uniqueKeysWithValues: health.watchdogs.all.map { ($0.name, $0) })
+        #expect(health.watchdogs.lastPetTime(of: try #require(watchdogs["nightly"])) == lastSuccess)
+        // digest never succeeded: it counts from now.
+        #expect(health.watchdogs.lastPetTime(of: try #require(watchdogs["digest-fresh"])) == start)
+        manual.advance(by: .seconds(21))
+        #expect(health.watchdogs.overdue().map(\.watchdog.name).filter { !HealthMonitor.livenessWatchdogs.contains($0) } == ["nightly"])
+    }
+}

@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemorydTests",
-            dependencies: ["MemorydCore", "memoryd", "JobkitTesting"],
+            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -77,6 +77,7 @@ public final class MemorydDaemon: Sendable {
             SchedulerConfiguration(workers: settings.workers, pools: pools, events: events), clock: clock,
             observers: [metrics, stats])
         metrics.attach(to: scheduler)
+        metrics.declare(jobTypes: [Self.housekeepingJobType] + (config?.jobs.map(\.name) ?? []))
         self.registry = registry
         self.scheduler = scheduler
         self.stats = stats
@@ -88,7 +89,10 @@ public final class MemorydDaemon: Sendable {
         self.health = health
         let configState = ConfigState(
             path: configPath ?? config?.file, config: config, scheduler: scheduler, store: store,
-            applyElsewhere: { try health.apply($0) })
+            applyElsewhere: { config in
+                try health.apply(config)
+                metrics.declare(jobTypes: config.jobs.map(\.name))
+            })
         self.configState = configState
         self.eventLogErrors =
             try registry.counter(
@@ -226,7 +230,7 @@ public final class MemorydDaemon: Sendable {
     /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
     /// in its metrics from the first scrape.
     private func housekeeping() async {
-        let options = TaskOptions(jobType: "housekeeping")
+        let options = TaskOptions(jobType: Self.housekeepingJobType)
         while !Task.isCancelled {
             // The scheduler took the task: it answers, so its watchdog is petted.
             if (try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }) != nil {
@@ -261,6 +265,8 @@ public final class MemorydDaemon: Sendable {
         }
     }
 
+    /// The job type of the daemon's own periodic work, as its metrics and events name it.
+    static let housekeepingJobType = "housekeeping"
     /// Most events written in one `write(2)` or one queue transaction (1,024).
     static let writeBatchLimit = 1024
 

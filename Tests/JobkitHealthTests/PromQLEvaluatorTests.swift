@@ -36,6 +36,19 @@ struct PromQLEvaluatorTests {
         #expect(abs(increase[0].value - 25) < 1e-9)
     }
 
+    @Test func deltaOfAGaugeHasNoResetsAndMayBeNegative() throws {
+        let gauge = series("backlog")
+        let snapshots = [(1, 100.0), (2, 80), (3, 70)].map {
+            SampleSnapshot(time: Int64($0.0) * Self.minute, samples: [gauge: $0.1])
+        }
+        // -30 over the samples' 2 minutes, extrapolated a minute to each edge of the 4-minute window.
+        let delta = try evaluate("delta(backlog[4m])", at: 4 * Self.minute, snapshots)
+        #expect(delta.count == 1 && abs(delta[0].value - -60) < 1e-9)
+        // increase would read each drop as a counter reset.
+        let increase = try evaluate("increase(backlog[4m])", at: 4 * Self.minute, snapshots)
+        #expect(increase[0].value > 0)
+    }
+
     @Test func aRangeNeedsTwoSamples() throws {
         let snapshots = [SampleSnapshot(time: 0, samples: [series("c"): 1])]
         #expect(try evaluate("rate(c[5m])", at: Self.minute, snapshots).isEmpty)

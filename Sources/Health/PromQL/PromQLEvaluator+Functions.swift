@@ -3,13 +3,14 @@ extension PromQLEvaluator {
         throws(PromQLEvaluationError) -> Value
     {
         switch function {
-        case .rate, .increase:
+        case .rate, .increase, .delta:
             guard case .range(_, let range) = arguments[0],
                 case .matrix(let series) = try value(of: arguments[0], at: time)
             else { return .vector([]) }
             let samples = series.compactMap { series -> PromQLSample? in
                 Self.extrapolatedRate(
-                    series.points, rangeStart: time - range, rangeEnd: time, isRate: function == .rate
+                    series.points, rangeStart: time - range, rangeEnd: time, isCounter: function != .delta,
+                    isRate: function == .rate
                 ).map { PromQLSample(labels: series.labels.droppingName, value: $0) }
             }
             return .vector(try Self.unique(samples))
@@ -29,20 +30,21 @@ extension PromQLEvaluator {
         }
     }
 
-    /// `rate` / `increase` of one series, extrapolated to the window's edges as Prometheus 2.x does.
+    /// `rate` / `increase` of a counter, or `delta` of a gauge (`isCounter` false: no resets, no clamp at
+    /// zero), of one series, extrapolated to the window's edges as Prometheus 2.x does.
     static func extrapolatedRate(
-        _ points: [(time: Int64, value: Double)], rangeStart: Int64, rangeEnd: Int64, isRate: Bool
+        _ points: [(time: Int64, value: Double)], rangeStart: Int64, rangeEnd: Int64, isCounter: Bool, isRate: Bool
     ) -> Double? {
         guard points.count >= 2, let first = points.first, let last = points.last else { return nil }
         var result = last.value - first.value
-        for (previous, next) in zip(points, points.dropFirst()) where next.value < previous.value {
+        for (previous, next) in zip(points, points.dropFirst()) where isCounter && next.value < previous.value {
             result += previous.value  // a counter reset: it restarted from zero
         }
         var durationToStart = Double(first.time - rangeStart) / 1000
         let durationToEnd = Double(rangeEnd - last.time) / 1000
         let sampled = Double(last.time - first.time) / 1000
         let averageGap = sampled / Double(points.count - 1)
-        if result > 0 && first.value >= 0 {
+        if isCounter && result > 0 && first.value >= 0 {
             let durationToZero = sampled * (first.value / result)
             if durationToZero < durationToStart { durationToStart = durationToZero }
         }

@@ -94,12 +94,12 @@ public struct LabelMatcher: Sendable, Hashable {
 
 /// The functions of the subset.
 public enum PromQLFunction: String, Sendable, Hashable, CaseIterable {
-    case rate, increase, histogram_quantile, absent, vector, scalar, time
+    case rate, increase, delta, histogram_quantile, absent, vector, scalar, time
 
     /// Argument types, in order.
     var parameters: [ValueType] {
         switch self {
-        case .rate, .increase: [.matrix]
+        case .rate, .increase, .delta: [.matrix]
         case .histogram_quantile: [.scalar, .vector]
         case .absent, .scalar: [.vector]
         case .vector: [.scalar]

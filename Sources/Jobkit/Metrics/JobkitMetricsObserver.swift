@@ -77,7 +77,22 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     /// Call it before the scheduler's `run()`, so no worker time goes uncounted.
     public func attach(to scheduler: Scheduler) {
         attached.withLock { $0 = Attachment(scheduler: scheduler) }
-        for (pool, _) in scheduler.configuration.pools { _ = try? poolSlotsInUse.labels(pool) }
+        for (pool, _) in scheduler.configuration.pools {
+            _ = try? poolSlotsInUse.labels(pool)
+            _ = try? poolWaits.labels(pool)
+        }
+    }
+
+    /// Creates the series of `jobTypes` at zero (every outcome, retries, durations, queue waits), so
+    /// they exist before the first task of each finishes: a rate over them then sees the first failure
+    /// rather than a series that appears already at 1, and dashboards show 0 rather than no data.
+    public func declare(jobTypes: [String]) {
+        for job in jobTypes {
+            for outcome in Set(TaskOutcome.allCases.map(Self.outcomeLabel)) { _ = try? tasks.labels(job, outcome) }
+            _ = try? retries.labels(job)
+            _ = try? durations.labels(job)
+            _ = try? queueWaits.labels(job)
+        }
     }
 
     /// The label value of an outcome: `success`, `failure`, `timeout`, `cancelled` or `skipped`.

@@ -125,6 +125,8 @@ public final class EventStream: Sendable {
                 for event in state.history where event.seq > since { _ = subscriber.offer(event) }
             }
             state.subscribers[id] = subscriber
+            // Every consumer shows in the dropped counts from its first subscription, at zero until it drops.
+            if state.droppedByConsumer[consumer] == nil { state.droppedByConsumer[consumer] = 0 }
             return EventSubscription(subscriber: subscriber) { [weak self] in self?.unsubscribe(id) }
         }
     }
@@ -132,7 +134,8 @@ public final class EventStream: Sendable {
     /// The sequence number of the newest event, 0 before the first.
     public var lastSeq: UInt64 { state.withLock { $0.nextSeq - 1 } }
 
-    /// Events dropped so far because a subscriber fell behind, by consumer.
+    /// Events dropped so far because a subscriber fell behind, by consumer (every consumer that has
+    /// subscribed, zero when it never fell behind).
     public func droppedEvents() -> [String: UInt64] { state.withLock { $0.droppedByConsumer } }
 
     /// Retained events with a sequence number above `seq`, oldest first.

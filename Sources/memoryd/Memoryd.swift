@@ -10,7 +10,7 @@ struct Memoryd: AsyncParsableCommand {
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
         subcommands: [
             Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, Alerts.self, Health.self,
-            Reload.self, CheckConfig.self, Graph.self, InstallService.self,
+            Top.self, Reload.self, CheckConfig.self, Graph.self, InstallService.self,
         ])
 }
 

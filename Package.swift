@@ -78,7 +78,10 @@ let package = Package(
         .target(
             name: "MemorydCore",
             dependencies: ["Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "CProcessSupport", "CSQLite"],
-            resources: [.embedInCode("API/openapi.yaml")],
+            resources: [
+                .embedInCode("API/openapi.yaml"), .embedInCode("Web/index.html"), .embedInCode("Web/app.js"),
+                .embedInCode("Web/app.css"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -6,7 +6,8 @@ import JobkitMetrics
 /// `GET /v1/events`: the event stream as NDJSON (default) or server-sent events.
 ///
 /// Query parameters, all optional:
-/// - `since=SEQ`: first replay the events after `SEQ` — from memory, and from the event log for events
+/// - `since=SEQ` (or an SSE client's `Last-Event-ID` header, which wins): first replay the events after
+///   `SEQ` — from memory, and from the event log for events
 ///   memory no longer holds — then continue live;
 /// - `job=A,B`, `kind=K1,K2`: only events of these job types / kinds;
 /// - `level=L`: only events with a log level of at least `L` (`trace` … `critical`);
@@ -35,6 +36,10 @@ struct EventsEndpoint: Sendable {
                 guard let value = UInt64(since) else {
                     throw QueryError("since must be a sequence number (a non-negative integer), not '\(since)'")
                 }
+                self.since = value
+            }
+            // A reconnecting EventSource sends the id of the last event it got: resume after it.
+            if let lastEventID = request.header("Last-Event-ID"), let value = UInt64(lastEventID) {
                 self.since = value
             }
             jobs = Self.list(request.query["job"])

@@ -135,6 +135,7 @@ public final class MemorydDaemon: Sendable {
         router.route(.get, "/v1/metrics") { _ in
             HTTPResponse(contentType: JSONSnapshot.contentType, body: JSONSnapshot.render(registry.collect()))
         }
+        WebPage.register(on: &router)
         router.route(.get, "/v1/openapi.yaml") { _ in
             HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
         }

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// `GET /` in a real browser: headless Chromium (Debian's package) opens the page of a daemon that has
+/// run jobs, and its rendered DOM shows the live job names and numbers, events that came over SSE, and
+/// charts with data. The page loads nothing but its own three files.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct WebPageEndToEndTests {
+    static let deadline: Duration = .seconds(60)
+    static let config = """
+        [pools.llm]
+        slots = 1
+
+        [jobs.extract]
+        command = ["sh", "-c", "sleep 0.2"]
+        pool = "llm"
+
+        [jobs.digest]
+        command = ["true"]
+        depends_on = ["extract"]
+
+        [jobs.flaky]
+        command = ["false"]
+        """
+
+    /// Drives Chromium over its DevTools pipe: opens the URL, waits until the JavaScript condition holds
+    /// (or the deadline passes), and prints the rendered DOM, then "CONDITION MET" or "CONDITION NOT MET"
+    /// on stderr. Arguments: URL, condition, seconds, profile directory.
+    static let browser = #"""
+        import json, os, subprocess, sys, time
+        url, condition, seconds, profile = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+        to_chrome_r, to_chrome_w = os.pipe()
+        from_chrome_r, from_chrome_w = os.pipe()
+        def child_fds():
+            # Chromium reads commands on fd 3 and answers on fd 4; dup2 onto the same number would keep
+            # close-on-exec, so the flag is cleared explicitly.
+            read_end, write_end = os.dup(to_chrome_r), os.dup(from_chrome_w)
+            os.dup2(read_end, 3)
+            os.dup2(write_end, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
+        chrome = subprocess.Popen(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-pipe",
+             "--user-data-dir=" + profile, "about:blank"],
+            preexec_fn=child_fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        pending = b""
+        counter = 0
+        def send(method, params=None, session=None):
+            global counter, pending
+            counter += 1
+            message = {"id": counter, "method": method, "params": params or {}}
+            if session:
+                message["sessionId"] = session
+            os.write(to_chrome_w, json.dumps(message).encode() + b"\0")
+            while True:
+                while b"\0" not in pending:
+                    chunk = os.read(from_chrome_r, 65536)
+                    if not chunk:
+                        raise SystemExit("chromium closed its DevTools pipe")
+                    pending += chunk
+                raw, pending = pending.split(b"\0", 1)
+                reply = json.loads(raw)
+                if reply.get("id") == counter:
+                    if "error" in reply:
+                        raise SystemExit(f"{method}: {reply['error']}")
+                    return reply["result"]
+        try:
+            target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            session = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            send("Page.navigate", {"url": url}, session)
+            deadline = time.time() + seconds
+            met = False
+            while time.time() < deadline and not met:
+                answer = send("Runtime.evaluate", {"expression": f"Boolean({condition})", "returnByValue": True}, session)
+                met = answer.get("result", {}).get("value") is True
+                if not met:
+                    time.sleep(0.2)
+            dom = send("Runtime.evaluate", {"expression": "document.documentElement.outerHTML", "returnByValue": True}, session)
+            print(dom["result"]["value"])
+            print("CONDITION " + ("MET" if met else "NOT MET"), file=sys.stderr)
+        finally:
+            try:
+                send("Browser.close")
+            except BaseException:
+                pass
+            try:
+                chrome.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                chrome.kill()
+                chrome.wait()
+        """#
+
+    /// Live data has arrived: job rows with finished counts, the flaky job's failure, events over SSE, a
+    /// throughput chart with a bar.
+    static let rendered = """
+        Number(document.querySelector('#jobs tr[data-job="extract"] .finished')?.textContent) >= 2
+        && document.querySelector('#jobs tr[data-job="flaky"] .success')?.textContent === '0%'
+        && document.querySelector('#events li[data-kind="succeeded"]') !== null
+        && /^[0-9]+$/.test(document.getElementById('live-seq').textContent)
+        && Number(document.getElementById('throughput-chart').dataset.highest) >= 1
+        && document.getElementById('connection').dataset.state === 'live'
+        """
+
+    @Test func theLivePageShowsJobsEventsAndChartsInChromium() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configPath = directory.appendingPathComponent("memoryd.toml")
+        try Self.config.write(to: configPath, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(directory: directory, arguments: ["--config", configPath.path])
+        let port = try await daemon.waitForPort()
+        let memoryd = DaemonProcess.binary.path
+        for job in ["extract", "extract", "flaky"] {
+            #expect(try runTool(memoryd, ["submit", job, "--socket", daemon.socketPath]).status == 0)
+        }
+
+        // The page and its assets: HTML, script and style sheet, each held to this origin.
+        let head = try runTool("curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).output
+        #expect(head.contains("Content-Type: text/html; charset=utf-8"), "\(head)")
+        #expect(head.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"), "\(head)")
+        for asset in ["/ui/app.js", "/ui/app.css"] {
+            let status = try runTool("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(asset)"])
+            #expect(status.output == "200", "\(asset): \(status.output)")
+        }
+        let page = try runTool("curl", ["-sS", "http://127.0.0.1:\(port)/"]).output
+        #expect(!page.contains("http://") && !page.contains("https://"), "the page refers to another origin")
+
+        let script = directory.appendingPathComponent("browser.py")
+        try Self.browser.write(to: script, atomically: true, encoding: .utf8)
+        let seconds = Self.deadline.components.seconds
+        let result = try runTool(
+            "python3",
+            [script.path, "http://127.0.0.1:\(port)/", Self.rendered, "\(seconds)", directory.appendingPathComponent("profile").path])
+        #expect(result.output.contains("CONDITION MET"), "the page never showed live data:\n\(result.output.suffix(4000))")
+        let dom = result.output
+        #expect(dom.contains(#"<td class="job">extract</td>"#))
+        #expect(dom.contains(#"<td class="job">digest</td>"#))
+        #expect(dom.contains(#"<div class="card" data-state="failed"><b>1</b>"#), "\(dom.suffix(3000))")
+        #expect(dom.contains(#"<tr data-pool="llm"><td>llm</td>"#))
+        #expect(dom.contains("pid \(daemon.process.processIdentifier) · up "))
+        #expect(try await daemon.terminate() == 0)
+    }
+}

@@ -85,6 +85,14 @@ struct EventsEndToEndTests {
         // The first run's events come from the log, the second run's from memory, numbered on from the first.
         #expect(after.first == 1)
         #expect(after == Array(1...after.last!))
+        // A reconnecting EventSource says where it was with Last-Event-ID, which wins over since.
+        let resumed = try runTool(
+            "curl",
+            [
+                "-sS", "-H", "Accept: text/event-stream", "-H", "Last-Event-ID: \(lastLogged)", "--unix-socket",
+                second.socketPath, events,
+            ]).output
+        #expect(resumed.hasPrefix("id: \(lastLogged + 1)\n"), "\(resumed.prefix(200))")
         #expect(try await second.terminate() == 0)
     }
 

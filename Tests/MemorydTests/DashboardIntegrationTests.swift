@@ -48,29 +48,11 @@ struct DashboardIntegrationTests {
             directory: directory, arguments: ["--config", example],
             environment: ["HOME": home.path, "XDG_STATE_HOME": directory.appendingPathComponent("xdg").path])
         let memorydPort = try await daemon.waitForPort()
-        let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
-        try """
-        global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
-        rule_files: [\(Self.ruleFiles.map { "\"\($0.path)\"" }.joined(separator: ", "))]
-        scrape_configs:
-          - job_name: memoryd
-            honor_labels: true
-            static_configs:
-              - targets: ["127.0.0.1:\(memorydPort)"]
-        """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
-        let port = try freeLoopbackPort()
-        let prometheus = try ExternalProcess(
-            "prometheus",
-            [
-                "--config.file=\(prometheusConfig.path)",
-                "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ])
-        defer { prometheus.stop() }
-        let api = "http://127.0.0.1:\(port)"
-        _ = try await poll("Prometheus to scrape memoryd", deadline: Self.deadline, context: { prometheus.printed }) {
+        let prometheus = try PrometheusServer(
+            scraping: memorydPort, in: directory.appendingPathComponent("prometheus"), ruleFiles: Self.ruleFiles.map(\.path))
+        defer { prometheus.process.stop() }
+        let api = prometheus.api
+        _ = try await poll("Prometheus to scrape memoryd", deadline: Self.deadline, context: { prometheus.process.printed }) {
             try? PrometheusIntegrationTests.query(api, #"up{job="memoryd"}"#).first == 1 ? true : nil
         }
 
@@ -97,7 +79,7 @@ struct DashboardIntegrationTests {
             return failures.isEmpty ? true : nil
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
-        #expect(prometheus.stop() == 0, "Prometheus: \(prometheus.printed)")
+        #expect(prometheus.process.stop() == 0, "Prometheus: \(prometheus.process.printed)")
         #expect(try await daemon.terminate() == 0)
     }
 

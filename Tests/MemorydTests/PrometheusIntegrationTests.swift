@@ -4,8 +4,6 @@ import Testing
 /// A real Prometheus (Debian's package) on loopback scrapes the real memoryd, and its query API sees the data.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct PrometheusIntegrationTests {
-    /// How often Prometheus scrapes in this test, so the rate window fills quickly.
-    static let scrapeInterval = "1s"
     /// Prometheus waits for its first scrape and for the rate window to hold two samples; a loaded two-core
     /// machine needs far less than this.
     static let queryDeadline: Duration = .seconds(90)
@@ -13,41 +11,21 @@ struct PrometheusIntegrationTests {
     @Test func prometheusScrapesTheDaemonAndComputesAQuantileFromItsHistogram() async throws {
         let daemon = try DaemonProcess()
         let memorydPort = try await daemon.waitForPort()
-        let directory = daemon.directory.appendingPathComponent("prometheus")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
-        global:
-          scrape_interval: \(Self.scrapeInterval)
-          evaluation_interval: \(Self.scrapeInterval)
-        scrape_configs:
-          - job_name: memoryd
-            static_configs:
-              - targets: ["127.0.0.1:\(memorydPort)"]
-        """.write(to: config, atomically: true, encoding: .utf8)
-
-        let check = try runTool("promtool", ["check", "config", config.path])
+        // Without honor_labels: memoryd's job label becomes exported_job, and job is the scrape job's.
+        let prometheus = try PrometheusServer(
+            scraping: memorydPort, in: daemon.directory.appendingPathComponent("prometheus"), honorLabels: false)
+        let check = try runTool("promtool", ["check", "config", prometheus.configFile.path])
         #expect(check.status == 0, "promtool check config: \(check.output)")
+        let api = prometheus.api
+        try await prometheus.waitUntilReady(deadline: Self.queryDeadline)
 
-        let port = try freeLoopbackPort()
-        let prometheus = try ExternalProcess(
-            "prometheus",
-            [
-                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ])
-        let api = "http://127.0.0.1:\(port)"
-        _ = try await poll("Prometheus to be ready", deadline: Self.queryDeadline, context: { prometheus.printed }) {
-            (try? runTool("curl", ["-sf", "\(api)/-/ready"]))?.status == 0 ? true : nil
-        }
-
-        let up = try await poll("up == 1", deadline: Self.queryDeadline, context: { prometheus.printed }) {
+        let up = try await poll("up == 1", deadline: Self.queryDeadline, context: { prometheus.process.printed }) {
             try Self.query(api, "up{job=\"memoryd\"}").first.flatMap { $0 == 1 ? $0 : nil }
         }
         #expect(up == 1)
 
         let quantile = "histogram_quantile(0.9, sum by (le) (rate(jobkit_task_duration_seconds_bucket[1m])))"
-        let p90 = try await poll("a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.printed }) {
+        let p90 = try await poll("a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.process.printed }) {
             try Self.query(api, quantile).first.flatMap { $0.isNaN ? nil : $0 }
         }
         #expect(p90 >= 0 && p90.isFinite)
@@ -55,7 +33,7 @@ struct PrometheusIntegrationTests {
         // The daemon's own series are there too, with the labels Prometheus adds.
         let housekeeping = try Self.query(api, "sum(jobkit_tasks_total{job=\"memoryd\",outcome=\"success\"})")
         #expect((housekeeping.first ?? 0) >= 1)
-        #expect(prometheus.stop() == 0, "Prometheus: \(prometheus.printed)")
+        #expect(prometheus.process.stop() == 0, "Prometheus: \(prometheus.process.printed)")
         #expect(try await daemon.terminate() == 0)
     }
 

@@ -66,36 +66,16 @@ struct RuleAgreementTests {
 
         let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
         let memorydPort = try await daemon.waitForPort()
-        let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
-        try """
-        global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
-        rule_files: ["\(rules.path)"]
-        scrape_configs:
-          - job_name: memoryd
-            honor_labels: true
-            static_configs:
-              - targets: ["127.0.0.1:\(memorydPort)"]
-        """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
-        let port = try freeLoopbackPort()
-        let prometheus = try ExternalProcess(
-            "prometheus",
-            [
-                "--config.file=\(prometheusConfig.path)",
-                "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ])
-        let api = "http://127.0.0.1:\(port)"
-        _ = try await poll("Prometheus to be ready", deadline: Self.deadline, context: { prometheus.printed }) {
-            (try? runTool("curl", ["-sf", "\(api)/-/ready"]))?.status == 0 ? true : nil
-        }
+        let prometheus = try PrometheusServer(
+            scraping: memorydPort, in: directory.appendingPathComponent("prometheus"), ruleFiles: [rules.path])
+        let api = prometheus.api
+        try await prometheus.waitUntilReady(deadline: Self.deadline)
 
         let memoryd = DaemonProcess.binary.path
         let socket = ["--socket", daemon.socketPath]
         for job in ["broken", "slow"] { #expect(try runTool(memoryd, ["submit", job] + socket).status == 0) }
         // The failure counter must exist in both before it rises again, so that `increase` has two samples.
-        _ = try await poll("the failure in Prometheus", deadline: Self.deadline, context: { prometheus.printed }) {
+        _ = try await poll("the failure in Prometheus", deadline: Self.deadline, context: { prometheus.process.printed }) {
             try PrometheusIntegrationTests.query(api, "jobkit_tasks_total{outcome=\"failure\"}").first
         }
         #expect(try runTool(memoryd, ["submit", "broken"] + socket).status == 0)
@@ -116,7 +96,7 @@ struct RuleAgreementTests {
             return ours == theirs && ours?["summary"] == "broken failed 2 time(s)" ? ours?["summary"] : nil
         }
         #expect(summaries == "broken failed 2 time(s)")
-        #expect(prometheus.stop() == 0, "Prometheus: \(prometheus.printed)")
+        #expect(prometheus.process.stop() == 0, "Prometheus: \(prometheus.process.printed)")
         #expect(try await daemon.terminate() == 0)
     }
 

@@ -6,21 +6,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct TopEndToEndTests {
     static let deadline: Duration = .seconds(30)
-    static let config = """
-        [pools.llm]
-        slots = 1
-
-        [jobs.extract]
-        command = ["sh", "-c", "echo '::progress 0.5 half way'; sleep 0.5"]
-        pool = "llm"
-
-        [jobs.digest]
-        command = ["true"]
-        depends_on = ["extract"]
-
-        [jobs.flaky]
-        command = ["false"]
-        """
+    static let config = SmallPipeline.config(extract: "echo '::progress 0.5 half way'; sleep 0.5")
 
     /// A tmux server of the test's own (its own socket name), stopped by its PID.
     final class Tmux {

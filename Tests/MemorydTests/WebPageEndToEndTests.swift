@@ -7,21 +7,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct WebPageEndToEndTests {
     static let deadline: Duration = .seconds(60)
-    static let config = """
-        [pools.llm]
-        slots = 1
-
-        [jobs.extract]
-        command = ["sh", "-c", "sleep 0.2"]
-        pool = "llm"
-
-        [jobs.digest]
-        command = ["true"]
-        depends_on = ["extract"]
-
-        [jobs.flaky]
-        command = ["false"]
-        """
+    static let config = SmallPipeline.config(extract: "sleep 0.2")
 
     /// Drives Chromium over its DevTools pipe: opens the URL, waits until the JavaScript condition holds
     /// (or the deadline passes), and prints the rendered DOM, then "CONDITION MET" or "CONDITION NOT MET"

@@ -71,10 +71,23 @@ final class DaemonProcess: Sendable {
         if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 
+    /// What a failed wait reports: the daemon's stderr, and whether it still runs, with its threads' states
+    /// (a start that hangs shows where).
+    var diagnosis: String {
+        guard process.isRunning else { return "exited with \(process.terminationStatus); stderr: \(errorOutput)" }
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        let threads = ((try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []).sorted().map { id in
+            let name = (try? String(contentsOfFile: "\(tasks)/\(id)/comm", encoding: .utf8)) ?? "?"
+            let channel = (try? String(contentsOfFile: "\(tasks)/\(id)/wchan", encoding: .utf8)) ?? "?"
+            return "\(name.trimmingCharacters(in: .whitespacesAndNewlines)) in \(channel)"
+        }
+        return "running, threads: \(threads.joined(separator: ", ")); stderr: \(errorOutput)"
+    }
+
     /// Polls `condition` until it holds or ``deadline`` passes.
     func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
         _ = try await poll(
-            what, deadline: Self.deadline, every: .milliseconds(20), context: { "stderr: \(self.errorOutput)" }
+            what, deadline: Self.deadline, every: .milliseconds(20), context: { self.diagnosis }
         ) {
             condition() ? true : nil
         }

@@ -18,17 +18,13 @@ struct Alerts: ParsableCommand {
             StandardStreams.output(response.body)
             return
         }
-        let alerts = (try? JSONDecoder().decode(AlertList.self, from: Data(response.body)))?.alerts ?? []
+        let alerts = AlertsDocument.decode(response.body)?.alerts ?? []
         guard !alerts.isEmpty else {
             printLine("no alerts pending or firing")
             return
         }
         var rows = [["ALERT", "STATE", "SINCE", "VALUE", "LABELS"]]
-        for alert in alerts {
-            let labels = alert.labels.filter { $0.key != "alertname" }.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-            rows.append([alert.labels["alertname"] ?? "?", alert.state, alert.activeAt, alert.value, labels])
-        }
+        for alert in alerts { rows.append([alert.name, alert.state, alert.activeAt, alert.value, alert.labelText]) }
         for line in HumanOutput.align(rows) { printLine(line) }
         for alert in alerts { if let summary = alert.annotations["summary"] { printLine("  \(summary)") } }
     }
@@ -78,18 +74,6 @@ struct Health: ParsableCommand {
         default: throw ExitCode(Self.criticalStatus)
         }
     }
-}
-
-/// The parts of `GET /v1/alerts` that `memoryd alerts` shows.
-private struct AlertList: Decodable {
-    struct Item: Decodable {
-        var labels: [String: String]
-        var annotations: [String: String]
-        var state: String
-        var activeAt: String
-        var value: String
-    }
-    var alerts: [Item]
 }
 
 /// `GET /readyz`'s answer.

@@ -79,7 +79,7 @@ struct Top: ParsableCommand {
         }
         let terminal = try Terminal()
         defer { terminal.restore() }
-        let timeout = Int32(max(1, refresh.components.seconds * 1000 + refresh.components.attoseconds / 1_000_000_000_000_000))
+        let timeout = Int32(clamping: max(1, refresh.milliseconds))
         while true {
             let size = Terminal.size() ?? (80, 24)
             terminal.draw(TopScreen.render(model.frame(at: Date()), width: size.columns, height: size.rows))

@@ -97,4 +97,10 @@ extension Duration {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }
+
+    /// The duration in whole milliseconds, rounded toward zero.
+    public var milliseconds: Int64 {
+        let (whole, attoseconds) = components
+        return whole * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

@@ -1,3 +1,4 @@
+import Jobkit
 public import JobkitDaemon
 
 /// A validated config file (SPEC §8): daemon settings, pools, jobs, sources and health.
@@ -110,7 +111,7 @@ public struct MemorydConfig: Sendable {
 
     /// `90s`, `15m`, `1h`, `2d`, `250ms`: a duration as a config file would write it.
     public static func compact(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.milliseconds
         for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
         where milliseconds >= size && milliseconds % size == 0 {
             return "\(milliseconds / size)\(unit)"

@@ -106,8 +106,7 @@ final class HealthMonitor: Sendable {
         }
         let engine = RuleEngine(
             groups: groups,
-            defaultIntervalMilliseconds: interval.components.seconds * 1000 + interval.components.attoseconds
-                / 1_000_000_000_000_000)
+            defaultIntervalMilliseconds: interval.milliseconds)
         let runner = try RuleRunner(
             engine: engine, registry: registry, events: events, clock: clock,
             notify: { alerts in notifier?.send(alerts) }, onTransition: { hook?.send($0) })

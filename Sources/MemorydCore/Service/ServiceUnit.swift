@@ -1,4 +1,5 @@
 public import FoundationEssentials
+import Jobkit
 
 /// The systemd unit `memoryd install-service` writes: `Type=notify` with the daemon's watchdog, reload by
 /// SIGHUP, restart on failure, and a stop that leaves running tasks their `shutdown_grace`.
@@ -104,7 +105,7 @@ public struct ServiceUnit: Sendable {
 
     /// Whole seconds, as systemd reads a bare number.
     private static func seconds(_ duration: Duration) -> String {
-        "\(max(1, Int((duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 + 999) / 1000)))"
+        "\(max(1, (duration.milliseconds + 999) / 1000))"
     }
 
     /// An `ExecStart=` word: quoted when it holds a space, a quote, a backslash, `$` or `%`.

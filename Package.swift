@@ -8,6 +8,23 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Each function in its own section, so a release link can drop unused ones and order the rest.
+    .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
+]
+
+/// How the release `memoryd` is linked, to keep the idle daemon's resident memory small
+/// (linker/README.md, Benchmarks/README.md):
+/// - the Swift runtime and FoundationEssentials inside the binary, with only the parts memoryd uses;
+/// - lld, with relative relocations packed (`DT_RELR`, glibc 2.36 or later) and no dynamic symbol
+///   table for the executable's own symbols: less for the loader to read and write at start;
+/// - the functions listed in linker/memoryd.order placed together at the front of `.text`.
+let releaseLinkerFlags: [String] = [
+    "-static-stdlib", "-use-ld=lld", "-l_FoundationCollections", "-l_FoundationCShims",
+    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/linker/memoryd.order",
+    // A stale entry (a function since renamed or inlined) only costs its place in the order.
+    "-Xlinker", "--no-warn-symbol-ordering",
 ]
 
 let package = Package(
@@ -92,9 +109,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings,
-            // A release binary carries the Swift runtime and FoundationEssentials inside it: the linker keeps
-            // only the parts memoryd uses, which keeps the idle daemon under 20 MB resident (docs/daemon.md).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release))]
+            linkerSettings: [.unsafeFlags(releaseLinkerFlags, .when(configuration: .release))]
         ),
         .target(
             name: "JobkitTesting",

@@ -12,34 +12,11 @@ struct TopEndToEndTests {
     final class Tmux {
         let name = "memoryd-top-\(UUID().uuidString.prefix(8))"
 
-        /// Runs a tmux command and waits for it. Spawned directly rather than through `Process`: the
-        /// server `new-session` starts keeps the client's descriptors (a pipe would never reach its end),
-        /// and it must not inherit the test's blocked signals (it would never see `top` exit).
+        /// Runs a tmux command and waits for it (through ``runTool``: the server `new-session` starts keeps
+        /// the client's descriptors, so a pipe would never reach its end, and it must not inherit the test's
+        /// blocked signals, or it would never see `top` exit).
         func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: file) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, file.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var unblocked = sigset_t()
-            sigemptyset(&unblocked)
-            posix_spawnattr_setsigmask(&attributes, &unblocked)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            let argv = (["tmux", "-L", name] + arguments).map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ)
-            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let output = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-            return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+            try runTool("tmux", ["-L", name] + arguments)
         }
 
         func screen() throws -> [String] {

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Real-time limit for one command-line tool run by a test (`promtool`, `curl`, `memoryd submit`, …).
+let toolDeadline: Duration = .seconds(120)
+
+/// Runs a real command-line tool (looked up on `PATH`) and returns its exit status and combined output.
+///
+/// Spawned directly and reaped with `waitpid`, not through Foundation's `Process`: that one learns of
+/// the exit from a descriptor the child holds, and when another child spawned at the same moment keeps
+/// a copy, `waitUntilExit` spins forever (seen as a test stuck for 15 minutes at 100% CPU). The child
+/// gets an empty signal mask (a test thread may block SIGTERM), `input` (or /dev/null) as its stdin,
+/// and a temporary file as stdout and stderr; after `deadline` it is killed and the run throws.
+func runTool(
+    _ tool: String, _ arguments: [String], input: Data? = nil, deadline: Duration = toolDeadline
+) throws -> (status: Int32, output: String) {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outputFile = scratch.appendingPathComponent("output").path
+    var inputFile = "/dev/null"
+    if let input {
+        inputFile = scratch.appendingPathComponent("input").path
+        try input.write(to: URL(fileURLWithPath: inputFile))
+    }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, inputFile, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+    let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, tool, &actions, &attributes, argv, environ)
+    guard spawned == 0 else {
+        throw DaemonProcessError(message: "could not start \(tool): \(String(cString: strerror(spawned)))")
+    }
+
+    let end = ContinuousClock.now.advanced(by: deadline)
+    var status: Int32 = 0
+    while true {
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid { break }
+        if reaped < 0 && errno != EINTR {
+            throw DaemonProcessError(message: "waitpid(\(tool)): \(String(cString: strerror(errno)))")
+        }
+        if ContinuousClock.now >= end {
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let printed = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+            throw DaemonProcessError(message: "\(tool) \(arguments) ran past \(deadline) and was killed; it printed: \(printed)")
+        }
+        usleep(2_000)
+    }
+    let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+    return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+}

@@ -8,10 +8,8 @@ import Synchronization
 /// An HTTP server on libmicrohttpd, serving one router on any number of listening sockets.
 ///
 /// Each listener serves its connections from a small pool of threads (libmicrohttpd's thread pool on
-/// epoll), so a new connection costs no thread start. Handlers run on the server's own handler threads,
-/// with the connection suspended meanwhile, so a handler that waits holds up no other request. A
-/// streaming response holds no thread while it waits for data: its connection is suspended until the
-/// producer writes.
+/// epoll), so a new connection costs no thread start. A streaming response holds no thread while it waits
+/// for data: its connection is suspended until the producer writes.
 ///
 /// ```swift
 /// var router = HTTPRouter()
@@ -20,8 +18,8 @@ import Synchronization
 /// try server.listen(on: ListenSocket.tcp("127.0.0.1:9477"))
 /// ```
 public final class HTTPServer: @unchecked Sendable {
-    // @unchecked: `daemons` and `lifecycle` are guarded by their Mutexes; `router`, `configuration` and
-    // `handlers` are immutable; the raw MHD pointers are only used under that lock or by libmicrohttpd.
+    // @unchecked: `daemons` is guarded by its Mutex; `router` and `configuration` are immutable; the raw
+    // MHD pointers are only used under that lock or by libmicrohttpd itself.
 
     /// Limits and timeouts, each with a documented default.
     public struct Configuration: Sendable, Hashable {
@@ -44,17 +42,15 @@ public final class HTTPServer: @unchecked Sendable {
         /// Stack of each of a listener's threads (1 MiB). Handlers run on them, so it must hold the deepest
         /// one: JSON decoding stops at 512 levels of nesting, far below this.
         public var threadStackBytes: Int
-        /// Threads reading and writing each listener's connections (2). Handlers do not run on them.
+        /// Threads serving each listener (4). Handlers run on them and must not block for long; this many
+        /// can wait at once (a submit waits for its commit, and concurrent ones share one).
         public var threadPoolSize: Int
-        /// Threads running route handlers, shared by all listeners (8): this many requests can be handled
-        /// at once, including waiting ones (a submit waits for its commit, and concurrent ones share one).
-        public var handlerThreads: Int
 
         public init(
             maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 << 10, connectionLimit: Int = 256,
             idleTimeoutSeconds: Int = 30, gzipMinimumBytes: Int = 1 << 10, streamBlockBytes: Int = 16 << 10,
             streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20,
-            threadPoolSize: Int = 2, handlerThreads: Int = 8
+            threadPoolSize: Int = 4
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
@@ -65,22 +61,18 @@ public final class HTTPServer: @unchecked Sendable {
             self.streamBufferBytes = streamBufferBytes
             self.threadStackBytes = threadStackBytes
             self.threadPoolSize = threadPoolSize
-            self.handlerThreads = handlerThreads
         }
     }
 
     public let configuration: Configuration
     let router: HTTPRouter
     private let daemons = Mutex<[RunningListener]>([])
-    /// Requests being handled and streams being sent: ``stop()`` waits for the first and closes the second
-    /// (resuming their connections), since libmicrohttpd must not stop with a connection suspended.
-    private let lifecycle = Mutex(Lifecycle())
-    private let handlers: HandlerPool
+    /// Streams being sent, closed (and their connections resumed) on ``stop()``, before libmicrohttpd stops.
+    private let openStreams = Mutex(OpenStreams())
 
     public init(router: HTTPRouter, configuration: Configuration = Configuration()) {
         self.router = router
         self.configuration = configuration
-        handlers = HandlerPool(threads: configuration.handlerThreads, name: "http-handler")
     }
 
     deinit { stop() }
@@ -110,23 +102,17 @@ public final class HTTPServer: @unchecked Sendable {
             defer { list = [] }
             return list
         }
-        lifecycle.withLock { $0.stopping = true }
-        // Handlers are short (they must not block for long); each resumes its connection when done.
-        while lifecycle.withLock({ $0.handling }) > 0 { usleep(Self.drainPollMicroseconds) }
-        let streams = lifecycle.withLock { state -> [HTTPStream] in
-            defer { state.streams = [:] }
-            return Array(state.streams.values)
+        let streams = openStreams.withLock { open -> [HTTPStream] in
+            open.stopping = true
+            defer { open.streams = [:] }
+            return Array(open.streams.values)
         }
         for stream in streams { stream.close() }
         for listener in running {
             MHD_stop_daemon(listener.daemon)
             listener.socket.close()
         }
-        handlers.stop()
     }
-
-    /// How often ``stop()`` looks whether the last handlers are done (1 ms).
-    static let drainPollMicroseconds: useconds_t = 1_000
 
     /// Addresses being served.
     public var addresses: [String] { daemons.withLock { $0.map(\.socket.address) } }
@@ -158,41 +144,23 @@ public final class HTTPServer: @unchecked Sendable {
             uploadSize.pointee = 0
             return .YES
         }
-        if let response = request.response {
-            // Resumed: the handler thread is done.
-            request.response = nil
-            return queue(response, on: connection)
-        }
+        var response: HTTPResponse
         let headers = Self.values(of: connection, kind: .HEADER_KIND, lowercased: true)
         if request.tooLarge {
-            return queue(
-                .error(
-                    413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes"),
-                on: connection)
+            response = .error(
+                413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
+        } else {
+            // Query arguments come from libmicrohttpd below; the path is what precedes them.
+            let path = String(url.prefix { $0 != "?" })
+            response = router.respond(
+                to: HTTPRequest(
+                    method: method, path: path,
+                    headers: headers,
+                    query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
+                    body: request.body, peer: Self.peer(of: connection)))
         }
-        // Query arguments come from libmicrohttpd below; the path is what precedes them.
-        let httpRequest = HTTPRequest(
-            method: method, path: String(url.prefix { $0 != "?" }), headers: headers,
-            query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
-            body: request.body, peer: Self.peer(of: connection))
-        let accepted = lifecycle.withLock { state -> Bool in
-            if !state.stopping { state.handling += 1 }
-            return !state.stopping
-        }
-        guard accepted else {
-            return queue(.error(503, code: "unavailable", message: "the server is stopping"), on: connection)
-        }
-        // The connection waits, suspended, while a handler thread answers; resuming it calls this again.
-        MHD_suspend_connection(connection)
-        let suspended = SuspendedConnection(connection: connection)
-        handlers.submit { [self] in
-            var response = router.respond(to: httpRequest)
-            if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: headers["accept-encoding"]) }
-            request.response = response
-            lifecycle.withLock { $0.handling -= 1 }
-            MHD_resume_connection(suspended.connection)
-        }
-        return .YES
+        if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: headers["accept-encoding"]) }
+        return queue(response, on: connection)
     }
 
     /// Gzips a complete body when the client accepts it and the body is worth it.
@@ -256,9 +224,9 @@ public final class HTTPServer: @unchecked Sendable {
                 parking: HTTPStream.Parking(
                     park: { MHD_suspend_connection(connection) }, resume: { MHD_resume_connection(connection) }))
             let context = StreamContext(stream: stream, server: self)
-            let stopping = lifecycle.withLock { state -> Bool in
-                if !state.stopping { state.streams[ObjectIdentifier(stream)] = stream }
-                return state.stopping
+            let stopping = openStreams.withLock { open -> Bool in
+                if !open.stopping { open.streams[ObjectIdentifier(stream)] = stream }
+                return open.stopping
             }
             // A stream that starts while the server stops ends at once: nothing may stay suspended.
             if stopping { stream.close() }
@@ -280,7 +248,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func streamEnded(_ stream: HTTPStream) {
         stream.close()
-        lifecycle.withLock { _ = $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
+        openStreams.withLock { _ = $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 }
 
@@ -291,18 +259,10 @@ private struct RunningListener: @unchecked Sendable {
     let socket: ListenSocket
 }
 
-/// Requests being handled, streams being sent, and whether ``HTTPServer/stop()`` has begun (then no new
-/// request is handed to a handler and no new stream registers).
-private struct Lifecycle {
-    var handling = 0
+/// The streams being sent, and whether ``HTTPServer/stop()`` has begun (then no new one registers).
+private struct OpenStreams {
     var streams: [ObjectIdentifier: HTTPStream] = [:]
     var stopping = false
-}
-
-/// A suspended connection, resumed once by the handler thread that answers it.
-private struct SuspendedConnection: @unchecked Sendable {
-    // @unchecked: libmicrohttpd keeps a suspended connection alive until it is resumed, from any thread.
-    let connection: OpaquePointer
 }
 
 /// What libmicrohttpd's stream callbacks get: the stream and the server that tracks it.
@@ -331,13 +291,10 @@ private let streamFree: MHD_ContentReaderFreeCallback = { context in
     owner.server.streamEnded(owner.stream)
 }
 
-/// A request in progress: its body so far, then the handler's response.
-private final class RequestState: @unchecked Sendable {
-    // @unchecked: libmicrohttpd's threads touch it until the connection is suspended, the handler thread
-    // then sets `response`, and resuming (under libmicrohttpd's lock) orders that before the next read.
+/// A request in progress: its body so far.
+private final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
-    var response: HTTPResponse?
 }
 
 private let accessHandler: MHD_AccessHandlerCallback = {

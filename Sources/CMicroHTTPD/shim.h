@@ -22,8 +22,7 @@ static inline struct MHD_Daemon *cmhd_start_on_socket(
     unsigned int connection_limit,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
-    size_t thread_stack_size,
-    unsigned int thread_pool_size)
+    size_t thread_stack_size)
 {
     return MHD_start_daemon(
         flags, 0, NULL, NULL, handler, handler_cls,
@@ -33,7 +32,6 @@ static inline struct MHD_Daemon *cmhd_start_on_socket(
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
         MHD_OPTION_THREAD_STACK_SIZE, thread_stack_size,
-        MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
         MHD_OPTION_END);
 }
 

@@ -7,9 +7,8 @@ import Synchronization
 
 /// An HTTP server on libmicrohttpd, serving one router on any number of listening sockets.
 ///
-/// Each listener serves its connections from a small pool of threads (libmicrohttpd's thread pool on
-/// epoll), so a new connection costs no thread start. A streaming response holds no thread while it waits
-/// for data: its connection is suspended until the producer writes.
+/// Each listener runs libmicrohttpd's internal polling thread plus a thread per connection, so a slow
+/// request (a streaming response) never holds up another.
 ///
 /// ```swift
 /// var router = HTTPRouter()
@@ -39,18 +38,15 @@ public final class HTTPServer: @unchecked Sendable {
         public var streamBlockBytes: Int
         /// Unsent bytes a stream buffers before its producer waits (64 KiB).
         public var streamBufferBytes: Int
-        /// Stack of each of a listener's threads (1 MiB). Handlers run on them, so it must hold the deepest
-        /// one: JSON decoding stops at 512 levels of nesting, far below this.
+        /// Stack of each connection thread (1 MiB). Handlers run on it, so it must hold the deepest one:
+        /// JSON decoding stops at 512 levels of nesting, far below this. Smaller stacks than the system's
+        /// 8 MiB make the thread started for each connection cheaper.
         public var threadStackBytes: Int
-        /// Threads serving each listener (4). Handlers run on them and must not block for long; this many
-        /// can wait at once (a submit waits for its commit, and concurrent ones share one).
-        public var threadPoolSize: Int
 
         public init(
             maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 << 10, connectionLimit: Int = 256,
             idleTimeoutSeconds: Int = 30, gzipMinimumBytes: Int = 1 << 10, streamBlockBytes: Int = 16 << 10,
-            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20,
-            threadPoolSize: Int = 4
+            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
@@ -60,15 +56,14 @@ public final class HTTPServer: @unchecked Sendable {
             self.streamBlockBytes = streamBlockBytes
             self.streamBufferBytes = streamBufferBytes
             self.threadStackBytes = threadStackBytes
-            self.threadPoolSize = threadPoolSize
         }
     }
 
     public let configuration: Configuration
     let router: HTTPRouter
     private let daemons = Mutex<[RunningListener]>([])
-    /// Streams being sent, closed (and their connections resumed) on ``stop()``, before libmicrohttpd stops.
-    private let openStreams = Mutex(OpenStreams())
+    /// Streams being sent, closed on ``stop()`` so their connection threads can end.
+    private let openStreams = Mutex<[ObjectIdentifier: HTTPStream]>([:])
 
     public init(router: HTTPRouter, configuration: Configuration = Configuration()) {
         self.router = router
@@ -82,14 +77,14 @@ public final class HTTPServer: @unchecked Sendable {
     /// - Throws: ``DaemonError`` (`.listener`) if libmicrohttpd refuses to start.
     public func listen(on socket: ListenSocket) throws {
         let flags =
-            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
             | MHD_USE_ERROR_LOG.rawValue
         let context = Unmanaged.passUnretained(self).toOpaque()
         guard
             let daemon = cmhd_start_on_socket(
                 flags, socket.descriptor, accessHandler, context, completionHandler, context,
                 UInt32(configuration.connectionLimit), UInt32(configuration.idleTimeoutSeconds),
-                configuration.maxHeaderBytes, configuration.threadStackBytes, UInt32(configuration.threadPoolSize))
+                configuration.maxHeaderBytes, configuration.threadStackBytes)
         else {
             throw DaemonError(.listener, "libmicrohttpd could not start on \(socket.address)")
         }
@@ -103,9 +98,8 @@ public final class HTTPServer: @unchecked Sendable {
             return list
         }
         let streams = openStreams.withLock { open -> [HTTPStream] in
-            open.stopping = true
-            defer { open.streams = [:] }
-            return Array(open.streams.values)
+            defer { open = [:] }
+            return Array(open.values)
         }
         for stream in streams { stream.close() }
         for listener in running {
@@ -219,17 +213,9 @@ public final class HTTPServer: @unchecked Sendable {
                     bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
             }
         case .stream(let producer):
-            let stream = HTTPStream(
-                maxBufferedBytes: configuration.streamBufferBytes,
-                parking: HTTPStream.Parking(
-                    park: { MHD_suspend_connection(connection) }, resume: { MHD_resume_connection(connection) }))
+            let stream = HTTPStream(maxBufferedBytes: configuration.streamBufferBytes)
             let context = StreamContext(stream: stream, server: self)
-            let stopping = openStreams.withLock { open -> Bool in
-                if !open.stopping { open.streams[ObjectIdentifier(stream)] = stream }
-                return open.stopping
-            }
-            // A stream that starts while the server stops ends at once: nothing may stay suspended.
-            if stopping { stream.close() }
+            openStreams.withLock { $0[ObjectIdentifier(stream)] = stream }
             created = MHD_create_response_from_callback(
                 UInt64.max, configuration.streamBlockBytes, streamReader,
                 Unmanaged.passRetained(context).toOpaque(), streamFree)
@@ -248,7 +234,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func streamEnded(_ stream: HTTPStream) {
         stream.close()
-        openStreams.withLock { _ = $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
+        openStreams.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 }
 
@@ -257,12 +243,6 @@ private struct RunningListener: @unchecked Sendable {
     // @unchecked: the daemon pointer is only passed to MHD_stop_daemon, once, by whoever removed it from the list.
     let daemon: OpaquePointer
     let socket: ListenSocket
-}
-
-/// The streams being sent, and whether ``HTTPServer/stop()`` has begun (then no new one registers).
-private struct OpenStreams {
-    var streams: [ObjectIdentifier: HTTPStream] = [:]
-    var stopping = false
 }
 
 /// What libmicrohttpd's stream callbacks get: the stream and the server that tracks it.
@@ -275,8 +255,7 @@ private final class StreamContext {
     }
 }
 
-/// The bytes of a streaming body; 0 with the connection suspended while there are none yet, -1
-/// (`MHD_CONTENT_READER_END_OF_STREAM`) to end the response.
+/// The bytes of a streaming body; -1 (`MHD_CONTENT_READER_END_OF_STREAM`) ends the response.
 private let streamReader: MHD_ContentReaderCallback = { context, _, buffer, size in
     guard let context, let buffer else { return -1 }
     let stream = Unmanaged<StreamContext>.fromOpaque(context).takeUnretainedValue().stream

@@ -5,9 +5,9 @@ let toolDeadline: Duration = .seconds(120)
 
 /// Runs a real command-line tool (looked up on `PATH`) and returns its exit status and combined output.
 ///
-/// Spawned directly and reaped with `waitpid`, not through Foundation's `Process`: that one learns of
-/// the exit from a descriptor the child holds, and when another child spawned at the same moment keeps
-/// a copy, `waitUntilExit` spins forever (seen as a test stuck for 15 minutes at 100% CPU). The child
+/// Spawned directly and reaped with `waitpid`, not through Foundation's `Process`: once, with the tool
+/// already gone (its output closed), `waitUntilExit` spun in its run loop at 100% CPU for 15 minutes
+/// while the suite ran other children in parallel; the cause inside Foundation was not found. The child
 /// gets an empty signal mask (a test thread may block SIGTERM), `input` (or /dev/null) as its stdin,
 /// and a temporary file as stdout and stderr; after `deadline` it is killed and the run throws.
 func runTool(

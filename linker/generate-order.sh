@@ -83,3 +83,5 @@ daemon=""
     python3 linker/callgrind_functions.py /memoryd "$work"/callgrind.out.1 "$work"/callgrind.out
 } >linker/memoryd.order
 echo "generate-order: $(grep -vc '^#' linker/memoryd.order) functions in linker/memoryd.order"
+# SwiftPM does not see a linker input change: remove the binary so the next release build relinks it.
+rm -f .build/release/memoryd

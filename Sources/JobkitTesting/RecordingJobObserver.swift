@@ -10,6 +10,7 @@ public final class RecordingJobObserver: JobObserver {
         case progress(TaskID, fraction: Double?, message: String?)
         case log(TaskID, level: LogLevel, message: String)
         case retrying(TaskID, attempt: Int, delay: Duration)
+        case interrupted(TaskID, attempt: Int)
         case finished(TaskID, outcome: TaskOutcome, attempt: Int)
         case poolWaitBegan(TaskID, pool: String)
         case poolAcquired(TaskID, pool: String, slots: Int, waited: Duration)
@@ -53,6 +54,10 @@ public final class RecordingJobObserver: JobObserver {
 
     public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {
         record(.retrying(task.id, attempt: attempt, delay: delay))
+    }
+
+    public func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?) {
+        record(.interrupted(task.id, attempt: attempt))
     }
 
     public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {

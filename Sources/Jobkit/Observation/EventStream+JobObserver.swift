@@ -30,6 +30,10 @@ extension EventStream: JobObserver {
         publish(JobEvent(kind: .retrying, task: task, attempt: attempt, duration: delay.seconds, error: error))
     }
 
+    public func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?) {
+        publish(JobEvent(kind: .interrupted, task: task, attempt: attempt, duration: duration?.seconds))
+    }
+
     public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
         publish(
             JobEvent(kind: .finished(outcome), task: task, attempt: attempt, duration: duration?.seconds, error: error))

@@ -23,6 +23,9 @@ public final class EventStream: Sendable {
         public static let defaultHistoryCapacity = 4096
         /// Default buffer of one subscriber.
         public static let defaultSubscriberBufferSize = 1024
+        /// Largest sequence number, 2^53 − 1: every JSON reader (JavaScript's among them) holds it exactly.
+        /// At a million events a second it lasts 285 years.
+        public static let maximumSeq: UInt64 = (1 << 53) - 1
 
         /// Recent events kept so a subscriber can resume from a sequence number.
         public var historyCapacity: Int
@@ -51,6 +54,11 @@ public final class EventStream: Sendable {
             }
             guard firstSeq >= 1 else {
                 throw JobError(.invalidConfiguration, "event sequence numbers start at 1 or above")
+            }
+            guard firstSeq <= Self.maximumSeq else {
+                throw JobError(
+                    .invalidConfiguration,
+                    "first event sequence number \(firstSeq) is above the largest, \(Self.maximumSeq) (2^53 − 1)")
             }
         }
     }

@@ -9,7 +9,7 @@ extension JobEvent {
     /// event log and the event stream write every event the daemon produces.
     public func appendJSONLine(to bytes: inout [UInt8]) {
         var object = ObjectWriter()
-        if let attempt { object.member("attempt", .number(Double(attempt))) }
+        if let attempt { object.integer("attempt", attempt) }
         if let duration { object.member("duration", .number(duration)) }
         if let error { object.member("error", .string(error)) }
         if let job { object.member("job", .string(job)) }
@@ -21,7 +21,7 @@ extension JobEvent {
         if let pool { object.member("pool", .string(pool)) }
         if let progress { object.member("progress", .number(progress)) }
         if let run { object.member("run", .string(run)) }
-        object.member("seq", .number(Double(seq)))
+        object.integer("seq", seq)
         if let task { object.member("task", .string(task.description)) }
         object.member("time", .string(RFC3339.milliseconds(time.timeIntervalSince1970)))
         if let worker { object.member("worker", .string(worker)) }
@@ -40,6 +40,15 @@ private struct ObjectWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
         bytes += "\":".utf8
         value.append(to: &bytes)
+    }
+
+    /// An integer member, written exactly (a `Double` would round above 2^53).
+    mutating func integer(_ key: StaticString, _ value: some BinaryInteger) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes += "\":".utf8
+        bytes += String(value).utf8
     }
 }
 

@@ -19,6 +19,8 @@ public struct EventKind: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let log = EventKind("log")
     /// An attempt failed and another is scheduled.
     public static let retrying = EventKind("retrying")
+    /// An attempt was interrupted by a shutdown; the task stays unfinished, to run again after a restart.
+    public static let interrupted = EventKind("interrupted")
     public static let succeeded = EventKind("succeeded")
     public static let failed = EventKind("failed")
     public static let retriesExhausted = EventKind("retries_exhausted")

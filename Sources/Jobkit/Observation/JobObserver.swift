@@ -31,6 +31,9 @@ public protocol JobObserver: Sendable {
     func taskLog(_ task: TaskRef, attempt: Int, level: LogLevel, message: String, metadata: [String: JSONValue])
     /// An attempt failed and another follows after `delay`.
     func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String)
+    /// An attempt was interrupted by a shutdown that keeps the task unfinished
+    /// (``Scheduler/ShutdownMode/interrupt``); the task is pending again and does not finish here.
+    func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?)
     /// The task ended for good. `duration` is the last attempt's run time (`nil` if it never ran).
     func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?)
     /// The task could not get `slots` from `pool` at once and waits.
@@ -55,6 +58,7 @@ extension JobObserver {
         metadata: [String: JSONValue]
     ) {}
     public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {}
+    public func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?) {}
     public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
     }
     public func poolWaitBegan(_ task: TaskRef, pool: String, slots: Int) {}

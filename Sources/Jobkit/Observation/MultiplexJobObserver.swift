@@ -36,6 +36,10 @@ public struct MultiplexJobObserver: JobObserver {
         for observer in observers { observer.taskRetrying(task, attempt: attempt, delay: delay, error: error) }
     }
 
+    public func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?) {
+        for observer in observers { observer.taskInterrupted(task, attempt: attempt, duration: duration) }
+    }
+
     public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
         for observer in observers {
             observer.taskFinished(task, outcome: outcome, attempt: attempt, duration: duration, error: error)

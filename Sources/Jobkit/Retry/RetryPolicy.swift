@@ -45,7 +45,8 @@ package struct RetryDecision: Equatable {
         case retry(after: Duration)
     }
 
-    /// Decides what follows an attempt that ended with `ending`.
+    /// Decides what follows an attempt that ended with `ending`; `attempt` counts the attempts the policy
+    /// covers (not those interrupted by a shutdown or made before submission).
     package static func after(
         attempt: Int,
         ending: AttemptEnding,
@@ -56,7 +57,7 @@ package struct RetryDecision: Equatable {
         switch ending {
         case .succeeded:
             return .finish(.succeeded)
-        case .cancelled:
+        case .cancelled, .interrupted:
             return .finish(.cancelled)
         case .fatal:
             return .finish(.failed)
@@ -77,4 +78,6 @@ package enum AttemptEnding: Equatable {
     case fatal
     case timedOut
     case cancelled
+    /// Stopped by a shutdown that keeps the task for later (``Scheduler/ShutdownMode/interrupt``).
+    case interrupted
 }

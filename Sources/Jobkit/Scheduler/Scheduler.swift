@@ -111,6 +111,11 @@ public final class Scheduler: Sendable {
         for task in batch {
             try task.options.retry.validate()
             guard !task.name.isEmpty else { throw JobError(.invalidConfiguration, "a task needs a name") }
+            guard task.options.attemptsMade >= 0 else {
+                throw JobError(
+                    .invalidConfiguration,
+                    "task '\(task.name)' has attemptsMade \(task.options.attemptsMade); it must not be negative")
+            }
             if let timeout = task.options.timeout, timeout <= .zero {
                 throw JobError(.invalidConfiguration, "task '\(task.name)' has timeout \(timeout); it must be positive")
             }

@@ -17,10 +17,26 @@ extension SchedulerCore {
         tasks[id]!.lastProgress = assignment.context.lastProgress
         releasePools(id, effects: &effects)
 
+        runningAttempts -= 1
+        if runningAttempts == 0 && lifecycle == .suspending {
+            effects.wakeRunLoop = true
+            effects.idleWaiters += quietWaiters
+            quietWaiters = []
+        }
+
         let (ending, message) = Self.classify(
             result, reason: assignment.context.cancellationReason, timeout: record.timeout)
+        if ending == .interrupted {
+            // Stopped by a shutdown, not by anything the task did: it will run again, and this attempt does
+            // not count against its retries.
+            tasks[id]!.uncountedAttempts += 1
+            tasks[id]!.worker = nil
+            observer.taskInterrupted(record.ref, attempt: record.attempt, duration: duration)
+            enqueueForWorker(id, effects: &effects)
+            return nextAssignment(for: worker, effects: &effects)
+        }
         var action = RetryDecision.after(
-            attempt: record.attempt, ending: ending, policy: record.retry, unitRandom: unitRandom())
+            attempt: record.countedAttempts, ending: ending, policy: record.retry, unitRandom: unitRandom())
         if case .retry = action, cancellingAll { action = .finish(.cancelled) }
 
         switch action {
@@ -48,6 +64,8 @@ extension SchedulerCore {
             return (.timedOut, "timed out after \(timeout.map { "\($0.seconds)s" } ?? "its deadline")")
         case (.cancelled?, _):
             return (.cancelled, "cancelled while running")
+        case (.interrupted?, _):
+            return (.interrupted, "interrupted by a shutdown")
         case (nil, .success):
             return (.succeeded, nil)
         case (nil, .failure(let error as TaskError)):

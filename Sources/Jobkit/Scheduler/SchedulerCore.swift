@@ -15,6 +15,8 @@ struct SchedulerCore {
         case running
         /// No new tasks; running until every task has finished.
         case draining
+        /// No new tasks and no new attempts; running until no attempt runs. Unfinished tasks stay unfinished.
+        case suspending
         /// Workers told to exit.
         case stopped
     }
@@ -28,6 +30,8 @@ struct SchedulerCore {
     var tasks: [TaskID: TaskRecord] = [:]
     var nextTaskID: UInt64 = 1
     var activeTasks = 0
+    /// Attempts running on workers now.
+    var runningAttempts = 0
     var finishedOrder = Deque<TaskID>()
     var pools: [String: PoolState]
     var workers: [WorkerSlot]
@@ -36,6 +40,8 @@ struct SchedulerCore {
     var timers = Heap<TimerEntry>()
     var timerSequence: UInt64 = 0
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Waiting for no attempt to run, once suspending.
+    var quietWaiters: [CheckedContinuation<Void, Never>] = []
     /// Set by `cancelAll`: failed attempts are not retried any more.
     var cancellingAll = false
 
@@ -155,6 +161,18 @@ struct SchedulerCore {
 
     /// Dependencies are done (or a retry is due): queue for pools, then for a worker.
     mutating func becomeReady(_ id: TaskID, effects: inout CoreEffects) {
+        if let delay = tasks[id]!.pendingRetryDelay {
+            // Resumed in the middle of a backoff: wait out the rest of it first.
+            tasks[id]!.pendingRetryDelay = nil
+            if delay > .zero {
+                tasks[id]!.retryAt = clock.wallTime().addingTimeInterval(delay.seconds)
+                setState(id, .retryWait)
+                addTimer(
+                    .retry, task: id, attempt: tasks[id]!.attempt, at: clock.now().advanced(by: delay),
+                    effects: &effects)
+                return
+            }
+        }
         tasks[id]!.readyInstant = clock.now()
         tasks[id]!.readyAt = clock.wallTime()
         if tasks[id]!.pools.isEmpty {
@@ -166,7 +184,7 @@ struct SchedulerCore {
 
     mutating func enqueueForWorker(_ id: TaskID, effects: inout CoreEffects) {
         setState(id, .pending)
-        if lifecycle != .idle, let worker = idleWorkers.popLast() {
+        if lifecycle != .idle, lifecycle != .suspending, let worker = idleWorkers.popLast() {
             let assignment = start(id, on: worker, effects: &effects)
             workers[worker].handoff = assignment
             effects.wakeWorkers.append(worker)
@@ -183,6 +201,7 @@ struct SchedulerCore {
             observer.workerStateChanged(workerID, busy: true)
         }
         workers[worker].current = id
+        runningAttempts += 1
         var record = tasks[id]!
         record.attempt += 1
         record.worker = workerID
@@ -204,7 +223,7 @@ struct SchedulerCore {
 
     /// The next queued task for a worker that just became free, or `nil` (the worker goes idle).
     mutating func nextAssignment(for worker: Int, effects: inout CoreEffects) -> Assignment? {
-        while let id = workerQueue.popFirst() {
+        while lifecycle != .suspending, let id = workerQueue.popFirst() {
             guard tasks[id]?.state == .pending else { continue }  // cancelled while queued
             return start(id, on: worker, effects: &effects)
         }

@@ -23,7 +23,13 @@ struct TaskRecord {
 
     var state: TaskState = .blocked
     var outcome: TaskOutcome?
-    var attempt = 0
+    /// The current or last attempt's number, counting attempts made before submission.
+    var attempt: Int
+    /// Attempts that do not count against ``retry``: those made before submission and those interrupted
+    /// by a shutdown.
+    var uncountedAttempts: Int
+    /// The wait before the first attempt here, for a task resumed in the middle of its backoff.
+    var pendingRetryDelay: Duration?
     var worker: WorkerID?
     var unfinishedDependencies = 0
     var dependants: [TaskID] = []
@@ -50,12 +56,18 @@ struct TaskRecord {
         self.dependencies = dependencies
         self.completion = TaskCompletion()
         self.submittedAt = submittedAt
+        self.attempt = options.attemptsMade
+        self.uncountedAttempts = options.attemptsMade
+        self.pendingRetryDelay = options.attemptsMade > 0 ? options.retryDelay : nil
     }
+
+    /// Attempts that count against the retry policy.
+    var countedAttempts: Int { attempt - uncountedAttempts }
 
     func status() -> TaskStatus {
         TaskStatus(
             id: ref.id, name: ref.name, jobType: ref.jobType, state: state, outcome: outcome,
-            attempt: attempt, maxAttempts: retry.maxAttempts, worker: worker?.name,
+            attempt: attempt, maxAttempts: uncountedAttempts + retry.maxAttempts, worker: worker?.name,
             correlationID: ref.correlationID, dependsOn: dependencies,
             pools: Dictionary(uniqueKeysWithValues: pools.map { ($0.name, $0.slots) }),
             submittedAt: submittedAt, readyAt: readyAt, startedAt: startedAt, finishedAt: finishedAt,

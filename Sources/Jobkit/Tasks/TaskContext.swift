@@ -6,6 +6,9 @@ public enum CancellationReason: String, Sendable, Hashable {
     case cancelled
     /// The attempt ran past its timeout.
     case timedOut = "timed_out"
+    /// The scheduler is stopping and keeps the task unfinished, to run again later
+    /// (``Scheduler/ShutdownMode/interrupt``): the attempt does not count against its retries.
+    case interrupted
 }
 
 /// What a running job sees of its task: identity, cancellation, and the one channel for progress and log lines.
@@ -29,7 +32,7 @@ public enum CancellationReason: String, Sendable, Hashable {
 public final class TaskContext: Sendable {
     /// The task this attempt belongs to.
     public let task: TaskRef
-    /// 1 for the first attempt, 2 for the first retry, …
+    /// 1 for the first attempt, 2 for the first retry, … (attempts made before a restart included)
     public let attempt: Int
     /// The worker running the attempt.
     public let worker: WorkerID
@@ -53,7 +56,7 @@ public final class TaskContext: Sendable {
         self.observer = observer
     }
 
-    /// Whether the attempt has been asked to stop (cancelled or timed out).
+    /// Whether the attempt has been asked to stop (cancelled, timed out or interrupted).
     public var isCancelled: Bool { cancellationReason != nil }
 
     /// Why the attempt has been asked to stop, or `nil` while it may go on.

@@ -26,6 +26,13 @@ public struct TaskOptions: Sendable {
     public var timeout: Duration?
     /// The run (pipeline invocation) this task belongs to; put on every event of the task.
     public var correlationID: String?
+    /// Attempts the task made before it was submitted here, in an earlier process that kept it in a
+    /// persistent queue: its next attempt is number `attemptsMade + 1`. ``retry`` counts only the attempts
+    /// made here, so pass the retries the task has left.
+    public var attemptsMade: Int
+    /// With ``attemptsMade`` above zero: how long the task waits, once ready, before its next attempt, in
+    /// `retry_wait` as after a failed attempt (the backoff that was running when the earlier process stopped).
+    public var retryDelay: Duration?
 
     /// Default failure policy: fail dependants, so a broken pipeline is loud.
     public static let defaultDependencyFailurePolicy = DependencyFailurePolicy.fail
@@ -37,7 +44,9 @@ public struct TaskOptions: Sendable {
         pools: [String: Int] = [:],
         retry: RetryPolicy = .none,
         timeout: Duration? = nil,
-        correlationID: String? = nil
+        correlationID: String? = nil,
+        attemptsMade: Int = 0,
+        retryDelay: Duration? = nil
     ) {
         self.jobType = jobType
         self.dependsOn = dependsOn
@@ -46,6 +55,8 @@ public struct TaskOptions: Sendable {
         self.retry = retry
         self.timeout = timeout
         self.correlationID = correlationID
+        self.attemptsMade = attemptsMade
+        self.retryDelay = retryDelay
     }
 }
 

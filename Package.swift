@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "memoryd",
             dependencies: [
-                "MemorydCore", "JobkitMetrics", "Jobkit",
+                "MemorydCore", "JobkitMetrics", "Jobkit", "JobkitDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

@@ -1,6 +1,11 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "CProcessSupport.h"
@@ -15,4 +20,112 @@ int cps_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 int cps_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from)
 {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+/* Everything below runs in the child between fork and exec, where only async-signal-safe calls are
+ * allowed: no malloc, no locks, no stdio. */
+
+static void report_and_exit(int status_fd, int error)
+{
+    ssize_t ignored = write(status_fd, &error, sizeof error);
+    (void)ignored;
+    _exit(127);
+}
+
+/* Closes every descriptor from 3 up except `keep`. */
+static void close_others(int keep, long limit)
+{
+#ifdef SYS_close_range
+    if (keep > 3 && syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) != 0) goto fallback;
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) return;
+fallback:
+#endif
+    for (long fd = 3; fd < limit; fd++) {
+        if (fd != keep) close((int)fd);
+    }
+}
+
+int cps_spawn(const struct cps_spawn_request *request, int *go_fd, int *status_fd)
+{
+    int go[2], status[2];
+    if (pipe2(go, O_CLOEXEC) != 0) return -errno;
+    if (pipe2(status, O_CLOEXEC) != 0) {
+        int error = errno;
+        close(go[0]);
+        close(go[1]);
+        return -error;
+    }
+    struct rlimit files;
+    long limit = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY ? (long)files.rlim_cur : 65536;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int error = errno;
+        close(go[0]);
+        close(go[1]);
+        close(status[0]);
+        close(status[1]);
+        return -error;
+    }
+    if (pid == 0) {
+        /* A group of its own, so the whole job can be signalled; gone with the daemon. */
+        setpgid(0, 0);
+        if (request->death_signal != 0) {
+            prctl(PR_SET_PDEATHSIG, request->death_signal);
+            if (getppid() != parent) _exit(127); /* the daemon died before prctl */
+        }
+        struct sigaction defaults = {0};
+        defaults.sa_handler = SIG_DFL;
+        for (int signal = 1; signal < NSIG; signal++) sigaction(signal, &defaults, NULL);
+        sigset_t empty;
+        sigemptyset(&empty);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        /* Wait until the daemon has recorded this process group durably. */
+        char go_byte = 0;
+        ssize_t got;
+        do {
+            got = read(go[0], &go_byte, 1);
+        } while (got < 0 && errno == EINTR);
+        if (got != 1) _exit(127);
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0) report_and_exit(status[1], errno);
+        if (dup2(null_fd, 0) < 0 || dup2(request->stdout_fd, 1) < 0 || dup2(request->stderr_fd, 2) < 0) {
+            report_and_exit(status[1], errno);
+        }
+        if (request->directory != NULL && chdir(request->directory) != 0) report_and_exit(status[1], errno);
+        close_others(status[1], limit);
+        execve(request->path, request->argv, request->envp);
+        report_and_exit(status[1], errno);
+    }
+    close(go[0]);
+    close(status[1]);
+    *go_fd = go[1];
+    *status_fd = status[0];
+    return pid;
+}
+
+int cps_release(int go_fd, int go)
+{
+    int result = 0;
+    if (go) {
+        char byte = 1;
+        ssize_t written;
+        do {
+            written = write(go_fd, &byte, 1);
+        } while (written < 0 && errno == EINTR);
+        result = written == 1 ? 0 : -errno;
+    }
+    close(go_fd);
+    return result;
+}
+
+int cps_exec_error(int status_fd)
+{
+    int error = 0;
+    ssize_t got;
+    do {
+        got = read(status_fd, &error, sizeof error);
+    } while (got < 0 && errno == EINTR);
+    close(status_fd);
+    return got == (ssize_t)sizeof error ? error : 0;
 }

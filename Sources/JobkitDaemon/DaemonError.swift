@@ -7,7 +7,7 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// What went wrong. New codes may be added; match with `==`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case system, invalidAddress, listener, `internal`, invalidConfiguration, alreadyRunning
+            case system, invalidAddress, listener, `internal`, invalidConfiguration, alreadyRunning, damagedState
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -24,6 +24,8 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
         public static let invalidConfiguration = Code(.invalidConfiguration)
         /// Another process holds the instance lock.
         public static let alreadyRunning = Code(.alreadyRunning)
+        /// State on disk that cannot be trusted: unreadable, from elsewhere, or out of range.
+        public static let damagedState = Code(.damagedState)
 
         public var description: String { base.rawValue }
     }

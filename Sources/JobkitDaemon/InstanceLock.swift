@@ -19,8 +19,7 @@ public final class InstanceLock: Sendable {
     ///   or `.system` if the file cannot be opened.
     public init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw DaemonError.system("open", path: path) }
+        let descriptor = try PrivateFiles.open(path, flags: O_RDWR)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             let holder = Self.readPid(descriptor)

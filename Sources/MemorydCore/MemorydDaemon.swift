@@ -38,6 +38,8 @@ public final class MemorydDaemon: Sendable {
     let systemd: SystemdNotifier
     /// Runs the configured jobs; `nil` without a config file.
     public var pipeline: PipelineRunner? { configState.pipeline }
+    /// What opening the state directory changed or repaired, printed at start.
+    let startupNotes: [String]
 
     /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
     /// until ``run(ready:)``.
@@ -48,9 +50,12 @@ public final class MemorydDaemon: Sendable {
     ///   - configPath: the file `config` came from, read again on SIGHUP and `POST /v1/reload`.
     /// - Throws: ``JobError``, ``MetricsError`` or ``DaemonError`` for invalid settings or an unusable state
     ///   directory.
-    public init(settings: DaemonSettings, config: MemorydConfig? = nil, configPath: String? = nil) throws {
+    public init(
+        settings: DaemonSettings, config: MemorydConfig? = nil, configPath: String? = nil, resetState: Bool = false
+    ) throws {
         self.settings = settings
-        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        var notes: [String] = []
+        if let tightened = try PrivateFiles.prepareDirectory(settings.stateDirectory) { notes.append(tightened) }
         // Before touching anything in the state directory: another daemon may own it.
         let lockPath = settings.stateDirectory + "/" + Self.lockFileName
         do {
@@ -62,9 +67,16 @@ public final class MemorydDaemon: Sendable {
                 "memoryd is already running (\(holder)) with state directory \(settings.stateDirectory); stop it first or use another --state-dir"
             )
         }
+        if resetState {
+            notes += try StateReset.setAside(settings.stateDirectory, keeping: [Self.lockFileName])
+        }
+        let restricted = PrivateFiles.restrictFiles(in: settings.stateDirectory)
+        if !restricted.isEmpty { notes.append("made private (0600): \(restricted.joined(separator: ", "))") }
         let eventLog = try EventLog(directory: settings.stateDirectory, configuration: settings.eventLog)
-        let store = try TaskStore(directory: settings.stateDirectory)
+        notes += eventLog.repairs
+        let store = try TaskStore(directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0)
         self.store = store
+        self.startupNotes = notes
         let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
@@ -116,7 +128,9 @@ public final class MemorydDaemon: Sendable {
         router.route(.get, "/healthz") { _ in health.liveness() }
         router.route(.get, "/readyz") { _ in
             health.readiness(
-                storeOpen: store.isAnswering, configLoaded: configState.pipeline != nil || configPath == nil)
+                store: store.writeFailure ?? (store.isAnswering ? nil : "does not answer"),
+                eventLog: eventLog.writeFailure,
+                configLoaded: configState.pipeline != nil || configPath == nil)
         }
         let systemd = SystemdNotifier()
         self.systemd = systemd
@@ -174,11 +188,10 @@ public final class MemorydDaemon: Sendable {
             consumer: "health", bufferSize: settings.eventLogBuffer,
             filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal })
         let healthWatcher = Task { await self.followForHealth(healthSubscription) }
-        // Whatever was accepted before a crash or stop and has not finished runs again.
-        let resumed = try configState.pipeline?.resume() ?? 0
-        if resumed > 0 {
-            StandardStreams.error("memoryd: resumed \(resumed) unfinished tasks from the queue\n")
-        }
+        for note in startupNotes { StandardStreams.error("memoryd: \(note)\n") }
+        // Whatever was accepted before a crash or stop and has not finished runs again, once nothing of
+        // its last attempt is left running.
+        if let resumption = try configState.pipeline?.resume() { report(resumption) }
         try health.apply(configState.pipeline?.config)
         defer { health.stop() }
         ready(server.addresses)
@@ -203,17 +216,8 @@ public final class MemorydDaemon: Sendable {
             }
             let systemdWatchdog = Task { await self.petSystemdWatchdog() }
             _ = await signals.next()
-            systemd.notify(.stopping, status: "stopping: letting running tasks finish")
-            systemdWatchdog.cancel()
-            housekeeping.cancel()
-            schedules.cancel()
-            hangups.cancel()
-            // Running tasks get the grace to finish; then whatever is left is cancelled.
-            scheduler.shutdown(.drain)
-            let grace = Task {
-                guard (try? await self.scheduler.clock.sleep(for: self.settings.shutdownGrace)) != nil else { return }
-                self.scheduler.shutdown(.cancel)
-            }
+            for loop in [systemdWatchdog, housekeeping, schedules, hangups] { loop.cancel() }
+            let grace = beginShutdown()
             try await group.waitForAll()
             grace.cancel()
         }
@@ -226,6 +230,9 @@ public final class MemorydDaemon: Sendable {
         await storeWriter.value
         eventLog.close()
         writeStatus()
+        let left = scheduler.tasks().filter { !$0.state.isTerminal && $0.jobType != Self.housekeepingJobType }.count
+        StandardStreams.error(
+            "memoryd: stopped" + (left > 0 ? "; \(left) unfinished tasks stay queued for the next start" : "") + "\n")
     }
 
     /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
@@ -234,9 +241,12 @@ public final class MemorydDaemon: Sendable {
         let options = TaskOptions(jobType: Self.housekeepingJobType)
         while !Task.isCancelled {
             // The scheduler took the task: it answers, so its watchdog is petted.
-            if (try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in writeStatus() }) != nil {
-                health.watchdogs.pet(HealthMonitor.schedulerWatchdog)
+            // After a failed write (disk full), the task also sees whether the queue can write again.
+            let spawned = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in
+                writeStatus()
+                store.probeWrite()
             }
+            if spawned != nil { health.watchdogs.pet(HealthMonitor.schedulerWatchdog) }
             try? await scheduler.clock.sleep(for: settings.statusInterval)
         }
     }

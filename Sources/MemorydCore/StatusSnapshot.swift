@@ -1,5 +1,6 @@
 public import FoundationEssentials
 public import Jobkit
+import JobkitDaemon
 
 #if canImport(Glibc)
     import Glibc
@@ -49,11 +50,10 @@ public struct StatusSnapshot: Codable, Sendable {
         return try decoder.decode(StatusSnapshot.self, from: data)
     }
 
-    /// Writes `data` to `path` atomically: a temporary file, fsync, rename.
+    /// Writes `data` to `path` atomically and privately (0600): a temporary file, fsync, rename.
     static func writeAtomically(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let descriptor = try PrivateFiles.open(temporary, flags: O_WRONLY | O_TRUNC)
         defer { close(descriptor) }
         try data.withUnsafeBytes { buffer in
             var offset = 0

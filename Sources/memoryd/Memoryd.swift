@@ -2,6 +2,7 @@ import ArgumentParser
 import CoreMetrics
 import FoundationEssentials
 import JobkitMetrics
+import JobkitDaemon
 import MemorydCore
 
 @main
@@ -41,6 +42,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Number of workers (default 4).")
     var workers: Int?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Move the state directory's contents aside (into previous-TIME/ inside it) and start empty.",
+            discussion: "For a state directory memoryd refuses to start on (exit 3): a missing or foreign queue database, an unreadable event log."
+        ))
+    var resetState = false
+
+    /// Exit status when the state directory is damaged and memoryd refuses to start on it.
+    static let damagedStateExitCode: Int32 = 3
+
     func run() async throws {
         var loaded: MemorydConfig?
         if let config {
@@ -57,13 +68,17 @@ struct Run: AsyncParsableCommand {
         if let stateDir { settings.stateDirectory = stateDir }
         if let workers { settings.workers = workers }
         do {
-            let daemon = try MemorydDaemon(settings: settings, config: loaded, configPath: config)
+            let daemon = try MemorydDaemon(
+                settings: settings, config: loaded, configPath: config, resetState: resetState)
             // Metrics of any swift-metrics library in this process are exposed with the daemon's own.
             MetricsSystem.bootstrap(try SwiftMetricsFactory(registry: daemon.registry))
             try await daemon.run { addresses in
                 let line = "memoryd: listening on " + addresses.joined(separator: " and ") + "\n"
                 StandardStreams.error(line)
             }
+        } catch let error as DaemonError where error.code == .damagedState {
+            StandardStreams.error("memoryd: not started: \(error)\n")
+            throw ExitCode(Self.damagedStateExitCode)
         } catch {
             StandardStreams.error("memoryd: \(error)\n")
             throw ExitCode.failure

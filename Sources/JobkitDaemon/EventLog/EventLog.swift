@@ -10,8 +10,9 @@ import Synchronization
 /// `events.jsonl.1` … `events.jsonl.KEEP` (oldest last).
 ///
 /// Each line goes to the file in one `write(2)` on a descriptor opened with `O_APPEND`, so lines from
-/// concurrent writers never interleave. A crash can still cut the last line short; opening the log repairs
-/// that by truncating the file after its last complete line, so no torn line survives.
+/// concurrent writers never interleave. A write cut short (disk full) is undone at once by truncating back
+/// to the last whole line. A crash can still leave a torn line; opening the log checks every line of every
+/// file and removes the torn ones, so none survives. Files are private to the daemon's user (0600).
 public final class EventLog: Sendable {
     /// Size and retention, each with a documented default.
     public struct Configuration: Sendable, Hashable {
@@ -32,31 +33,39 @@ public final class EventLog: Sendable {
     private struct State {
         var descriptor: Int32
         var size: Int
+        /// Why the last write failed, until one succeeds again.
+        var failure: String?
+        /// Set by ``close()``: appends fail from then on.
+        var closed = false
     }
 
     public let directory: String
     public let configuration: Configuration
     /// Sequence number of the newest event in the log when it was opened (0 for an empty log).
     public let lastSeqAtOpen: UInt64
+    /// What opening the log repaired, one line per file (`removed 1 torn line from events.jsonl`).
+    public let repairs: [String]
     private let state: Mutex<State>
 
-    /// Opens (creating, and repairing a torn last line) the log in `directory`.
+    /// Opens the log in `directory`, creating it, and removing lines a crash or a failed write left torn.
     ///
-    /// - Throws: ``DaemonError`` if the directory or file cannot be created or opened, or the configuration
-    ///   is invalid.
+    /// - Throws: ``DaemonError``: `.damagedState` for a log file that cannot be read or whose newest event
+    ///   does not decode or has a sequence number above ``EventStream/Configuration/maximumSeq`` (the
+    ///   message names file and line); `.system` when a file cannot be created or opened;
+    ///   `.invalidConfiguration` for a bad configuration.
     public init(directory: String, configuration: Configuration = Configuration()) throws {
         guard configuration.maxBytes > 0, configuration.keep >= 0 else {
             throw DaemonError(.invalidConfiguration, "event log needs max_bytes > 0 and keep ≥ 0")
         }
         self.directory = directory
         self.configuration = configuration
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateFiles.prepareDirectory(directory)
+        let opened = try LogFiles.check(Self.paths(directory: directory, configuration: configuration))
         let path = directory + "/" + configuration.fileName
-        let size = try Self.repair(path)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw DaemonError.system("open", path: path) }
-        self.state = Mutex(State(descriptor: descriptor, size: size))
-        lastSeqAtOpen = Self.lastSeq(in: Self.paths(directory: directory, configuration: configuration))
+        let descriptor = try PrivateFiles.open(path, flags: O_WRONLY | O_APPEND)
+        self.state = Mutex(State(descriptor: descriptor, size: opened.currentSize))
+        lastSeqAtOpen = opened.lastSeq
+        repairs = opened.repairs
     }
 
     deinit { close() }
@@ -73,6 +82,7 @@ public final class EventLog: Sendable {
     /// - Throws: ``DaemonError`` if a write fails (disk full, file removed under us).
     public func append(contentsOf events: [JobEvent]) throws {
         try state.withLock { state in
+            if state.descriptor < 0 { try reopen(&state) }
             var pending: [UInt8] = []
             var line: [UInt8] = []
             for event in events {
@@ -88,19 +98,32 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Writes `pending` in one `write(2)` (lines stay whole, as `O_APPEND` writes are atomic to other appenders).
+    /// Writes `pending` in one `write(2)` (lines stay whole, as `O_APPEND` writes are atomic to other
+    /// appenders). A write cut short is undone: the file is truncated back to its last whole line.
     private func flush(_ pending: inout [UInt8], _ state: inout State) throws {
         guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
         let written = pending.withUnsafeBytes { write(state.descriptor, $0.baseAddress, $0.count) }
-        guard written == pending.count else { throw DaemonError.system("write", path: currentPath) }
+        guard written == pending.count else {
+            let error = DaemonError.system("write", path: currentPath, errno: written < 0 ? errno : ENOSPC)
+            if written != 0, ftruncate(state.descriptor, off_t(state.size)) != 0 {
+                // Could not undo it: the next open removes the torn line.
+                var status = stat()
+                if fstat(state.descriptor, &status) == 0 { state.size = Int(status.st_size) }
+            }
+            state.failure = error.message
+            throw error
+        }
         state.size += pending.count
-        pending.removeAll(keepingCapacity: true)
+        state.failure = nil
     }
+
+    /// Why appending failed the last time it was tried (disk full, file removed), or `nil` while it works.
+    public var writeFailure: String? { state.withLock { $0.failure } }
 
     /// Events in the log with a sequence number above `seq`, oldest first, that `filter` accepts.
     ///
-    /// Lines that do not decode are skipped: a line is only ever cut short by a crash, and that is repaired
-    /// on open.
+    /// Lines that do not decode are skipped: torn lines are undone when written or removed on open.
     public func events(after seq: UInt64, where filter: (JobEvent) -> Bool = { _ in true }) -> [JobEvent] {
         let decoder = JSONDecoder()
         var found: [JobEvent] = []
@@ -118,11 +141,25 @@ public final class EventLog: Sendable {
     /// Flushes the current file to disk and closes it; later appends fail.
     public func close() {
         state.withLock { state in
+            state.closed = true
             guard state.descriptor >= 0 else { return }
             fsync(state.descriptor)
             Glibc.close(state.descriptor)
             state.descriptor = -1
         }
+    }
+
+    /// Opens the current file again after a rotation could not create it.
+    private func reopen(_ state: inout State) throws {
+        guard !state.closed else { throw DaemonError(.system, "the event log is closed") }
+        do {
+            state.descriptor = try PrivateFiles.open(currentPath, flags: O_WRONLY | O_APPEND)
+        } catch let error as DaemonError {
+            state.failure = error.message
+            throw error
+        }
+        var status = stat()
+        state.size = fstat(state.descriptor, &status) == 0 ? Int(status.st_size) : 0
     }
 
     // MARK: - Files
@@ -143,9 +180,14 @@ public final class EventLog: Sendable {
             }
             rename(base, "\(base).1")
         }
-        state.descriptor = open(base, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         state.size = 0
-        guard state.descriptor >= 0 else { throw DaemonError.system("open", path: base) }
+        do {
+            state.descriptor = try PrivateFiles.open(base, flags: O_WRONLY | O_APPEND)
+        } catch let error as DaemonError {
+            state.descriptor = -1
+            state.failure = error.message
+            throw error
+        }
     }
 
     /// The log's files, newest first: the current one, then `.1`, `.2`, … as far as they exist.
@@ -157,26 +199,4 @@ public final class EventLog: Sendable {
         }
         return paths
     }
-
-    /// Truncates `path` after its last newline, so a line cut short by a crash disappears; returns the size.
-    private static func repair(_ path: String) throws -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        guard let last = data.last, last != UInt8(ascii: "\n") else { return data.count }
-        let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
-        guard truncate(path, off_t(keep)) == 0 else { throw DaemonError.system("truncate", path: path) }
-        return keep
-    }
-
-    /// The largest sequence number in the newest file that has any event.
-    private static func lastSeq(in paths: [String]) -> UInt64 {
-        let decoder = JSONDecoder()
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            for line in data.split(separator: UInt8(ascii: "\n")).reversed() {
-                if let event = try? decoder.decode(JobEvent.self, from: line) { return event.seq }
-            }
-        }
-        return 0
-    }
-
 }

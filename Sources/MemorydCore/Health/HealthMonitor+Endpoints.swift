@@ -31,12 +31,22 @@ extension HealthMonitor {
         return Self.report(checks)
     }
 
-    /// How healthy the daemon is for `/readyz` and `memoryd health`: config loaded, store open, no
-    /// critical alert firing, and each health check's latest answer; the status is the worst of them.
-    func readiness(storeOpen: Bool, configLoaded: Bool) -> HTTPResponse {
+    /// How healthy the daemon is for `/readyz` and `memoryd health`: config loaded, the queue and the
+    /// event log writing, no critical alert firing, and each health check's latest answer; the status is
+    /// the worst of them.
+    ///
+    /// - Parameters:
+    ///   - store: why the queue cannot write (or answer), `nil` while it can.
+    ///   - eventLog: why the event log cannot write, `nil` while it can.
+    func readiness(store: String?, eventLog: String?, configLoaded: Bool) -> HTTPResponse {
         var checks = [
             Check(name: "config", status: configLoaded ? .ok : .critical, message: configLoaded ? "loaded" : "not loaded"),
-            Check(name: "store", status: storeOpen ? .ok : .critical, message: storeOpen ? "open" : "not open"),
+            Check(
+                name: "store", status: store == nil ? .ok : .critical,
+                message: store.map { "cannot write: \($0)" } ?? "writing"),
+            Check(
+                name: "event_log", status: eventLog == nil ? .ok : .critical,
+                message: eventLog.map { "cannot write: \($0)" } ?? "writing"),
         ]
         let firing = alerts.filter { $0.state == .firing }
         let critical = firing.contains { $0.labels["severity"] == "critical" }

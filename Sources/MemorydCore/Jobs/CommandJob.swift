@@ -8,10 +8,11 @@ public import Jobkit
 /// A job that runs a program: each output line becomes a log event of the task, `::progress 0.4 message`
 /// lines report progress, and the exit status decides the outcome.
 ///
-/// The program runs in a process group of its own, with an empty signal mask. On cancel or timeout the
-/// whole group gets SIGTERM, then SIGKILL after ``killGrace``, so nothing it started outlives the task.
-/// It sees the daemon's environment plus ``environment``, `MEMORYD_PARAM_<KEY>` for each parameter
-/// (upper-cased), and `MEMORYD_TASK_ID`, `MEMORYD_RUN_ID`, `MEMORYD_ATTEMPT`.
+/// The program runs in a process group of its own, with an empty signal mask, and dies with the daemon.
+/// On cancel, timeout or a shutdown's interruption the whole group gets SIGTERM, then SIGKILL after
+/// ``killGrace``, so nothing it started outlives the task. It sees the daemon's environment plus
+/// ``environment``, `MEMORYD_PARAM_<KEY>` for each parameter (upper-cased), and `MEMORYD_TASK_ID`,
+/// `MEMORYD_RUN_ID`, `MEMORYD_ATTEMPT` (the attempt as the API shows it, attempts before a restart included).
 public struct CommandJob: Sendable {
     /// Default wait between SIGTERM and SIGKILL (5 s).
     public static let defaultKillGrace: Duration = .seconds(5)
@@ -24,13 +25,14 @@ public struct CommandJob: Sendable {
     public var parameters: [String: String]
     public var killGrace: Duration
     public var maxLineBytes: Int
-    /// Attempts made before a restart, added to `MEMORYD_ATTEMPT`.
-    public var attemptOffset: Int
+    /// Called with the program's pid after it is started and before it runs (to record its process group
+    /// durably); if it throws, the program does not run and the attempt fails with that error.
+    public var beforeExec: (@Sendable (Int32) throws -> Void)?
 
     public init(
         argv: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
         parameters: [String: String] = [:], killGrace: Duration = defaultKillGrace,
-        maxLineBytes: Int = defaultMaxLineBytes, attemptOffset: Int = 0
+        maxLineBytes: Int = defaultMaxLineBytes, beforeExec: (@Sendable (Int32) throws -> Void)? = nil
     ) {
         self.argv = argv
         self.environment = environment
@@ -38,7 +40,7 @@ public struct CommandJob: Sendable {
         self.parameters = parameters
         self.killGrace = killGrace
         self.maxLineBytes = maxLineBytes
-        self.attemptOffset = attemptOffset
+        self.beforeExec = beforeExec
     }
 
     /// Runs one attempt on the calling (worker) thread until the program exits.
@@ -47,7 +49,8 @@ public struct CommandJob: Sendable {
     ///   program cannot be started, `CancellationError` when the attempt was cancelled or timed out.
     public func run(_ context: TaskContext) throws {
         let process = try SpawnedProcess(
-            argv: argv, environment: fullEnvironment(context), workingDirectory: workingDirectory)
+            argv: argv, environment: fullEnvironment(context), workingDirectory: workingDirectory
+        ) { pid in try beforeExec?(pid) }
         context.onCancel { _ in process.signalGroup(SIGTERM) }
         var lines = [
             LineSplitter(stream: "stdout", maxBytes: maxLineBytes),
@@ -83,7 +86,7 @@ public struct CommandJob: Sendable {
         for (key, value) in parameters { result["MEMORYD_PARAM_" + key.uppercased()] = value }
         result["MEMORYD_TASK_ID"] = context.task.id.description
         result["MEMORYD_RUN_ID"] = context.task.correlationID ?? ""
-        result["MEMORYD_ATTEMPT"] = String(attemptOffset + context.attempt)
+        result["MEMORYD_ATTEMPT"] = String(context.attempt)
         return result
     }
 

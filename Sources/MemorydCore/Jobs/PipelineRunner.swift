@@ -57,7 +57,11 @@ public final class PipelineRunner: Sendable {
         }
         let storeIDs = try store?.recordRun(runID, jobs: jobs, parameters: parameters)
         do {
-            return try submit(runID, jobs.map { ($0.name, $0.dependsOn, parameters, 0) })
+            return try submit(
+                runID,
+                jobs.enumerated().map { index, job in
+                    RunTask(job: job.name, upstreams: job.dependsOn, parameters: parameters, storeID: storeIDs?[index])
+                })
         } catch {
             // Not submitted, so not acknowledged: it must not run after a restart either.
             for id in storeIDs ?? [] { try? store?.abandon(id, reason: "\(error)") }
@@ -65,67 +69,55 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    /// Submits again the tasks the store holds unfinished from before a restart; returns how many.
-    ///
-    /// A task whose job is no longer in the config, or whose upstream job did not succeed, is marked
-    /// finished instead. A task that was running gets the attempts it had left.
-    @discardableResult
-    func resume() throws -> Int {
-        guard let store else { return 0 }
-        let pending = try store.unfinished()
-        var resumed = 0
-        for run in Dictionary(grouping: pending, by: \.run).sorted(by: { $0.value[0].storeID < $1.value[0].storeID }) {
-            let jobsInRun = Set(run.value.map(\.job))
-            let finished = try store.outcomes(of: run.key)
-            var tasks: [(String, [String], [String: String], Int)] = []
-            var tracked: [(job: String, storeID: Int64)] = []
-            var abandoned: Set<String> = []
-            for task in run.value {
-                guard config.job(task.job) != nil else {
-                    try store.abandon(task.storeID, reason: "job '\(task.job)' is no longer in \(config.file)")
-                    abandoned.insert(task.job)
-                    continue
-                }
-                if let gone = task.dependsOn.first(where: abandoned.contains) {
-                    try store.abandon(task.storeID, reason: "upstream job '\(gone)' was abandoned")
-                    abandoned.insert(task.job)
-                    continue
-                }
-                let succeeded = EventKind.finished(.succeeded).rawValue
-                if let failed = task.dependsOn.first(where: { finished[$0].map { $0 != succeeded } ?? false }) {
-                    try store.abandon(task.storeID, reason: "upstream job '\(failed)' ended \(finished[failed]!)")
-                    abandoned.insert(task.job)
-                    continue
-                }
-                tasks.append((task.job, task.dependsOn.filter(jobsInRun.contains), task.parameters, task.attempts))
-                tracked.append((task.job, task.storeID))
-            }
-            guard !tasks.isEmpty else { continue }
-            store.track(run.key, tracked)
-            _ = try submit(run.key, tasks)
-            resumed += tasks.count
-        }
-        return resumed
+    /// One task of a run as it is submitted: new, or resumed from the store.
+    struct RunTask {
+        var job: String
+        /// Upstream jobs in the same run.
+        var upstreams: [String]
+        var parameters: [String: String]
+        var storeID: Int64?
+        /// Attempts made before a restart, and of those the ones a shutdown interrupted.
+        var attemptsMade = 0
+        var interruptions = 0
+        /// The rest of the backoff the task was waiting out.
+        var retryDelay: Duration?
     }
 
-    /// Submits the tasks of run `runID`: job name, upstream jobs in the run, parameters, attempts made.
-    private func submit(_ runID: String, _ jobs: [(String, [String], [String: String], Int)]) throws -> Run {
+    /// Submits the tasks of run `runID`.
+    func submit(_ runID: String, _ tasks: [RunTask]) throws -> Run {
         let graph = TaskGraph(correlationID: runID)
         var nodes: [String: TaskGraph.Node] = [:]
-        for (name, upstreams, parameters, attempts) in jobs {
-            let spec = config.job(name)!
-            let command = CommandJob(
+        for task in tasks {
+            let spec = config.job(task.job)!
+            var command = CommandJob(
                 argv: spec.command, environment: spec.environment, workingDirectory: spec.workingDirectory,
-                parameters: parameters, killGrace: killGrace, attemptOffset: attempts)
-            var options = options(for: spec)
-            if attempts > 0 {
-                // Attempts made before the restart count against the retries.
-                let left = max(options.retry.maxRetries - attempts, 0)
-                options.retry = left > 0 ? .retries(left, backoff: options.retry.backoff) : .none
+                parameters: task.parameters, killGrace: killGrace)
+            if let store, let storeID = task.storeID {
+                command.beforeExec = { pid in
+                    let group = ProcessGroupRecord(
+                        pgid: pid, startTicks: ProcessTable.entry(of: pid)?.startTicks ?? 0,
+                        bootID: ProcessTable.bootID)
+                    do {
+                        try store.recordProcessGroup(group, of: storeID)
+                    } catch {
+                        throw TaskError.retryable("could not record the command's process in the queue: \(error)")
+                    }
+                }
             }
-            let node = graph.addBlocking(name, options: options) { try command.run($0) }
-            for upstream in upstreams { nodes[upstream].map(node.dependOn) }
-            nodes[name] = node
+            var options = options(for: spec)
+            if task.attemptsMade > 0 {
+                // Attempts made before the restart count against the retries, unless a shutdown
+                // interrupted them; the task gets at least this one more attempt.
+                let spent = task.attemptsMade - task.interruptions
+                let left = max(options.retry.maxRetries - spent, 0)
+                options.retry = left > 0 ? .retries(left, backoff: options.retry.backoff) : .none
+                options.attemptsMade = task.attemptsMade
+                options.retryDelay = task.retryDelay
+            }
+            let job = command
+            let node = graph.addBlocking(task.job, options: options) { try job.run($0) }
+            for upstream in task.upstreams { nodes[upstream].map(node.dependOn) }
+            nodes[task.job] = node
         }
         let handles = try scheduler.submit(graph)
         return Run(id: runID, tasks: nodes.mapValues { handles[$0] })

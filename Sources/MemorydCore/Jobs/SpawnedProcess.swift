@@ -8,8 +8,11 @@ import Jobkit
 
 /// A child process in its own process group, with stdout and stderr on pipes and stdin on /dev/null.
 ///
-/// `posix_spawn` sets the group and resets the signal mask and dispositions in the child, so a program
-/// started from a thread that blocks signals still dies on SIGTERM.
+/// The child starts with default signal dispositions and an empty mask (so a program started from a
+/// thread that blocks signals still dies on SIGTERM), inherits no descriptor of the daemon's, and gets
+/// SIGKILL if the daemon dies (`PR_SET_PDEATHSIG`; what it started itself is left to the next daemon,
+/// which finds the group by what ``beforeExec`` recorded). The program only runs once ``beforeExec`` has
+/// returned.
 final class SpawnedProcess: Sendable {
     enum Status: Equatable {
         case exited(Int32)
@@ -21,59 +24,109 @@ final class SpawnedProcess: Sendable {
 
     /// Longest wait in `poll` between checks of the `tick` callback (100 ms).
     static let pollInterval: Int32 = 100
+    /// Signal the child gets when the thread that started it ends, the daemon's death included.
+    static let deathSignal = SIGKILL
 
-    /// Starts `argv[0]` (looked up on `PATH`).
+    /// Starts `argv[0]` (looked up on the `PATH` of `environment`, else the daemon's).
     ///
+    /// - Parameter beforeExec: called with the child's pid while it waits to exec; if it throws, the child
+    ///   exits without running the program and the error is rethrown.
     /// - Throws: `TaskError.fatal` when the program cannot be started (not found, not executable, bad cwd).
-    init(argv: [String], environment: [String: String], workingDirectory: String?) throws {
+    init(
+        argv: [String], environment: [String: String], workingDirectory: String?,
+        beforeExec: (pid_t) throws -> Void = { _ in }
+    ) throws {
+        guard let program = argv.first, !program.isEmpty else { throw TaskError.fatal("the command is empty") }
+        let place = workingDirectory.map { " in \($0)" } ?? ""
+        guard let path = Self.resolve(program, path: environment["PATH"], in: workingDirectory) else {
+            throw TaskError.fatal("cannot start \(program)\(place): \(String(cString: strerror(ENOENT)))")
+        }
         var stdoutPipe: [Int32] = [0, 0]
         var stderrPipe: [Int32] = [0, 0]
-        guard cps_pipe_cloexec(&stdoutPipe) == 0, cps_pipe_cloexec(&stderrPipe) == 0 else {
+        guard cps_pipe_cloexec(&stdoutPipe) == 0 else {
             throw TaskError.fatal("cannot create pipes: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        if let workingDirectory { cps_spawn_file_actions_addchdir(&actions, workingDirectory) }
-        // Nothing but stdin, stdout and stderr: not the daemon's sockets, database or log, nor pipes of
-        // other jobs being started at the same moment.
-        cps_spawn_file_actions_addclosefrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var pid: pid_t = 0
+        guard cps_pipe_cloexec(&stderrPipe) == 0 else {
+            let reason = String(cString: strerror(errno))
+            stdoutPipe.forEach { close($0) }
+            throw TaskError.fatal("cannot create pipes: \(reason)")
+        }
         let arguments = argv.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             arguments.forEach { free($0) }
             variables.forEach { free($0) }
         }
-        let result = posix_spawnp(&pid, argv[0], &actions, &attributes, arguments, variables)
+        var goDescriptor: Int32 = -1
+        var statusDescriptor: Int32 = -1
+        let spawned = path.withCString { pathPointer in
+            arguments.withUnsafeBufferPointer { argumentPointers in
+                variables.withUnsafeBufferPointer { variablePointers in
+                    Self.withOptionalCString(workingDirectory) { directory in
+                        var request = cps_spawn_request(
+                            path: pathPointer, argv: argumentPointers.baseAddress, envp: variablePointers.baseAddress,
+                            directory: directory, stdout_fd: stdoutPipe[1], stderr_fd: stderrPipe[1],
+                            death_signal: Self.deathSignal)
+                        return cps_spawn(&request, &goDescriptor, &statusDescriptor)
+                    }
+                }
+            }
+        }
         close(stdoutPipe[1])
         close(stderrPipe[1])
-        guard result == 0 else {
+        guard spawned > 0 else {
             close(stdoutPipe[0])
             close(stderrPipe[0])
-            let place = workingDirectory.map { " in \($0)" } ?? ""
-            throw TaskError.fatal("cannot start \(argv[0])\(place): \(String(cString: strerror(result)))")
+            throw TaskError.fatal("cannot start \(program)\(place): \(String(cString: strerror(-spawned)))")
         }
-        self.pid = pid
+        do {
+            try beforeExec(spawned)
+        } catch {
+            _ = cps_release(goDescriptor, 0)
+            _ = cps_exec_error(statusDescriptor)
+            Self.reap(spawned)
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            throw error
+        }
+        _ = cps_release(goDescriptor, 1)
+        let execError = cps_exec_error(statusDescriptor)
+        guard execError == 0 else {
+            Self.reap(spawned)
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            throw TaskError.fatal("cannot start \(program)\(place): \(String(cString: strerror(execError)))")
+        }
+        self.pid = spawned
         self.outputs = [stdoutPipe[0], stderrPipe[0]]
+    }
+
+    /// `program` as a path: itself when it has a `/` (relative to `directory`), else the first executable
+    /// file of that name on `path` (the daemon's `PATH` when `nil`), as `execvp` would look it up.
+    static func resolve(_ program: String, path: String?, in directory: String?) -> String? {
+        if program.contains("/") { return program }
+        let search = path ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for entry in search.split(separator: ":", omittingEmptySubsequences: false) {
+            let folder = entry.isEmpty ? "." : String(entry)
+            let candidate = folder + "/" + program
+            var status = stat()
+            let absolute = candidate.hasPrefix("/") || directory == nil ? candidate : directory! + "/" + candidate
+            if access(absolute, X_OK) == 0, stat(absolute, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    private static func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let text else { return body(nil) }
+        return text.withCString { body($0) }
+    }
+
+    /// Waits for a child that will not run its program.
+    private static func reap(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// Reads stdout (index 0) and stderr (index 1) until both close, handing each read to `onData`;

@@ -13,9 +13,14 @@ enum SQLiteValue: Sendable, Hashable {
     var text: String? { if case .text(let value) = self { value } else { nil } }
 }
 
-/// A failed SQLite call, with SQLite's own message.
+/// A failed SQLite call, with SQLite's own message and result code.
 struct SQLiteError: Error, CustomStringConvertible {
     let description: String
+    /// SQLite's primary result code (`SQLITE_FULL`, `SQLITE_IOERR`, …); `SQLITE_ERROR` when unknown.
+    var code: Int32 = SQLITE_ERROR
+
+    /// The disk (or the file system's quota) is full.
+    var isDiskFull: Bool { code == SQLITE_FULL }
 }
 
 /// One SQLite database file, in WAL mode with full sync: a committed transaction survives a crash or
@@ -35,17 +40,22 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// emptied and starts again.
     static let statementCacheLimit = 64
 
-    init(path: String) throws {
+    /// Opens (creating) the database at `path`, in WAL mode with full sync; or, `readOnly`, an existing one
+    /// as it is, changing nothing.
+    init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let opened = sqlite3_open_v2(path, &handle, flags, nil)
+        guard opened == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(handle)
-            throw SQLiteError(description: "cannot open \(path): \(message)")
+            throw SQLiteError(description: "cannot open \(path): \(message)", code: opened & 0xff)
         }
         connection = handle
         sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
+        guard !readOnly else { return }
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = FULL")
     }
@@ -120,8 +130,9 @@ final class SQLiteDatabase: @unchecked Sendable {
                     })
             case SQLITE_DONE:
                 return rows
-            default:
-                throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+            case let failed:
+                throw SQLiteError(
+                    description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)", code: failed & 0xff)
             }
         }
     }
@@ -134,7 +145,9 @@ final class SQLiteDatabase: @unchecked Sendable {
             sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
             let statement
         else {
-            throw SQLiteError(description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)")
+            throw SQLiteError(
+                description: "\(String(cString: sqlite3_errmsg(connection))) in: \(sql)",
+                code: sqlite3_errcode(connection) & 0xff)
         }
         if statements.count >= Self.statementCacheLimit {
             for cached in statements.values { sqlite3_finalize(cached) }

@@ -1,14 +1,20 @@
 import FoundationEssentials
 import Jobkit
+import JobkitDaemon
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The persistent queue: every task of every run, from acknowledgement until it finishes, in SQLite
-/// (`queue.sqlite3` in the state directory, WAL mode, full sync).
+/// (`queue.sqlite3` in the state directory, WAL mode, full sync, private to the daemon's user).
 ///
 /// A run's tasks are written in one transaction before the run is submitted and before the API answers,
-/// so an acknowledged task survives `kill -9` and power loss. Starts and finishes are recorded from the
-/// event stream, off the scheduler's hot path. After a crash, unfinished tasks are run again; one that
-/// was running counts the interrupted attempt (at-least-once).
+/// so an acknowledged task survives `kill -9` and power loss. Starts, retries, interruptions and finishes
+/// are recorded from the event stream, off the scheduler's hot path; what the disk refuses is kept and
+/// written with the next batch. A running command's process group is recorded before the command runs,
+/// so a restart can make sure it is gone before the task runs again.
 final class TaskStore: Sendable {
     /// A task as stored.
     struct StoredTask: Sendable, Hashable {
@@ -20,90 +26,88 @@ final class TaskStore: Sendable {
         let dependsOn: [String]
         /// Attempts started before now (across restarts).
         let attempts: Int
+        /// Of those, the ones a shutdown interrupted (they do not count against the retries).
+        let interruptions: Int
         let state: String
+        /// When the pending retry is due, if the task was waiting for one.
+        let retryAt: Date?
+        /// The process group its last attempt ran in, if that attempt may still have processes.
+        let processGroup: ProcessGroupRecord?
     }
 
     /// File name of the queue in the state directory.
     static let fileName = "queue.sqlite3"
 
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     /// Shares one transaction (one fsync) among runs recorded at the same time.
-    private let commits: GroupCommit
+    let commits: GroupCommit
+    /// The state directory's identity, also in the database.
+    let identity: StateIdentity
     /// Which stored task each live task is, by run and job (a job appears once in a run, and both are on
     /// every event, so events match even before the scheduler has handed out task ids).
     private let storeIDs = Mutex<[RunJob: Int64]>([:])
+    /// Updates the disk refused, by store id, written with the next batch.
+    private let unwritten = Mutex<[Int64: StoreUpdate]>([:])
+    /// Why the last write failed, until one succeeds.
+    private let failure = Mutex<String?>(nil)
 
     struct RunJob: Hashable {
         let run: String
         let job: String
     }
 
-    init(directory: String) throws {
-        database = try SQLiteDatabase(path: directory + "/" + Self.fileName)
+    /// Opens the queue in `directory` after checking it belongs there (``StateIdentity``), creating or
+    /// migrating its tables.
+    ///
+    /// - Parameter logHasEvents: whether the directory's event log has events, a sign it was used before.
+    /// - Throws: ``DaemonError`` `.damagedState` for a database that is missing, empty or another
+    ///   directory's in a used state directory; ``SQLiteError`` when it cannot be opened or migrated.
+    init(directory: String, logHasEvents: Bool = false) throws {
+        let path = directory + "/" + Self.fileName
+        let verdict = try StateIdentity.check(directory: directory, databasePath: path, logHasEvents: logHasEvents)
+        // Created private before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+        close(try PrivateFiles.open(path, flags: O_RDWR))
+        database = try SQLiteDatabase(path: path)
+        try StoreSchema.migrate(database)
         commits = GroupCommit(database: database)
-        try database.execute(
-            """
-            CREATE TABLE IF NOT EXISTS tasks (
-                id INTEGER PRIMARY KEY,
-                run TEXT NOT NULL,
-                job TEXT NOT NULL,
-                params TEXT NOT NULL,
-                depends_on TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                state TEXT NOT NULL,
-                outcome TEXT,
-                created_at REAL NOT NULL,
-                finished_at REAL
-            )
-            """)
-        try database.execute("CREATE INDEX IF NOT EXISTS unfinished ON tasks(state) WHERE state != 'finished'")
-        try database.execute(
-            "CREATE INDEX IF NOT EXISTS successes ON tasks(job, finished_at) WHERE outcome = 'succeeded'")
-        try database.execute(
-            """
-            CREATE TABLE IF NOT EXISTS source_files (
-                source TEXT NOT NULL,
-                path TEXT NOT NULL,
-                run TEXT NOT NULL,
-                handled_at REAL NOT NULL,
-                PRIMARY KEY (source, path)
-            )
-            """)
+        switch verdict {
+        case .matches(let identity):
+            self.identity = identity
+        case .new(let identity):
+            try database.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                [.text(StateIdentity.metaKey), .text(identity.value)])
+            try identity.writeFile(in: directory)
+            self.identity = identity
+        case .restoreFile(let identity):
+            try identity.writeFile(in: directory)
+            self.identity = identity
+        }
     }
 
-    /// The files of `source` that have started a run.
-    func handledFiles(of source: String) throws -> Set<String> {
-        let rows = try database.execute("SELECT path FROM source_files WHERE source = ?1", [.text(source)])
-        return Set(rows.compactMap { $0[0].text })
-    }
-
-    /// Remembers that `path` of `source` started `run`.
-    func recordHandledFile(_ path: String, of source: String, run: String) throws {
-        try database.execute(
-            "INSERT OR IGNORE INTO source_files (source, path, run, handled_at) VALUES (?1, ?2, ?3, ?4)",
-            [.text(source), .text(path), .text(run), .real(Date().timeIntervalSince1970)])
-    }
+    // MARK: - Runs
 
     /// Records the tasks of a new run durably; returns their store ids in the same order.
+    ///
+    /// - Throws: ``SQLiteError`` when the commit fails (``SQLiteError/isDiskFull`` for a full disk).
     func recordRun(_ run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String]) throws
         -> [Int64]
     {
         let params = Self.json(parameters)
         let now = Date().timeIntervalSince1970
-        let ids = try commits.perform { transaction in
-            try jobs.map { job in
-                try transaction.execute(
-                    "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                    [.text(run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)), .real(now)])
-                return transaction.lastInsertedRow
+        let ids = try write {
+            try commits.perform { transaction in
+                try jobs.map { job in
+                    try transaction.execute(
+                        "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+                        [.text(run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)), .real(now)])
+                    return transaction.lastInsertedRow
+                }
             }
         }
         track(run, zip(jobs.map(\.name), ids).map { ($0, $1) })
         return ids
     }
-
-    /// Whether the database answers a query (for `/readyz`).
-    var isAnswering: Bool { (try? database.execute("SELECT count(*) FROM tasks")) != nil }
 
     /// Follows the events of stored tasks that are submitted again (after a restart).
     func track(_ run: String, _ tasks: [(job: String, storeID: Int64)]) {
@@ -112,38 +116,55 @@ final class TaskStore: Sendable {
         }
     }
 
-    /// Records starts and finishes from a batch of events in one transaction.
+    /// Records starts, retries, interruptions and finishes from a batch of events in one transaction,
+    /// with whatever earlier batches could not write.
+    ///
+    /// - Throws: ``SQLiteError`` when the commit fails; the updates are kept for the next call.
     func record(_ events: [JobEvent]) throws {
-        let updates = storeIDs.withLock { ids in
-            events.compactMap { event -> (Int64, JobEvent)? in
-                guard let run = event.run, let job = event.job else { return nil }
+        var updates = storeIDs.withLock { ids -> [Int64: StoreUpdate] in
+            var updates: [Int64: StoreUpdate] = [:]
+            for event in events {
+                guard let run = event.run, let job = event.job else { continue }
                 let key = RunJob(run: run, job: job)
-                guard let storeID = ids[key] else { return nil }
+                guard let storeID = ids[key] else { continue }
                 if event.kind.isTerminal { ids[key] = nil }
-                return (storeID, event)
+                var update = updates[storeID] ?? StoreUpdate()
+                if update.apply(event) { updates[storeID] = update }
             }
+            return updates
+        }
+        unwritten.withLock { earlier in
+            for (storeID, later) in updates {
+                earlier[storeID, default: StoreUpdate()].merge(later)
+            }
+            updates = earlier
+            earlier = [:]
         }
         guard !updates.isEmpty else { return }
-        try database.transaction { transaction in
-            for (storeID, event) in updates {
-                if event.kind == .started {
-                    try transaction.execute(
-                        "UPDATE tasks SET state = 'started', attempts = attempts + 1 WHERE id = ?1", [.integer(storeID)]
-                    )
-                } else if event.kind.isTerminal {
-                    try transaction.execute(
-                        "UPDATE tasks SET state = 'finished', outcome = ?2, finished_at = ?3 WHERE id = ?1",
-                        [.integer(storeID), .text(event.kind.rawValue), .real(event.time.timeIntervalSince1970)])
+        do {
+            try write {
+                try database.transaction { transaction in
+                    for (storeID, update) in updates.sorted(by: { $0.key < $1.key }) {
+                        try update.write(storeID, in: transaction)
+                    }
                 }
             }
+        } catch {
+            unwritten.withLock { later in
+                for (storeID, newer) in later { updates[storeID, default: StoreUpdate()].merge(newer) }
+                later = updates
+            }
+            throw error
         }
     }
 
     /// Marks a stored task finished without running it (its job is gone from the config).
     func abandon(_ storeID: Int64, reason: String) throws {
-        try database.execute(
-            "UPDATE tasks SET state = 'finished', outcome = ?2, finished_at = ?3 WHERE id = ?1",
-            [.integer(storeID), .text("abandoned: " + reason), .real(Date().timeIntervalSince1970)])
+        try write {
+            try database.execute(
+                "UPDATE tasks SET state = 'finished', outcome = ?2, finished_at = ?3, pgid = NULL WHERE id = ?1",
+                [.integer(storeID), .text("abandoned: " + reason), .real(Date().timeIntervalSince1970)])
+        }
     }
 
     /// How the finished tasks of `run` ended, by job.
@@ -163,15 +184,76 @@ final class TaskStore: Sendable {
     /// Tasks not finished, oldest first.
     func unfinished() throws -> [StoredTask] {
         try database.execute(
-            "SELECT id, run, job, params, depends_on, attempts, state FROM tasks WHERE state != 'finished' ORDER BY id"
+            """
+            SELECT id, run, job, params, depends_on, attempts, interruptions, state, retry_at, pgid, pgid_start, boot_id
+            FROM tasks WHERE state != 'finished' ORDER BY id
+            """
         ).map { row in
             StoredTask(
                 storeID: row[0].integer ?? 0, run: row[1].text ?? "", job: row[2].text ?? "",
                 parameters: Self.decode(row[3].text, as: [String: String].self) ?? [:],
                 dependsOn: Self.decode(row[4].text, as: [String].self) ?? [], attempts: Int(row[5].integer ?? 0),
-                state: row[6].text ?? "")
+                interruptions: Int(row[6].integer ?? 0), state: row[7].text ?? "",
+                retryAt: row[8].real.map(Date.init(timeIntervalSince1970:)),
+                processGroup: row[9].integer.map { pgid in
+                    ProcessGroupRecord(
+                        pgid: Int32(truncatingIfNeeded: pgid), startTicks: UInt64(row[10].integer ?? 0),
+                        bootID: row[11].text ?? "")
+                })
         }
     }
+
+    // MARK: - Sources
+
+    /// The files of `source` that have started a run.
+    func handledFiles(of source: String) throws -> Set<String> {
+        let rows = try database.execute("SELECT path FROM source_files WHERE source = ?1", [.text(source)])
+        return Set(rows.compactMap { $0[0].text })
+    }
+
+    /// Remembers that `path` of `source` started `run`.
+    func recordHandledFile(_ path: String, of source: String, run: String) throws {
+        try write {
+            try database.execute(
+                "INSERT OR IGNORE INTO source_files (source, path, run, handled_at) VALUES (?1, ?2, ?3, ?4)",
+                [.text(source), .text(path), .text(run), .real(Date().timeIntervalSince1970)])
+        }
+    }
+
+    // MARK: - Health
+
+    /// Why the last write to the queue failed, while writes fail; `nil` once one succeeds again.
+    var writeFailure: String? { failure.withLock { $0 } }
+
+    /// Whether the database answers a query.
+    var isAnswering: Bool { (try? database.execute("SELECT count(*) FROM meta")) != nil }
+
+    /// After a failed write: tries a small write (and the updates still waiting), so readiness recovers
+    /// once the disk has room again, without waiting for the next submit.
+    func probeWrite() {
+        guard writeFailure != nil else { return }
+        if (try? record([])) == nil { return }
+        _ = try? write {
+            try database.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_write_check', ?1)",
+                [.text(String(Date().timeIntervalSince1970))])
+        }
+    }
+
+    /// Runs a write, keeping ``writeFailure`` up to date.
+    @discardableResult
+    func write<T>(_ body: () throws -> T) throws -> T {
+        do {
+            let result = try body()
+            failure.withLock { $0 = nil }
+            return result
+        } catch {
+            failure.withLock { $0 = "\(error)" }
+            throw error
+        }
+    }
+
+    // MARK: - JSON columns
 
     /// `{"key":"value",…}` (sorted keys) or `["a","b"]`, written directly: this is on the path of every submit.
     private static func json(_ object: [String: String]) -> String {
@@ -191,9 +273,4 @@ final class TaskStore: Sendable {
     private static func decode<Value: Decodable>(_ text: String?, as type: Value.Type) -> Value? {
         text.flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
     }
-}
-
-extension EventKind {
-    /// The kinds that end a task.
-    var isTerminal: Bool { TaskOutcome.allCases.contains { EventKind.finished($0) == self } }
 }

@@ -44,6 +44,10 @@ public struct DaemonSettings: Sendable, Hashable {
     public var eventsHeartbeat: Duration
     public var eventLogBuffer: Int
     public var shutdownGrace: Duration
+    /// Limits of each HTTP listener: connections, per address, request deadline, streams.
+    public var httpServer: HTTPServer.Configuration = HTTPServer.Configuration()
+    /// What TCP clients may read without the bearer token.
+    public var tcpReads: MemorydConfig.TCPReads = .token
 
     public init(
         http: String? = defaultHTTP,
@@ -86,6 +90,12 @@ public struct DaemonSettings: Sendable, Hashable {
         if let workers = daemon.workers { self.workers = workers }
         if let interval = daemon.statusInterval { self.statusInterval = interval }
         if let grace = daemon.shutdownGrace { self.shutdownGrace = grace }
+        if let reads = daemon.tcpReads { self.tcpReads = reads }
+        if let limit = daemon.maxConnections { httpServer.connectionLimit = limit }
+        if let limit = daemon.maxConnectionsPerAddress { httpServer.connectionsPerAddress = limit }
+        if let timeout = daemon.requestTimeout { httpServer.requestTimeout = timeout }
+        if let limit = daemon.maxStreams { httpServer.maxStreams = limit }
+        if let timeout = daemon.streamStallTimeout { httpServer.streamStallTimeout = timeout }
         self.eventLog = config.eventLog
     }
 

@@ -15,7 +15,9 @@ import JobkitMetrics
 ///   following.
 ///
 /// A reader that falls behind loses its oldest events and gets a marker saying how many:
-/// `{"kind":"lagged","dropped":N}` in NDJSON, `event: lagged` in SSE. It never slows the scheduler.
+/// `{"kind":"lagged","dropped":N}` in NDJSON, `event: lagged` in SSE. It never slows the scheduler. One
+/// that stops reading altogether is closed after the listener's stall timeout, with a last
+/// `{"kind":"lagged","closed":true,…}` marker.
 struct EventsEndpoint: Sendable {
     let events: EventStream
     let log: EventLog?
@@ -94,6 +96,10 @@ struct EventsEndpoint: Sendable {
     }
 
     private func produce(_ query: Query, into stream: HTTPStream) async {
+        // What a client that stopped reading gets last, if it reads again before the server closes it.
+        let stalled = #"{"kind":"lagged","closed":true,"message":"the client did not read for too long; the stream is closed, reconnect with since=SEQ"}"#
+        stream.setStallMarker(
+            Array((query.serverSentEvents ? "event: lagged\ndata: \(stalled)\n\n" : stalled + "\n").utf8))
         let filter: @Sendable (JobEvent) -> Bool = { query.accepts($0) }
         // Events older than memory holds come from the log, up to the oldest event memory still has.
         var replayedUpTo = query.since

@@ -74,10 +74,17 @@ public final class MemorydDaemon: Sendable {
         if !restricted.isEmpty { notes.append("made private (0600): \(restricted.joined(separator: ", "))") }
         let eventLog = try EventLog(directory: settings.stateDirectory, configuration: settings.eventLog)
         notes += eventLog.repairs
-        let store = try TaskStore(directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0)
+        let registry = MetricsRegistry()
+        let storeErrors =
+            try registry.counter(
+                "memoryd_queue_errors_total",
+                help: "Writes to the queue that failed (disk full, I/O error); task updates among them are written again later."
+            ).unlabelled
+        self.storeErrors = storeErrors
+        let store = try TaskStore(
+            directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0, errors: storeErrors)
         self.store = store
         self.startupNotes = notes
-        let registry = MetricsRegistry()
         registry.register(collector: ProcessCollector())
         let metrics = try JobkitMetricsObserver(registry: registry)
         let clock = JobClock.continuous
@@ -110,19 +117,16 @@ public final class MemorydDaemon: Sendable {
             try registry.counter(
                 "memoryd_event_log_errors_total", help: "Events that could not be written to the event log."
             ).unlabelled
-        self.storeErrors =
-            try registry.counter(
-                "memoryd_queue_errors_total", help: "Task starts and finishes that could not be recorded in the queue."
-            ).unlabelled
         let startedAt = Date()
         self.startedAt = startedAt
         let recent = settings.recentTasks
-        var router = Self.makeRouter(registry: registry) {
+        let authorization = APIAuthorization(
+            token: config?.daemon.token, daemonUID: getuid(), tcpReads: settings.tcpReads)
+        var router = Self.makeRouter(registry: registry, authorization: authorization) {
             StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
         }
         let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
-        router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
-        let authorization = APIAuthorization(token: config?.daemon.token, daemonUID: getuid())
+        router.route(.get, "/v1/events") { request in authorization.readRefusal(for: request) ?? endpoint.respond(to: request) }
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
         router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
         router.route(.get, "/healthz") { _ in health.liveness() }
@@ -137,10 +141,12 @@ public final class MemorydDaemon: Sendable {
         router.route(.post, "/v1/reload") { request in
             authorization.refusal(for: request) ?? Self.reloadResponse(Self.reload(configState, systemd))
         }
-        self.server = HTTPServer(router: router)
+        self.server = HTTPServer(router: router, configuration: settings.httpServer, registry: registry)
     }
 
-    static func makeRouter(registry: MetricsRegistry, status: @escaping @Sendable () -> StatusSnapshot) -> HTTPRouter {
+    static func makeRouter(
+        registry: MetricsRegistry, authorization: APIAuthorization, status: @escaping @Sendable () -> StatusSnapshot
+    ) -> HTTPRouter {
         var router = HTTPRouter()
         router.route(.get, "/metrics") { request in
             let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
@@ -153,7 +159,8 @@ public final class MemorydDaemon: Sendable {
         router.route(.get, "/v1/openapi.yaml") { _ in
             HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
         }
-        router.route(.get, "/v1/status") { _ in
+        router.route(.get, "/v1/status") { request in
+            if let refusal = authorization.readRefusal(for: request) { return refusal }
             do {
                 let data = try status().encoded()
                 return .json(Array(data) + [10])
@@ -259,7 +266,7 @@ public final class MemorydDaemon: Sendable {
 
     /// Hands the subscription's events to `write` in batches until it ends; failed batches are counted.
     private func drain(
-        _ subscription: EventSubscription, errors: JobkitMetrics.Counter, _ write: ([JobEvent]) throws -> Void
+        _ subscription: EventSubscription, errors: JobkitMetrics.Counter?, _ write: ([JobEvent]) throws -> Void
     ) async {
         while true {
             let batch = await subscription.nextBatch(upTo: Self.writeBatchLimit)
@@ -271,7 +278,7 @@ public final class MemorydDaemon: Sendable {
             do {
                 try write(events)
             } catch {
-                errors.increment(by: UInt64(events.count))
+                errors?.increment(by: UInt64(events.count))
             }
         }
     }
@@ -316,7 +323,8 @@ public final class MemorydDaemon: Sendable {
 
     /// Records task starts and finishes in the queue until the subscription ends.
     private func recordInQueue(_ subscription: EventSubscription) async {
-        await drain(subscription, errors: storeErrors) { try store.record($0) }
+        // Failed writes are counted by the store, which keeps their updates for the next batch.
+        await drain(subscription, errors: nil) { try store.record($0) }
     }
 
     /// The status file's path.

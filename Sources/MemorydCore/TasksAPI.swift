@@ -2,8 +2,8 @@ import FoundationEssentials
 import Jobkit
 import JobkitDaemon
 
-/// `/v1/tasks`: list, inspect, submit and cancel tasks. Reading is open to any client that reaches a
-/// listener; submitting and cancelling go through ``APIAuthorization``.
+/// `/v1/tasks`: list, inspect, submit and cancel tasks, each through ``APIAuthorization`` (reads reveal
+/// parameters and errors).
 struct TasksAPI: Sendable {
     let scheduler: Scheduler
     let config: ConfigState
@@ -12,8 +12,8 @@ struct TasksAPI: Sendable {
     private var pipeline: PipelineRunner? { config.pipeline }
 
     func register(on router: inout HTTPRouter) {
-        router.route(.get, "/v1/tasks") { list($0) }
-        router.route(.get, "/v1/tasks/{id}") { show($0) }
+        router.route(.get, "/v1/tasks") { request in authorization.readRefusal(for: request) ?? list(request) }
+        router.route(.get, "/v1/tasks/{id}") { request in authorization.readRefusal(for: request) ?? show(request) }
         router.route(.post, "/v1/tasks") { request in authorization.refusal(for: request) ?? submit(request) }
         router.route(.delete, "/v1/tasks/{id}") { request in authorization.refusal(for: request) ?? cancel(request) }
     }
@@ -68,6 +68,14 @@ struct TasksAPI: Sendable {
                 SubmitResponse(id: tasks[submission.job]!, run: run.id, tasks: tasks), status: 201)
         } catch let error as JobError where error.code == .shutDown {
             return .error(503, code: "shutting_down", message: "the daemon is shutting down and takes no new work")
+        } catch let error as SQLiteError where error.isDiskFull {
+            return .error(
+                507, code: "insufficient_storage",
+                message: "the queue cannot record the run: the disk is full (\(error)); nothing was started")
+        } catch let error as SQLiteError {
+            return .error(
+                503, code: "store_unavailable",
+                message: "the queue cannot record the run (\(error)); nothing was started, try again")
         } catch {
             return .error(500, code: "internal", message: "could not start the run: \(error)")
         }
@@ -92,9 +100,14 @@ struct TasksAPI: Sendable {
 
     private func lookup(_ request: HTTPRequest) -> Result<TaskStatus, HTTPResponseError> {
         let text = request.pathParameters["id"] ?? ""
-        guard let id = TaskID(text) else {
+        let digits = text.hasPrefix("t") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             return .failure(
                 HTTPResponseError(.error(400, code: "bad_request", message: "'\(text)' is not a task id like t42")))
+        }
+        guard let id = TaskID(text) else {
+            // A well-formed id beyond any the daemon hands out.
+            return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(text)")))
         }
         do {
             return .success(try scheduler.status(of: id))

@@ -54,7 +54,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),

@@ -2,19 +2,23 @@ import Foundation
 import Testing
 
 /// `GET /` in a real browser: headless Chromium (Debian's package) opens the page of a daemon that has
-/// run jobs, and its rendered DOM shows the live job names and numbers, events that came over SSE, and
-/// charts with data. The page loads nothing but its own three files.
+/// run jobs. Without the token it asks for one and shows no task data; with the token typed into its
+/// form, its rendered DOM shows the live job names and numbers, events from the stream, and charts with
+/// data. The page loads nothing but its own three files.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct WebPageEndToEndTests {
     static let deadline: Duration = .seconds(60)
-    static let config = SmallPipeline.config(extract: "sleep 0.2")
+    static let token = "page-test-token"
+    static let config = "[daemon]\ntoken = \"\(token)\"\n\n" + SmallPipeline.config(extract: "sleep 0.2")
 
-    /// Drives Chromium over its DevTools pipe: opens the URL, waits until the JavaScript condition holds
-    /// (or the deadline passes), and prints the rendered DOM, then "CONDITION MET" or "CONDITION NOT MET"
-    /// on stderr. Arguments: URL, condition, seconds, profile directory.
+    /// Drives Chromium over its DevTools pipe: opens the URL, runs the optional action once the page's
+    /// action condition holds, waits until the JavaScript condition holds (or the deadline passes), and
+    /// prints the rendered DOM, then "CONDITION MET" or "CONDITION NOT MET" on stderr. Arguments: URL,
+    /// condition, seconds, profile directory, and optionally an action condition and an action.
     static let browser = #"""
         import json, os, subprocess, sys, time
         url, condition, seconds, profile = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+        ready, action = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
         to_chrome_r, to_chrome_w = os.pipe()
         from_chrome_r, from_chrome_w = os.pipe()
         def child_fds():
@@ -58,6 +62,12 @@ struct WebPageEndToEndTests {
             send("Page.navigate", {"url": url}, session)
             deadline = time.time() + seconds
             met = False
+            while action and time.time() < deadline:
+                answer = send("Runtime.evaluate", {"expression": f"Boolean({ready})", "returnByValue": True}, session)
+                if answer.get("result", {}).get("value") is True:
+                    send("Runtime.evaluate", {"expression": action}, session)
+                    break
+                time.sleep(0.2)
             while time.time() < deadline and not met:
                 answer = send("Runtime.evaluate", {"expression": f"Boolean({condition})", "returnByValue": True}, session)
                 met = answer.get("result", {}).get("value") is True
@@ -89,6 +99,18 @@ struct WebPageEndToEndTests {
         && document.getElementById('connection').dataset.state === 'live'
         """
 
+    /// The page shows its token form and says it is locked.
+    static let asksForToken = """
+        document.getElementById('token-form').hidden === false
+        && document.getElementById('connection').dataset.state === 'locked'
+        """
+
+    /// Types the token into the form and submits it, as a person would.
+    static let enterToken = """
+        document.getElementById('token').value = '\(token)';
+        document.getElementById('token-form').requestSubmit();
+        """
+
     @Test func theLivePageShowsJobsEventsAndChartsInChromium() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -116,9 +138,24 @@ struct WebPageEndToEndTests {
         let script = directory.appendingPathComponent("browser.py")
         try Self.browser.write(to: script, atomically: true, encoding: .utf8)
         let seconds = Self.deadline.components.seconds
+
+        // Without the token, the page on TCP shows no task data and asks for the token.
+        let locked = try runTool(
+            "python3",
+            [
+                script.path, "http://127.0.0.1:\(port)/", Self.asksForToken, "\(seconds)",
+                directory.appendingPathComponent("locked-profile").path,
+            ])
+        #expect(locked.output.contains("CONDITION MET"), "the page did not ask for a token:\n\(locked.output.suffix(3000))")
+        #expect(!locked.output.contains(#"<td class="job">extract</td>"#))
+
+        // With the token entered in its form, the page fills with live data.
         let result = try runTool(
             "python3",
-            [script.path, "http://127.0.0.1:\(port)/", Self.rendered, "\(seconds)", directory.appendingPathComponent("profile").path])
+            [
+                script.path, "http://127.0.0.1:\(port)/", Self.rendered, "\(seconds)",
+                directory.appendingPathComponent("profile").path, Self.asksForToken, Self.enterToken,
+            ])
         #expect(result.output.contains("CONDITION MET"), "the page never showed live data:\n\(result.output.suffix(4000))")
         let dom = result.output
         #expect(dom.contains(#"<td class="job">extract</td>"#))

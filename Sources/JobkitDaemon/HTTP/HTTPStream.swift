@@ -19,6 +19,10 @@ public final class HTTPStream: Sendable {
         var closed = false
         var waitingWriter: CheckedContinuation<Bool, Never>?
         var producer: Task<Void, Never>?
+        /// Since when the buffer has been over its limit (the client is not reading).
+        var fullSince: ContinuousClock.Instant?
+        /// Sent in place of what is buffered when the stream is closed for a stalled client.
+        var stallMarker: [UInt8] = []
     }
 
     /// Bytes buffered before ``write(_:)`` waits.
@@ -40,7 +44,9 @@ public final class HTTPStream: Sendable {
             guard !state.closed, !state.finished else { return false }
             state.chunks.append(bytes)
             state.buffered += bytes.count
-            return state.buffered <= maxBufferedBytes ? true : nil
+            if state.buffered <= maxBufferedBytes { return true }
+            if state.fullSince == nil { state.fullSince = .now }
+            return nil
         }
         readable.signal()
         if let queued { return queued }
@@ -63,6 +69,36 @@ public final class HTTPStream: Sendable {
 
     /// Whether the client has gone or the server is stopping.
     public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Sets what the client gets last if the server closes the stream because the client stopped reading
+    /// (an NDJSON line or an SSE event saying so); by default nothing.
+    public func setStallMarker(_ bytes: [UInt8]) {
+        state.withLock { $0.stallMarker = bytes }
+    }
+
+    /// Since when the client has not kept up: the buffer is over ``maxBufferedBytes``; `nil` while it is not.
+    var stalledSince: ContinuousClock.Instant? { state.withLock { $0.fullSince } }
+
+    /// Ends the stream for a client that stopped reading: what is buffered is dropped, the stall marker
+    /// is the last thing sent, and the producer is told to stop.
+    func closeStalled() {
+        let (writer, producer) = state.withLock { state in
+            state.chunks.removeAll()
+            state.offset = 0
+            state.buffered = 0
+            state.fullSince = nil
+            if !state.stallMarker.isEmpty {
+                state.chunks.append(state.stallMarker)
+                state.buffered = state.stallMarker.count
+            }
+            state.finished = true
+            defer { state.waitingWriter = nil }
+            return (state.waitingWriter, state.producer)
+        }
+        writer?.resume(returning: false)
+        producer?.cancel()
+        readable.signal()
+    }
 
     // MARK: - Server side
 
@@ -101,6 +137,7 @@ public final class HTTPStream: Sendable {
                 if state.buffered <= maxBufferedBytes {
                     writer = state.waitingWriter
                     state.waitingWriter = nil
+                    state.fullSince = nil
                 }
                 return (count, writer)
             }

@@ -115,8 +115,23 @@ extension MemorydConfig {
         daemon.shutdownGrace = reader.duration("shutdown_grace")
         daemon.statusInterval = reader.duration("status_interval")
         daemon.token = reader.string("token")
+        if let reads = reader.string("tcp_reads") {
+            daemon.tcpReads = TCPReads(rawValue: reads)
+            if daemon.tcpReads == nil {
+                reader.error(
+                    "tcp_reads",
+                    "daemon.tcp_reads must be one of \(TCPReads.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(reads)\""
+                )
+            }
+        }
+        daemon.maxConnections = reader.integer("max_connections", atLeast: 2)
+        daemon.maxConnectionsPerAddress = reader.integer("max_connections_per_address", atLeast: 1)
+        daemon.requestTimeout = reader.duration("request_timeout")
+        daemon.maxStreams = reader.integer("max_streams", atLeast: 1)
+        daemon.streamStallTimeout = reader.duration("stream_stall_timeout")
         reader.rejectUnknownKeys(expected: [
-            "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token",
+            "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
+            "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
         ])
         return daemon
     }

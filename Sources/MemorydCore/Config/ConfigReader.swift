@@ -36,6 +36,11 @@ struct ConfigReader {
         errors.add(value.location, "\(name(key)) must be \(expected), not \(value.typeName)")
     }
 
+    /// Reports `message` at `key`'s value.
+    func error(_ key: String, _ message: String) {
+        errors.add(table[key]?.location ?? location, message)
+    }
+
     mutating func string(_ key: String) -> String? {
         guard let value = value(key) else { return nil }
         guard case .string(let text) = value.kind else {

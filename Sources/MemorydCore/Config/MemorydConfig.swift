@@ -11,8 +11,25 @@ public struct MemorydConfig: Sendable {
         public var workers: Int?
         public var shutdownGrace: Duration?
         public var statusInterval: Duration?
-        /// Bearer token that unlocks mutating endpoints on TCP.
+        /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``).
         public var token: String?
+        /// Who may read task parameters and output (`/v1/events`, `/v1/tasks*`, `/v1/status`) on TCP.
+        public var tcpReads: TCPReads?
+        /// Connection limits of each listener (`max_connections`, `max_connections_per_address`,
+        /// `request_timeout`, `max_streams`, `stream_stall_timeout`).
+        public var maxConnections: Int?
+        public var maxConnectionsPerAddress: Int?
+        public var requestTimeout: Duration?
+        public var maxStreams: Int?
+        public var streamStallTimeout: Duration?
+    }
+
+    /// `[daemon] tcp_reads`: what TCP clients may read without the token.
+    public enum TCPReads: String, Sendable, Hashable, CaseIterable {
+        /// Reads that reveal parameters or output need the bearer token (the default).
+        case token
+        /// Anyone who reaches the TCP listener may read them (the socket's users are checked as always).
+        case open
     }
 
     /// When a job starts by itself.

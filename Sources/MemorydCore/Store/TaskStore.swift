@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import JobkitMetrics
 import Synchronization
 
 #if canImport(Glibc)
@@ -50,6 +51,8 @@ final class TaskStore: Sendable {
     private let unwritten = Mutex<[Int64: StoreUpdate]>([:])
     /// Why the last write failed, until one succeeds.
     private let failure = Mutex<String?>(nil)
+    /// Counts failed writes (`memoryd_queue_errors_total`).
+    private let errors: JobkitMetrics.Counter?
 
     struct RunJob: Hashable {
         let run: String
@@ -62,7 +65,8 @@ final class TaskStore: Sendable {
     /// - Parameter logHasEvents: whether the directory's event log has events, a sign it was used before.
     /// - Throws: ``DaemonError`` `.damagedState` for a database that is missing, empty or another
     ///   directory's in a used state directory; ``SQLiteError`` when it cannot be opened or migrated.
-    init(directory: String, logHasEvents: Bool = false) throws {
+    init(directory: String, logHasEvents: Bool = false, errors: JobkitMetrics.Counter? = nil) throws {
+        self.errors = errors
         let path = directory + "/" + Self.fileName
         let verdict = try StateIdentity.check(directory: directory, databasePath: path, logHasEvents: logHasEvents)
         // Created private before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
@@ -249,6 +253,7 @@ final class TaskStore: Sendable {
             return result
         } catch {
             failure.withLock { $0 = "\(error)" }
+            errors?.increment()
             throw error
         }
     }

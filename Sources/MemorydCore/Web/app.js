@@ -1,5 +1,9 @@
-// memoryd's live page: polls /v1/status and /v1/alerts, follows /v1/events over SSE, and draws the
-// same view as `memoryd top` with charts. No library, nothing fetched from elsewhere.
+// memoryd's live page: polls /v1/status and /v1/alerts, follows /v1/events (NDJSON over fetch), and
+// draws the same view as `memoryd top` with charts. No library, nothing fetched from elsewhere.
+//
+// On TCP, task parameters and output need the daemon's bearer token (daemon.token): the page asks for
+// it once, keeps it in sessionStorage (never a cookie, so another site cannot send it), and sends it as
+// an Authorization header.
 'use strict';
 
 const STATUS_EVERY_MS = 2000;      // poll of /v1/status
@@ -17,6 +21,8 @@ const KINDS = ['queued', 'started', 'retrying', ...TERMINAL, 'alert_pending', 'a
   'config_reloaded', 'config_rejected'];
 const STATES = ['pending', 'blocked', 'waiting', 'running', 'retry_wait', 'succeeded', 'failed', 'cancelled'];
 const COLORS = ['#0969da', '#1a7f37', '#cf222e', '#9a6700', '#8250df', '#bf3989', '#57606a', '#0a7ea4'];
+const TOKEN_KEY = 'memoryd-token';  // sessionStorage key of the bearer token
+const RECONNECT_MS = 2000;          // wait before following the events again after the stream ended
 
 const state = {
   status: null,
@@ -50,8 +56,27 @@ function percent(ratio) { return ratio === undefined || ratio === null ? '–' :
 function clock(date) { return date.toTimeString().slice(0, 8); }
 function replaceRows(table, rows) { table.querySelector('tbody').replaceChildren(...rows); }
 
+/// Request headers, with the bearer token once one was given.
+function headers(accept) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Accept: accept, Authorization: `Bearer ${token}` } : { Accept: accept };
+}
+
+/// Shows the token form when the daemon asks for credentials.
+function needToken(response) {
+  if (response.status !== 401 && response.status !== 403) return false;
+  const form = document.getElementById('token-form');
+  form.hidden = false;
+  document.getElementById('token-reason').textContent = sessionStorage.getItem(TOKEN_KEY)
+    ? 'the daemon refused this token' : 'task details on TCP need the daemon\'s token (daemon.token)';
+  document.getElementById('connection').dataset.state = 'locked';
+  document.getElementById('connection').textContent = 'token needed';
+  return true;
+}
+
 async function getJSON(path) {
-  const response = await fetch(path, { cache: 'no-store', headers: { Accept: 'application/json' } });
+  const response = await fetch(path, { cache: 'no-store', headers: headers('application/json') });
+  if (needToken(response)) throw new Error('a token is needed');
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }
@@ -85,20 +110,43 @@ async function pollAlerts() {
 }
 
 /// Follows the event stream from a little before `lastSeq`, so the list and the throughput chart start
-/// with what just happened.
-function followEvents(lastSeq) {
-  const since = Math.max(0, lastSeq - BACKFILL_EVENTS);
-  const source = new EventSource(`/v1/events?since=${since}&kind=` + KINDS.join(','));
+/// with what just happened; reconnects from the last event seen when the stream ends.
+async function followEvents(lastSeq) {
   const connection = document.getElementById('connection');
-  source.onopen = () => { connection.dataset.state = 'live'; connection.textContent = 'live'; };
-  source.onerror = () => { connection.dataset.state = 'lost'; connection.textContent = 'reconnecting'; };
-  for (const kind of KINDS) {
-    source.addEventListener(kind, (message) => record(JSON.parse(message.data)));
+  let since = Math.max(0, lastSeq - BACKFILL_EVENTS);
+  while (true) {
+    try {
+      const response = await fetch(`/v1/events?since=${since}&kind=` + KINDS.join(','),
+        { cache: 'no-store', headers: headers('application/x-ndjson') });
+      if (needToken(response)) return;
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      connection.dataset.state = 'live';
+      connection.textContent = 'live';
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let pending = '';
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        pending += decoder.decode(value, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop();
+        for (const line of lines.filter((text) => text.length > 0)) {
+          const event = JSON.parse(line);
+          if (event.kind === 'lagged') {
+            record({ kind: 'lagged', time: new Date().toISOString(), message: event.closed
+              ? 'the stream was closed (this page stopped reading)' : `${event.dropped} events skipped (this page fell behind)` });
+            continue;
+          }
+          if (event.seq !== undefined) since = event.seq;
+          record(event);
+        }
+      }
+    } catch (error) { /* reconnect below */ }
+    connection.dataset.state = 'lost';
+    connection.textContent = 'reconnecting';
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
   }
-  source.addEventListener('lagged', (message) => {
-    const dropped = JSON.parse(message.data).dropped;
-    record({ kind: 'lagged', time: new Date().toISOString(), message: `${dropped} events skipped (this page fell behind)` });
-  });
 }
 
 function record(event) {
@@ -265,6 +313,15 @@ function drawChart(id, series, format) {
 }
 
 document.getElementById('latency-job').addEventListener('change', render);
+document.getElementById('token-form').addEventListener('submit', (submission) => {
+  submission.preventDefault();
+  const field = document.getElementById('token');
+  if (field.value) sessionStorage.setItem(TOKEN_KEY, field.value);
+  field.value = '';
+  document.getElementById('token-form').hidden = true;
+  state.status = null;
+  pollStatus();
+});
 pollStatus();
 pollAlerts();
 setInterval(pollStatus, STATUS_EVERY_MS);

@@ -189,7 +189,7 @@ public final class MemorydDaemon: Sendable {
         let logWriter = Task { await self.writeEventLog(logSubscription) }
         let storeSubscription = scheduler.events.subscribe(
             consumer: "queue", bufferSize: settings.eventLogBuffer,
-            filter: { $0.kind == .started || $0.kind.isTerminal })
+            filter: { [.started, .retrying, .interrupted].contains($0.kind) || $0.kind.isTerminal })
         let storeWriter = Task { await self.recordInQueue(storeSubscription) }
         let healthSubscription = scheduler.events.subscribe(
             consumer: "health", bufferSize: settings.eventLogBuffer,

@@ -34,7 +34,7 @@ struct AlertmanagerIntegrationTests {
             ])
         let amAPI = "http://127.0.0.1:\(amPort)"
         _ = try await poll("Alertmanager to be ready", deadline: Self.deadline, context: { alertmanager.printed }) {
-            (try? runTool("curl", ["-sf", "\(amAPI)/-/ready"]))?.status == 0 ? true : nil
+            (try? await runTool("curl", ["-sf", "\(amAPI)/-/ready"]))?.status == 0 ? true : nil
         }
 
         try Self.rules.write(to: directory.appendingPathComponent("rules.yml"), atomically: true, encoding: .utf8)
@@ -55,10 +55,10 @@ struct AlertmanagerIntegrationTests {
         """.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
         _ = try await daemon.waitForPort()
-        #expect(try runTool(DaemonProcess.binary.path, ["submit", "work", "--socket", daemon.socketPath]).status == 0)
+        #expect(try await runTool(DaemonProcess.binary.path, ["submit", "work", "--socket", daemon.socketPath]).status == 0)
 
         let received = try await poll("the alert in Alertmanager", deadline: Self.deadline) { () -> [String: Any]? in
-            try Self.activeAlerts(amAPI).first
+            try await Self.activeAlerts(amAPI).first
         }
         #expect(
             received["labels"] as? [String: String]
@@ -68,14 +68,14 @@ struct AlertmanagerIntegrationTests {
 
         // The task ends after 3 s; memoryd sends the resolution and Alertmanager no longer lists the alert.
         _ = try await poll("the resolution", deadline: Self.deadline) {
-            try Self.activeAlerts(amAPI).isEmpty ? true : nil
+            try await Self.activeAlerts(amAPI).isEmpty ? true : nil
         }
         #expect(try await daemon.terminate() == 0)
         #expect(alertmanager.stop() == 0, "Alertmanager: \(alertmanager.printed)")
     }
 
-    static func activeAlerts(_ api: String) throws -> [[String: Any]] {
-        let output = try runTool("curl", ["-sS", "\(api)/api/v2/alerts"]).output
+    static func activeAlerts(_ api: String) async throws -> [[String: Any]] {
+        let output = try await runTool("curl", ["-sS", "\(api)/api/v2/alerts"]).output
         return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] ?? []
     }
 }

@@ -42,13 +42,13 @@ struct AlertsEndToEndTests {
         let memoryd = DaemonProcess.binary.path
         let socket = ["--socket", daemon.socketPath]
 
-        let healthy = try runTool(memoryd, ["health"] + socket)
+        let healthy = try await runTool(memoryd, ["health"] + socket)
         #expect(healthy.status == 0, "\(healthy.output)")
-        #expect(try runTool(memoryd, ["alerts"] + socket).output.contains("no alerts pending or firing"))
+        #expect(try await runTool(memoryd, ["alerts"] + socket).output.contains("no alerts pending or firing"))
 
-        #expect(try runTool(memoryd, ["submit", "broken"] + socket).status == 0)
+        #expect(try await runTool(memoryd, ["submit", "broken"] + socket).status == 0)
         let alerts = try await poll("JobFailing firing", deadline: .seconds(30)) { () -> String? in
-            let text = try runTool(memoryd, ["alerts", "--json"] + socket).output
+            let text = try await runTool(memoryd, ["alerts", "--json"] + socket).output
             return text.contains(#""state":"firing""#) ? text : nil
         }
         let document = try JSONSerialization.jsonObject(with: Data(alerts.utf8)) as? [String: Any]
@@ -60,12 +60,12 @@ struct AlertsEndToEndTests {
         #expect(alert["value"] as? String == "1e+00")
         #expect((alert["activeAt"] as? String)?.hasSuffix("Z") == true)
 
-        let human = try runTool(memoryd, ["alerts"] + socket).output
+        let human = try await runTool(memoryd, ["alerts"] + socket).output
         #expect(human.contains("JobFailing") && human.contains("firing") && human.contains("broken failed 1 time(s)"))
-        let health = try runTool(memoryd, ["health"] + socket)
+        let health = try await runTool(memoryd, ["health"] + socket)
         #expect(health.status == 2)
         #expect(health.output.contains("critical") && health.output.contains("firing: JobFailing"))
-        let ready = try runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/readyz"]).output
+        let ready = try await runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/readyz"]).output
         #expect(ready.hasSuffix("\n503"))
         #expect(ready.contains(#""name":"store","status":"ok""#))
 
@@ -75,25 +75,25 @@ struct AlertsEndToEndTests {
             #"{"path": "/v1/alerts", "method": "get", "status": 200, "media": "application/json", "body": \#(alerts)}"#,
             #"{"path": "/readyz", "method": "get", "status": 503, "media": "application/json", "body": \#(readyBody)}"#,
         ].map { $0.replacingOccurrences(of: "\n", with: "") }
-        let validation = try runTool(
+        let validation = try await runTool(
             "python3", ["-c", OpenAPIConformanceTests.validator, OpenAPIConformanceTests.specPath],
             input: Data(documented.joined(separator: "\n").utf8))
         #expect(validation.output.contains("checked, 0 failures"), "\(validation.output)")
 
-        let events = try runTool(memoryd, ["events", "--kind", "alert_firing", "--json"] + socket)
+        let events = try await runTool(memoryd, ["events", "--kind", "alert_firing", "--json"] + socket)
         #expect(events.output.contains(#""alertname":"JobFailing""#), "\(events.output)")
-        let metrics = try runTool("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
+        let metrics = try await runTool("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
         #expect(metrics.contains(#"jobkit_alerts{alertname="JobFailing",alertstate="firing"} 1"#))
         #expect(try await daemon.terminate() == 0)
     }
 
-    @Test func aBrokenRuleFileIsReportedAtItsPlaceByCheckConfig() throws {
+    @Test func aBrokenRuleFileIsReportedAtItsPlaceByCheckConfig() async throws {
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let rules = directory.appendingPathComponent("rules.yml")
         try Self.rules.replacingOccurrences(of: "> 0", with: "> 0 offset 5m").write(
             to: rules, atomically: true, encoding: .utf8)
-        let check = try runTool(
+        let check = try await runTool(
             DaemonProcess.binary.path, ["check-config", directory.appendingPathComponent("memoryd.toml").path])
         #expect(check.status != 0)
         #expect(

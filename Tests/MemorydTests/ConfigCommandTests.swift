@@ -6,30 +6,30 @@ struct ConfigCommandTests {
     var memoryd: String { DaemonProcess.binary.path }
     var example: String { ConfigTests.repositoryRoot.appendingPathComponent("examples/pipeline.toml").path }
 
-    @Test func theExampleChecksOutAndItsGraphRendersWithGraphviz() throws {
-        let check = try runTool(memoryd, ["check-config", example])
+    @Test func theExampleChecksOutAndItsGraphRendersWithGraphviz() async throws {
+        let check = try await runTool(memoryd, ["check-config", example])
         #expect(check.status == 0)
         #expect(check.output.contains("ok — 6 jobs, 1 pools, 1 sources, 1 watchdogs"))
 
-        let graph = try runTool(memoryd, ["graph", "--config", example])
+        let graph = try await runTool(memoryd, ["graph", "--config", example])
         #expect(graph.status == 0)
-        let svg = try runTool("dot", ["-Tsvg"], input: Data(graph.output.utf8))
+        let svg = try await runTool("dot", ["-Tsvg"], input: Data(graph.output.utf8))
         #expect(svg.status == 0, "dot: \(svg.output)")
         #expect(svg.output.contains("<svg"))
         #expect(svg.output.contains(">consolidate</text>"))
     }
 
-    @Test func aBrokenFileExitsNonZeroWithEveryErrorLocated() throws {
+    @Test func aBrokenFileExitsNonZeroWithEveryErrorLocated() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: file) }
         try "[daemon]\nworkers = \"four\"\n\n[jobs.a]\ncommand = [\"true\"]\ndepends_on = [\"ghost\"]\n"
             .write(to: file, atomically: true, encoding: .utf8)
-        let check = try runTool(memoryd, ["check-config", file.path])
+        let check = try await runTool(memoryd, ["check-config", file.path])
         #expect(check.status != 0)
         #expect(check.output.contains("\(file.path):2:11: daemon.workers must be an integer, not a string"))
         #expect(check.output.contains("\(file.path):4:7: jobs.a depends on 'ghost', which is not a job"))
 
-        let missing = try runTool(memoryd, ["check-config", file.path + ".absent"])
+        let missing = try await runTool(memoryd, ["check-config", file.path + ".absent"])
         #expect(missing.status != 0)
         #expect(missing.output.contains("\(file.path).absent:1:1: cannot read the file"))
     }

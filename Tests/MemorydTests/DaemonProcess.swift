@@ -22,10 +22,11 @@ final class DaemonProcess: Sendable {
     /// Whether this instance made `directory` and removes it when done.
     private let ownsDirectory: Bool
 
-    /// Starts `memoryd run` on a new temporary directory, or on `directory` (a restart) when given.
+    /// Starts `memoryd run` on a new temporary directory, or on `directory` (a restart) when given; with
+    /// `umask`, under that umask (set by a shell that then execs the daemon, so its pid is the daemon's).
     init(
         http: String = "127.0.0.1:0", directory: URL? = nil, arguments extra: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], umask: String? = nil
     ) throws {
         ownsDirectory = directory == nil
         self.directory =
@@ -33,8 +34,14 @@ final class DaemonProcess: Sendable {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("memoryd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory] + extra
+        let run = ["run", "--http", http, "--socket", socketPath, "--state-dir", stateDirectory] + extra
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Self.binary.path] + run
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = run
+        }
         process.standardError = stderr.capture()
         process.standardOutput = FileHandle.nullDevice
         if !environment.isEmpty {
@@ -85,11 +92,11 @@ final class DaemonProcess: Sendable {
     }
 
     /// Polls `condition` until it holds or ``deadline`` passes.
-    func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+    func waitUntil(_ what: String, _ condition: () async -> Bool) async throws {
         _ = try await poll(
             what, deadline: Self.deadline, every: .milliseconds(20), context: { self.diagnosis }
         ) {
-            condition() ? true : nil
+            await condition() ? true : nil
         }
     }
 }

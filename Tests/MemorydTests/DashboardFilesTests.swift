@@ -7,12 +7,12 @@ import Testing
 struct DashboardFilesTests {
     static let prometheus = DashboardIntegrationTests.repository.appendingPathComponent("dashboards/prometheus")
 
-    @Test func promtoolAcceptsTheRulesAndTheirUnitTestsPass() throws {
-        let check = try runTool(
+    @Test func promtoolAcceptsTheRulesAndTheirUnitTestsPass() async throws {
+        let check = try await runTool(
             "promtool", ["check", "rules"] + DashboardIntegrationTests.ruleFiles.map(\.path))
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS: 8 rules found") && check.output.contains("SUCCESS: 7 rules found"))
-        let tests = try runTool("promtool", ["test", "rules", Self.prometheus.appendingPathComponent("tests.yml").path])
+        let tests = try await runTool("promtool", ["test", "rules", Self.prometheus.appendingPathComponent("tests.yml").path])
         #expect(tests.status == 0, "\(tests.output)")
     }
 

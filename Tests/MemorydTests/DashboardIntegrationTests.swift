@@ -40,7 +40,7 @@ struct DashboardIntegrationTests {
         [health]
         rule_files = [\(Self.ruleFiles.map { "\"\($0.path)\"" }.joined(separator: ", "))]
         """.write(to: rulesConfig, atomically: true, encoding: .utf8)
-        let loaded = try runTool(DaemonProcess.binary.path, ["check-config", rulesConfig.path])
+        let loaded = try await runTool(DaemonProcess.binary.path, ["check-config", rulesConfig.path])
         #expect(loaded.status == 0, "memoryd check-config: \(loaded.output)")
 
         let example = Self.repository.appendingPathComponent("examples/pipeline.toml").path
@@ -53,7 +53,7 @@ struct DashboardIntegrationTests {
         defer { prometheus.process.stop() }
         let api = prometheus.api
         _ = try await poll("Prometheus to scrape memoryd", deadline: Self.deadline, context: { prometheus.process.printed }) {
-            try? PrometheusIntegrationTests.query(api, #"up{job="memoryd"}"#).first == 1 ? true : nil
+            (try? await PrometheusIntegrationTests.query(api, #"up{job="memoryd"}"#).first) == 1 ? true : nil
         }
 
         // Work arrives while Prometheus watches: three session files start three runs of the pipeline.
@@ -63,19 +63,19 @@ struct DashboardIntegrationTests {
         }
         let memoryd = DaemonProcess.binary.path
         for job in ["decay", "health"] {
-            #expect(try runTool(memoryd, ["submit", job, "--socket", daemon.socketPath]).status == 0)
+            #expect(try await runTool(memoryd, ["submit", job, "--socket", daemon.socketPath]).status == 0)
         }
         // extract, consolidate, digest, knowledge for each session, plus decay and health.
         let finished = #"sum(jobkit_tasks_total{outcome="success", job!="housekeeping"})"#
         _ = try await poll("Prometheus to see the pipeline's 14 successes", deadline: Self.deadline) {
-            (try PrometheusIntegrationTests.query(api, finished).first ?? 0) >= 14 ? true : nil
+            (try await PrometheusIntegrationTests.query(api, finished).first ?? 0) >= 14 ? true : nil
         }
 
         // Every query answers once Prometheus has a few scrapes of the finished work; until the deadline,
         // a query may still lack its second sample.
         var failures: [String] = []
         _ = try? await poll("every query to answer with data", deadline: .seconds(30), every: .seconds(1)) {
-            failures = try Self.problems(api)
+            failures = try await Self.problems(api)
             return failures.isEmpty ? true : nil
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
@@ -84,29 +84,29 @@ struct DashboardIntegrationTests {
     }
 
     /// What is wrong with the dashboard's queries, its variables and the rules, as Prometheus answers them.
-    static func problems(_ api: String) throws -> [String] {
+    static func problems(_ api: String) async throws -> [String] {
         var failures: [String] = []
         for expression in try dashboardQueries() {
-            failures += try check(api, expression)
+            failures += try await check(api, expression)
         }
-        for (label, match) in try templateVariables() where try labelValues(api, label, match).isEmpty {
+        for (label, match) in try templateVariables() where try await labelValues(api, label, match).isEmpty {
             failures.append("label_values(\(match), \(label)) has no values")
         }
         let groups = try ruleFiles.flatMap { try RuleFile.load(path: $0.path) }
         for rule in groups.flatMap(\.rules) {
             switch rule.kind {
             case .record(let name):
-                failures += try check(api, rule.expressionText) + check(api, name)
+                failures += try await check(api, rule.expressionText) + check(api, name)
             case .alert(let name):
                 // The whole expression is quiet in a healthy run; what it watches must have data.
                 guard let watched = watchedSide(rule.expressionText) else {
                     failures.append("alert \(name) compares nothing")
                     continue
                 }
-                failures += try check(api, rule.expressionText, mayBeEmpty: true) + check(api, watched)
+                failures += try await check(api, rule.expressionText, mayBeEmpty: true) + check(api, watched)
             }
         }
-        return failures + (try unhealthyRules(api))
+        return try await failures + unhealthyRules(api)
     }
 
     /// Every `expr` of the dashboard's panels, with the test's variables.
@@ -146,8 +146,8 @@ struct DashboardIntegrationTests {
     }
 
     /// Problems with `expression` in Prometheus: an error, or no data unless it is meant to be quiet.
-    static func check(_ api: String, _ expression: String, mayBeEmpty: Bool = false) throws -> [String] {
-        let result = try runTool("curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
+    static func check(_ api: String, _ expression: String, mayBeEmpty: Bool = false) async throws -> [String] {
+        let result = try await runTool("curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
         guard let document = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
             document["status"] as? String == "success", let data = document["data"] as? [String: Any]
         else { return ["\(expression): \(result.output)"] }
@@ -155,16 +155,16 @@ struct DashboardIntegrationTests {
         return empty && !mayBeEmpty && !quiet.contains(expression) ? ["\(expression): no data"] : []
     }
 
-    static func labelValues(_ api: String, _ label: String, _ match: String) throws -> [String] {
-        let result = try runTool(
+    static func labelValues(_ api: String, _ label: String, _ match: String) async throws -> [String] {
+        let result = try await runTool(
             "curl", ["-sS", "--get", "--data-urlencode", "match[]=\(match)", "\(api)/api/v1/label/\(label)/values"])
         let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         return document?["data"] as? [String] ?? []
     }
 
     /// Rules Prometheus could not evaluate, with its error.
-    static func unhealthyRules(_ api: String) throws -> [String] {
-        let result = try runTool("curl", ["-sS", "\(api)/api/v1/rules"])
+    static func unhealthyRules(_ api: String) async throws -> [String] {
+        let result = try await runTool("curl", ["-sS", "\(api)/api/v1/rules"])
         let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         let groups = (document?["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
         let rules = groups.flatMap { $0["rules"] as? [[String: Any]] ?? [] }

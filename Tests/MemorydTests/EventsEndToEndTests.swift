@@ -50,7 +50,7 @@ struct EventsEndToEndTests {
         let daemon = try DaemonProcess()
         _ = try await daemon.waitForPort()
         for (query, mention) in [("since=abc", "since"), ("level=loud", "level"), ("follow=maybe", "follow")] {
-            let result = try runTool(
+            let result = try await runTool(
                 "curl",
                 [
                     "-sS", "-w", "\n%{http_code}", "--unix-socket", daemon.socketPath,
@@ -68,7 +68,7 @@ struct EventsEndToEndTests {
         _ = try await first.waitForPort()
         let events = "http://localhost/v1/events?follow=false&since=0"
         let before = try await poll("events of the first run", deadline: Self.deadline) {
-            let seqs = sequenceNumbers(try runTool("curl", ["-sS", "--unix-socket", first.socketPath, events]).output)
+            let seqs = sequenceNumbers(try await runTool("curl", ["-sS", "--unix-socket", first.socketPath, events]).output)
             return seqs.count >= 3 ? seqs : nil
         }
         #expect(try await first.terminate() == 0)
@@ -79,14 +79,14 @@ struct EventsEndToEndTests {
         let second = try DaemonProcess(directory: first.directory)
         _ = try await second.waitForPort()
         let after = try await poll("events of the second run", deadline: Self.deadline) {
-            let seqs = sequenceNumbers(try runTool("curl", ["-sS", "--unix-socket", second.socketPath, events]).output)
+            let seqs = sequenceNumbers(try await runTool("curl", ["-sS", "--unix-socket", second.socketPath, events]).output)
             return seqs.contains { $0 > lastLogged } ? seqs : nil
         }
         // The first run's events come from the log, the second run's from memory, numbered on from the first.
         #expect(after.first == 1)
         #expect(after == Array(1...after.last!))
         // A reconnecting EventSource says where it was with Last-Event-ID, which wins over since.
-        let resumed = try runTool(
+        let resumed = try await runTool(
             "curl",
             [
                 "-sS", "-H", "Accept: text/event-stream", "-H", "Last-Event-ID: \(lastLogged)", "--unix-socket",

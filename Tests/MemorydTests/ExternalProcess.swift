@@ -60,11 +60,11 @@ func freeLoopbackPort() throws -> Int {
 /// Polls `condition` until it returns a value or `deadline` passes.
 func poll<T>(
     _ what: String, deadline: Duration, every interval: Duration = .milliseconds(250), context: () -> String = { "" },
-    _ condition: () throws -> T?
+    _ condition: () async throws -> T?
 ) async throws -> T {
     let end = ContinuousClock.now.advanced(by: deadline)
     while true {
-        if let value = try condition() { return value }
+        if let value = try await condition() { return value }
         guard ContinuousClock.now < end else {
             throw DaemonProcessError(message: "gave up waiting for \(what) after \(deadline); \(context())")
         }

@@ -47,8 +47,8 @@ struct HealthEndToEndTests {
         var socket: [String] { ["--socket", daemon.socketPath] }
         let memoryd = DaemonProcess.binary.path
 
-        func alerts() throws -> [[String: Any]] {
-            let text = try runTool(memoryd, ["alerts", "--json"] + socket).output
+        func alerts() async throws -> [[String: Any]] {
+            let text = try await runTool(memoryd, ["alerts", "--json"] + socket).output
             let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             return document?["alerts"] as? [[String: Any]] ?? []
         }
@@ -56,7 +56,7 @@ struct HealthEndToEndTests {
         /// The firing alert named `name` whose labels include `labels`, once there is one.
         func firing(_ name: String, _ labels: [String: String]) async throws -> [String: Any] {
             try await poll("\(name) \(labels) firing", deadline: HealthEndToEndTests.deadline) {
-                try alerts().first { alert in
+                try await alerts().first { alert in
                     let have = alert["labels"] as? [String: String] ?? [:]
                     return alert["state"] as? String == "firing" && have["alertname"] == name
                         && labels.allSatisfy { have[$0.key] == $0.value }
@@ -64,8 +64,8 @@ struct HealthEndToEndTests {
             }
         }
 
-        func get(_ path: String) throws -> (status: Int, body: [String: Any]) {
-            let text = try runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]).output
+        func get(_ path: String) async throws -> (status: Int, body: [String: Any]) {
+            let text = try await runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]).output
             let status = Int(text.split(separator: "\n").last ?? "") ?? 0
             let body = String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             return (status, try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:])
@@ -81,8 +81,8 @@ struct HealthEndToEndTests {
             try Self.setProbe(in: directory, code: code, message: message)
         }
 
-        func submit(_ job: String) throws -> String {
-            let result = try runTool(memoryd, ["submit", job] + socket)
+        func submit(_ job: String) async throws -> String {
+            let result = try await runTool(memoryd, ["submit", job] + socket)
             #expect(result.status == 0, "\(result.output)")
             return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -100,8 +100,8 @@ struct HealthEndToEndTests {
     @Test func aSilentTaskIsStuckButOneReportingProgressIsNot() async throws {
         let fixture = try await start()
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
-        let silent = try fixture.submit("silent")
-        let chatty = try fixture.submit("chatty")
+        let silent = try await fixture.submit("silent")
+        let chatty = try await fixture.submit("chatty")
 
         let stuck = try await fixture.firing("TaskStuck", ["task": silent, "job": "silent"])
         #expect((stuck["labels"] as? [String: String])?["severity"] == "warning")
@@ -110,16 +110,16 @@ struct HealthEndToEndTests {
 
         // chatty ran 3.5 s, longer than its stuck_after, but printed a line every 0.25 s.
         _ = try await poll("chatty to succeed", deadline: Self.deadline) { () -> Bool? in
-            try fixture.task(chatty)["state"] as? String == "succeeded" ? true : nil
+            try await fixture.task(chatty)["state"] as? String == "succeeded" ? true : nil
         }
-        let pending = try runTool(fixture.memoryd, ["events", "--kind", "alert_pending", "--json"] + fixture.socket)
+        let pending = try await runTool(fixture.memoryd, ["events", "--kind", "alert_pending", "--json"] + fixture.socket)
         #expect(pending.output.contains(#""task":"\#(silent)""#), "\(pending.output)")
         #expect(!pending.output.contains(#""task":"\#(chatty)""#), "\(pending.output)")
 
         // Cancelled, the silent task is gone and so is its alert.
-        #expect(try runTool(fixture.memoryd, ["cancel", silent] + fixture.socket).status == 0)
+        #expect(try await runTool(fixture.memoryd, ["cancel", silent] + fixture.socket).status == 0)
         _ = try await poll("TaskStuck to resolve", deadline: Self.deadline) { () -> Bool? in
-            try fixture.alerts().contains { ($0["labels"] as? [String: String])?["alertname"] == "TaskStuck" } ? nil : true
+            try await fixture.alerts().contains { ($0["labels"] as? [String: String])?["alertname"] == "TaskStuck" } ? nil : true
         }
         #expect(try await fixture.daemon.terminate() == 0)
     }
@@ -131,16 +131,16 @@ struct HealthEndToEndTests {
         let stale = try await fixture.firing("WatchdogExpired", ["watchdog": "fresh-pipeline", "job": "fresh"])
         let staleSummary = (stale["annotations"] as? [String: String])?["summary"] ?? ""
         #expect(staleSummary.hasPrefix("watchdog fresh-pipeline missed its deadline by"), "\(staleSummary)")
-        let id = try fixture.submit("fresh")
+        let id = try await fixture.submit("fresh")
         _ = try await poll("fresh to succeed", deadline: Self.deadline) { () -> Bool? in
-            try fixture.task(id)["state"] as? String == "succeeded" ? true : nil
+            try await fixture.task(id)["state"] as? String == "succeeded" ? true : nil
         }
         let resolved = try await poll("WatchdogExpired resolved", deadline: Self.deadline) { () -> String? in
-            let events = try runTool(fixture.memoryd, ["events", "--kind", "alert_resolved", "--json"] + fixture.socket)
+            let events = try await runTool(fixture.memoryd, ["events", "--kind", "alert_resolved", "--json"] + fixture.socket)
             return events.output.contains(#""watchdog":"fresh-pipeline""#) ? events.output : nil
         }
         #expect(resolved.contains("WatchdogExpired resolved"))
-        let succeeded = try runTool(fixture.memoryd, ["events", "--job", "fresh", "--kind", "succeeded", "--json"] + fixture.socket)
+        let succeeded = try await runTool(fixture.memoryd, ["events", "--job", "fresh", "--kind", "succeeded", "--json"] + fixture.socket)
         let event = try #require(
             succeeded.output.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -166,7 +166,7 @@ struct HealthEndToEndTests {
         let configPath = fixture.directory.appendingPathComponent("memoryd.toml").path
         let restarted = try DaemonProcess(directory: fixture.directory, arguments: ["--config", configPath])
         fixture = Fixture(directory: fixture.directory, daemon: restarted, port: try await restarted.waitForPort())
-        let metrics = try runTool("curl", ["-s", "http://127.0.0.1:\(fixture.port)/metrics"]).output
+        let metrics = try await runTool("curl", ["-s", "http://127.0.0.1:\(fixture.port)/metrics"]).output
         let line = try #require(
             metrics.split(separator: "\n").first { $0.hasPrefix(#"jobkit_watchdog_last_pet_timestamp_seconds{watchdog="fresh-pipeline"}"#) })
         let lastPet = try #require(Double(line.split(separator: " ").last ?? ""))
@@ -182,27 +182,27 @@ struct HealthEndToEndTests {
         let fixture = try await start(in: directory)
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
 
-        let healthz = try fixture.get("/healthz")
+        let healthz = try await fixture.get("/healthz")
         #expect(healthz.status == 200)
         #expect((healthz.body["checks"] as? [[String: String]])?.map { $0["name"] ?? "" } == ["scheduler", "evaluation"])
 
-        func probeCheck() throws -> (status: Int, overall: String?, check: [String: String]?) {
-            let ready = try fixture.get("/readyz")
+        func probeCheck() async throws -> (status: Int, overall: String?, check: [String: String]?) {
+            let ready = try await fixture.get("/readyz")
             let check = (ready.body["checks"] as? [[String: String]])?.first { $0["name"] == "check:probe" }
             return (ready.status, ready.body["status"] as? String, check)
         }
         _ = try await poll("check:probe ok", deadline: Self.deadline) { () -> Bool? in
-            try probeCheck().check == ["name": "check:probe", "status": "ok", "message": "all good"] ? true : nil
+            try await probeCheck().check == ["name": "check:probe", "status": "ok", "message": "all good"] ? true : nil
         }
-        #expect(try runTool(fixture.memoryd, ["health"] + fixture.socket).status == 0)
+        #expect(try await runTool(fixture.memoryd, ["health"] + fixture.socket).status == 0)
 
         try fixture.setProbe(code: 1, message: "disk 91% full")
         _ = try await poll("check:probe warning", deadline: Self.deadline) { () -> Bool? in
-            let probe = try probeCheck()
+            let probe = try await probeCheck()
             return probe.status == 200 && probe.overall == "warning" && probe.check?["message"] == "disk 91% full"
                 ? true : nil
         }
-        let warning = try runTool(fixture.memoryd, ["health"] + fixture.socket)
+        let warning = try await runTool(fixture.memoryd, ["health"] + fixture.socket)
         #expect(warning.status == 1, "\(warning.output)")
         #expect(warning.output.contains("check:probe") && warning.output.contains("disk 91% full"))
         let alert = try await fixture.firing("HealthCheckFailed", ["check": "probe", "job": "probe", "severity": "warning"])
@@ -212,10 +212,10 @@ struct HealthEndToEndTests {
 
         try fixture.setProbe(code: 2, message: "database unreachable")
         _ = try await poll("check:probe critical", deadline: Self.deadline) { () -> Bool? in
-            try probeCheck().status == 503 ? true : nil
+            try await probeCheck().status == 503 ? true : nil
         }
-        #expect(try runTool(fixture.memoryd, ["health"] + fixture.socket).status == 2)
-        let metrics = try runTool("curl", ["-s", "http://127.0.0.1:\(fixture.port)/metrics"]).output
+        #expect(try await runTool(fixture.memoryd, ["health"] + fixture.socket).status == 2)
+        let metrics = try await runTool("curl", ["-s", "http://127.0.0.1:\(fixture.port)/metrics"]).output
         #expect(metrics.contains(#"jobkit_health_check_status{check="probe",status="critical"} 1"#))
         #expect(metrics.contains(#"jobkit_health_check_status{check="probe",status="ok"} 0"#))
         #expect(try await fixture.daemon.terminate() == 0)
@@ -224,8 +224,8 @@ struct HealthEndToEndTests {
 
 extension HealthEndToEndTests.Fixture {
     /// `GET /v1/tasks/{id}` over the socket.
-    func task(_ id: String) throws -> [String: Any] {
-        let text = try runTool("curl", ["-s", "--unix-socket", daemon.socketPath, "http://localhost/v1/tasks/\(id)"]).output
+    func task(_ id: String) async throws -> [String: Any] {
+        let text = try await runTool("curl", ["-s", "--unix-socket", daemon.socketPath, "http://localhost/v1/tasks/\(id)"]).output
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
     }
 }

@@ -15,22 +15,22 @@ struct InstallServiceTests {
     }
 
     /// `systemd-analyze verify` on `unit`; its output is empty when it has nothing to say.
-    func verify(_ unit: URL, user: Bool) throws -> (status: Int32, output: String) {
+    func verify(_ unit: URL, user: Bool) async throws -> (status: Int32, output: String) {
         if user {
             // A user manager needs a runtime directory; a private one stands in for the session's.
             let runtime = directory.appendingPathComponent("runtime")
             try FileManager.default.createDirectory(
                 at: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return try runTool("env", ["XDG_RUNTIME_DIR=\(runtime.path)", "systemd-analyze", "--user", "verify", unit.path])
+            return try await runTool("env", ["XDG_RUNTIME_DIR=\(runtime.path)", "systemd-analyze", "--user", "verify", unit.path])
         }
-        return try runTool("systemd-analyze", ["verify", unit.path])
+        return try await runTool("systemd-analyze", ["verify", unit.path])
     }
 
     @Test(arguments: [false, true])
-    func theUnitPassesSystemdAnalyzeVerify(user: Bool) throws {
+    func theUnitPassesSystemdAnalyzeVerify(user: Bool) async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let unit = directory.appendingPathComponent("memoryd.service")
-        let written = try runTool(
+        let written = try await runTool(
             memoryd,
             ["install-service", "--output", unit.path, "--config", Self.example, "--watchdog-sec", "1m"]
                 + (user ? ["--user"] : []))
@@ -47,31 +47,31 @@ struct InstallServiceTests {
         }
         #expect(text.contains("StateDirectory=memoryd") == !user)
 
-        let verified = try verify(unit, user: user)
+        let verified = try await verify(unit, user: user)
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.isEmpty, "systemd-analyze had something to say:\n\(verified.output)")
     }
 
-    @Test func anExistingUnitIsKeptWithoutForceAndABrokenConfigWritesNothing() throws {
+    @Test func anExistingUnitIsKeptWithoutForceAndABrokenConfigWritesNothing() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let unit = directory.appendingPathComponent("memoryd.service")
         try "# mine\n".write(to: unit, atomically: true, encoding: .utf8)
-        let refused = try runTool(memoryd, ["install-service", "--output", unit.path])
+        let refused = try await runTool(memoryd, ["install-service", "--output", unit.path])
         #expect(refused.status != 0)
         #expect(refused.output.contains("\(unit.path) exists; add --force"), "\(refused.output)")
         #expect(try String(contentsOf: unit, encoding: .utf8) == "# mine\n")
-        #expect(try runTool(memoryd, ["install-service", "--output", unit.path, "--force"]).status == 0)
+        #expect(try await runTool(memoryd, ["install-service", "--output", unit.path, "--force"]).status == 0)
         #expect(try String(contentsOf: unit, encoding: .utf8).contains("Type=notify"))
 
         let config = directory.appendingPathComponent("broken.toml")
         try "[jobs.a]\ncommand = [\"true\"]\ntimeout = \"soon\"\n".write(to: config, atomically: true, encoding: .utf8)
         let other = directory.appendingPathComponent("other.service")
-        let broken = try runTool(memoryd, ["install-service", "--output", other.path, "--config", config.path])
+        let broken = try await runTool(memoryd, ["install-service", "--output", other.path, "--config", config.path])
         #expect(broken.status != 0)
         #expect(broken.output.contains("\(config.path):3:11:"), "\(broken.output)")
         #expect(!FileManager.default.fileExists(atPath: other.path))
-        let badWatchdog = try runTool(memoryd, ["install-service", "--output", "-", "--watchdog-sec", "soon"])
+        let badWatchdog = try await runTool(memoryd, ["install-service", "--output", "-", "--watchdog-sec", "soon"])
         #expect(badWatchdog.status != 0 && badWatchdog.output.contains("--watchdog-sec soon is not a duration"))
     }
 }

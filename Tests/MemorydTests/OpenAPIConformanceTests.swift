@@ -45,10 +45,10 @@ struct OpenAPIConformanceTests {
         let fixture = try await TasksAPIEndToEndTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }
         var lines: [String] = []
-        func record(_ template: String, _ method: String, _ path: String, body: String? = nil, tcp: Bool = false) throws
+        func record(_ template: String, _ method: String, _ path: String, body: String? = nil, tcp: Bool = false) async throws
             -> [String: Any]
         {
-            let answer = try fixture.call(method, path, body: body, tcp: tcp)
+            let answer = try await fixture.call(method, path, body: body, tcp: tcp)
             let object = try JSONSerialization.data(withJSONObject: answer.json)
             lines.append(
                 #"{"path": "\#(template)", "method": "\#(method.lowercased())", "status": \#(answer.status), "media": "application/json", "body": \#(String(decoding: object, as: UTF8.self))}"#
@@ -56,32 +56,32 @@ struct OpenAPIConformanceTests {
             return answer.json
         }
 
-        _ = try record("/healthz", "GET", "/healthz")
-        _ = try record("/readyz", "GET", "/readyz")
-        _ = try record("/v1/alerts", "GET", "/v1/alerts")
-        _ = try record("/v1/status", "GET", "/v1/status")
-        _ = try record("/v1/metrics", "GET", "/v1/metrics")
-        let submitted = try record(
+        _ = try await record("/healthz", "GET", "/healthz")
+        _ = try await record("/readyz", "GET", "/readyz")
+        _ = try await record("/v1/alerts", "GET", "/v1/alerts")
+        _ = try await record("/v1/status", "GET", "/v1/status")
+        _ = try await record("/v1/metrics", "GET", "/v1/metrics")
+        let submitted = try await record(
             "/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "x"}}"#)
         let id = try #require(submitted["id"] as? String)
         _ = try await poll("the task to finish", deadline: .seconds(30)) {
-            try fixture.state(of: id) == "succeeded" ? true : nil
+            try await fixture.state(of: id) == "succeeded" ? true : nil
         }
-        _ = try record("/v1/tasks/{id}", "GET", "/v1/tasks/\(id)")
-        _ = try record("/v1/tasks", "GET", "/v1/tasks")
-        _ = try record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(id)")
-        let slow = try #require(
+        _ = try await record("/v1/tasks/{id}", "GET", "/v1/tasks/\(id)")
+        _ = try await record("/v1/tasks", "GET", "/v1/tasks")
+        _ = try await record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(id)")
+        let slow = try await #require(
             try record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "slow"}"#)["id"] as? String)
-        _ = try record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(slow)")
-        _ = try record("/v1/tasks", "POST", "/v1/tasks", body: "{not json")
-        _ = try record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "ghost"}"#)
-        _ = try record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "greet"}"#, tcp: true)
-        _ = try record("/v1/tasks/{id}", "GET", "/v1/tasks/t999999")
-        _ = try record("/v1/tasks/{id}", "GET", "/v1/tasks/nope")
-        _ = try record("/v1/reload", "POST", "/v1/reload")
-        _ = try record("/v1/events", "GET", "/v1/events?level=loud")
+        _ = try await record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(slow)")
+        _ = try await record("/v1/tasks", "POST", "/v1/tasks", body: "{not json")
+        _ = try await record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "ghost"}"#)
+        _ = try await record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "greet"}"#, tcp: true)
+        _ = try await record("/v1/tasks/{id}", "GET", "/v1/tasks/t999999")
+        _ = try await record("/v1/tasks/{id}", "GET", "/v1/tasks/nope")
+        _ = try await record("/v1/reload", "POST", "/v1/reload")
+        _ = try await record("/v1/events", "GET", "/v1/events?level=loud")
 
-        let events = try runTool(
+        let events = try await runTool(
             "curl", ["-sS", "--unix-socket", fixture.daemon.socketPath, "http://localhost/v1/events?follow=false"])
         for line in events.output.split(separator: "\n") {
             lines.append(
@@ -90,13 +90,13 @@ struct OpenAPIConformanceTests {
         }
         #expect(lines.count > 20)
 
-        let result = try runTool(
+        let result = try await runTool(
             "python3", ["-c", Self.validator, Self.specPath], input: Data(lines.joined(separator: "\n").utf8))
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("checked, 0 failures"))
 
         // The daemon serves the document in the repository, byte for byte.
-        let served = try runTool(
+        let served = try await runTool(
             "curl", ["-sS", "--unix-socket", fixture.daemon.socketPath, "http://localhost/v1/openapi.yaml"])
         #expect(served.output == (try String(contentsOfFile: Self.specPath, encoding: .utf8)))
         #expect(try await fixture.daemon.terminate() == 0)

@@ -34,7 +34,7 @@ struct PipelineEndToEndTests {
         let url = "http://localhost/v1/events?follow=false&kind=succeeded&job=produce,consume"
         let finished = try await poll("a run of produce and consume", deadline: .seconds(30)) {
             () -> [[String: Any]]? in
-            let text = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, url]).output
+            let text = try await runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, url]).output
             let events = text.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }

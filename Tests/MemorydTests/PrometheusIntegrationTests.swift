@@ -14,32 +14,32 @@ struct PrometheusIntegrationTests {
         // Without honor_labels: memoryd's job label becomes exported_job, and job is the scrape job's.
         let prometheus = try PrometheusServer(
             scraping: memorydPort, in: daemon.directory.appendingPathComponent("prometheus"), honorLabels: false)
-        let check = try runTool("promtool", ["check", "config", prometheus.configFile.path])
+        let check = try await runTool("promtool", ["check", "config", prometheus.configFile.path])
         #expect(check.status == 0, "promtool check config: \(check.output)")
         let api = prometheus.api
         try await prometheus.waitUntilReady(deadline: Self.queryDeadline)
 
         let up = try await poll("up == 1", deadline: Self.queryDeadline, context: { prometheus.process.printed }) {
-            try Self.query(api, "up{job=\"memoryd\"}").first.flatMap { $0 == 1 ? $0 : nil }
+            try await Self.query(api, "up{job=\"memoryd\"}").first.flatMap { $0 == 1 ? $0 : nil }
         }
         #expect(up == 1)
 
         let quantile = "histogram_quantile(0.9, sum by (le) (rate(jobkit_task_duration_seconds_bucket[1m])))"
         let p90 = try await poll("a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.process.printed }) {
-            try Self.query(api, quantile).first.flatMap { $0.isNaN ? nil : $0 }
+            try await Self.query(api, quantile).first.flatMap { $0.isNaN ? nil : $0 }
         }
         #expect(p90 >= 0 && p90.isFinite)
 
         // The daemon's own series are there too, with the labels Prometheus adds.
-        let housekeeping = try Self.query(api, "sum(jobkit_tasks_total{job=\"memoryd\",outcome=\"success\"})")
+        let housekeeping = try await Self.query(api, "sum(jobkit_tasks_total{job=\"memoryd\",outcome=\"success\"})")
         #expect((housekeeping.first ?? 0) >= 1)
         #expect(prometheus.process.stop() == 0, "Prometheus: \(prometheus.process.printed)")
         #expect(try await daemon.terminate() == 0)
     }
 
     /// The values of an instant vector query, through the HTTP API; throws if Prometheus reports an error.
-    static func query(_ api: String, _ expression: String) throws -> [Double] {
-        let result = try runTool(
+    static func query(_ api: String, _ expression: String) async throws -> [Double] {
+        let result = try await runTool(
             "curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
         guard
             let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],

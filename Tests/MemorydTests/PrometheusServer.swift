@@ -40,13 +40,13 @@ final class PrometheusServer: Sendable {
     /// Waits until Prometheus answers its readiness check.
     func waitUntilReady(deadline: Duration) async throws {
         _ = try await poll("Prometheus to be ready", deadline: deadline, context: { self.process.printed }) {
-            (try? runTool("curl", ["-sf", "\(self.api)/-/ready"]))?.status == 0 ? true : nil
+            (try? await runTool("curl", ["-sf", "\(self.api)/-/ready"]))?.status == 0 ? true : nil
         }
     }
 
     /// The values of an instant vector query; throws if Prometheus reports an error.
-    func query(_ expression: String) throws -> [Double] {
-        try PrometheusIntegrationTests.query(api, expression)
+    func query(_ expression: String) async throws -> [Double] {
+        try await PrometheusIntegrationTests.query(api, expression)
     }
 }
 

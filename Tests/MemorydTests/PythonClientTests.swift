@@ -19,13 +19,13 @@ struct PythonClientTests {
         let daemon = try DaemonProcess()
         let port = try await daemon.waitForPort()
         try await daemon.waitUntil("a housekeeping task to finish") {
-            let scrape = try? runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
+            let scrape = try? await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
             return scrape?.output.contains("jobkit_task_duration_seconds_count{job=\"housekeeping\"}") == true
         }
-        let scrape = try runTool("curl", ["-sS", "-H", "Accept: \(accept)", "http://127.0.0.1:\(port)/metrics"])
+        let scrape = try await runTool("curl", ["-sS", "-H", "Accept: \(accept)", "http://127.0.0.1:\(port)/metrics"])
         #expect(scrape.status == 0)
 
-        let parsed = try runTool("python3", ["-c", Self.parse, format], input: Data(scrape.output.utf8))
+        let parsed = try await runTool("python3", ["-c", Self.parse, format], input: Data(scrape.output.utf8))
         #expect(parsed.status == 0, "prometheus_client could not parse the \(format) output: \(parsed.output)")
         let families = Dictionary(
             parsed.output.split(separator: "\n").map { line -> (String, String) in

@@ -23,7 +23,7 @@ struct QueueRecoveryEndToEndTests {
         let first = try DaemonProcess(arguments: ["--config", config.path, "--workers", "1"])
         _ = try await first.waitForPort()
         for n in 1...3 {
-            let submitted = try runTool(
+            let submitted = try await runTool(
                 "curl",
                 [
                     "-sS", "-w", "\n%{http_code}", "--unix-socket", first.socketPath, "-X", "POST", "--data",
@@ -32,7 +32,7 @@ struct QueueRecoveryEndToEndTests {
             #expect(submitted.output.hasSuffix("\n201"))
         }
         _ = try await poll("the first task to run", deadline: .seconds(30)) {
-            let text = try runTool(
+            let text = try await runTool(
                 "curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/tasks?state=running"]
             ).output
             return text.contains(#""job":"work""#) ? true : nil

@@ -16,22 +16,22 @@ struct ReloadEndToEndTests {
 
         try "[jobs.first]\ncommand = [\"true\"]\n[jobs.second]\ncommand = [\"true\"]\n"
             .write(to: config, atomically: true, encoding: .utf8)
-        let reloaded = try runTool(memoryd, ["reload"] + socket)
+        let reloaded = try await runTool(memoryd, ["reload"] + socket)
         #expect(reloaded.status == 0)
         #expect(reloaded.output.contains("reloaded: 2 jobs"))
-        #expect(try runTool(memoryd, ["submit", "second"] + socket).status == 0)
+        #expect(try await runTool(memoryd, ["submit", "second"] + socket).status == 0)
 
         try "[jobs.first]\ncommand = [\"true\"]\nretries = -1\n".write(to: config, atomically: true, encoding: .utf8)
-        let refused = try runTool(memoryd, ["reload"] + socket)
+        let refused = try await runTool(memoryd, ["reload"] + socket)
         #expect(refused.status != 0)
         #expect(refused.output.contains("\(config.path):3:11: jobs.first.retries must be at least 0, not -1"))
         // The previous config still runs: its second job can still be submitted.
-        #expect(try runTool(memoryd, ["submit", "second"] + socket).status == 0)
+        #expect(try await runTool(memoryd, ["submit", "second"] + socket).status == 0)
 
         // SIGHUP: the same refusal, reported as an event.
         kill(daemon.process.processIdentifier, SIGHUP)
         let rejected = try await poll("a config_rejected event", deadline: .seconds(30)) { () -> String? in
-            let text = try runTool(memoryd, ["events", "--kind", "config_rejected", "--json"] + socket).output
+            let text = try await runTool(memoryd, ["events", "--kind", "config_rejected", "--json"] + socket).output
             return text.split(separator: "\n").count >= 2 ? text : nil
         }
         #expect(rejected.contains("retries must be at least 0"))

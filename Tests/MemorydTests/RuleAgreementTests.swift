@@ -60,7 +60,7 @@ struct RuleAgreementTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let rules = directory.appendingPathComponent("rules.yml")
         try Self.rules.write(to: rules, atomically: true, encoding: .utf8)
-        let check = try runTool("promtool", ["check", "rules", rules.path])
+        let check = try await runTool("promtool", ["check", "rules", rules.path])
         #expect(check.status == 0, "promtool check rules: \(check.output)")
         try Self.config.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
 
@@ -73,26 +73,26 @@ struct RuleAgreementTests {
 
         let memoryd = DaemonProcess.binary.path
         let socket = ["--socket", daemon.socketPath]
-        for job in ["broken", "slow"] { #expect(try runTool(memoryd, ["submit", job] + socket).status == 0) }
+        for job in ["broken", "slow"] { #expect(try await runTool(memoryd, ["submit", job] + socket).status == 0) }
         // The failure counter must exist in both before it rises again, so that `increase` has two samples.
         _ = try await poll("the failure in Prometheus", deadline: Self.deadline, context: { prometheus.process.printed }) {
-            try PrometheusIntegrationTests.query(api, "jobkit_tasks_total{outcome=\"failure\"}").first
+            try await PrometheusIntegrationTests.query(api, "jobkit_tasks_total{outcome=\"failure\"}").first
         }
-        #expect(try runTool(memoryd, ["submit", "broken"] + socket).status == 0)
+        #expect(try await runTool(memoryd, ["submit", "broken"] + socket).status == 0)
 
         var last = (memoryd: Set<[String: String]>(), prometheus: Set<[String: String]>())
         let agreed = try await poll(
             "both to fire the expected alerts", deadline: Self.deadline,
             context: { "memoryd: \(last.memoryd), Prometheus: \(last.prometheus)" }
         ) { () -> Bool? in
-            last = (try Self.firing(memorydAlerts(daemon)), try Self.firing(prometheusAlerts(api)))
+            last = (try await Self.firing(memorydAlerts(daemon)), try await Self.firing(prometheusAlerts(api)))
             return last.memoryd == Self.expected && last.prometheus == Self.expected ? true : nil
         }
         #expect(agreed)
         // The templated annotations agree too, once both have seen the second failure.
         let summaries = try await poll("the same annotations", deadline: Self.deadline) { () -> String? in
-            let ours = try Self.annotations(memorydAlerts(daemon), "JobFailing")
-            let theirs = try Self.annotations(prometheusAlerts(api), "JobFailing")
+            let ours = try await Self.annotations(memorydAlerts(daemon), "JobFailing")
+            let theirs = try await Self.annotations(prometheusAlerts(api), "JobFailing")
             return ours == theirs && ours?["summary"] == "broken failed 2 time(s)" ? ours?["summary"] : nil
         }
         #expect(summaries == "broken failed 2 time(s)")
@@ -100,14 +100,14 @@ struct RuleAgreementTests {
         #expect(try await daemon.terminate() == 0)
     }
 
-    func memorydAlerts(_ daemon: DaemonProcess) throws -> [[String: Any]] {
-        let output = try runTool(DaemonProcess.binary.path, ["alerts", "--json", "--socket", daemon.socketPath]).output
+    func memorydAlerts(_ daemon: DaemonProcess) async throws -> [[String: Any]] {
+        let output = try await runTool(DaemonProcess.binary.path, ["alerts", "--json", "--socket", daemon.socketPath]).output
         let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         return document?["alerts"] as? [[String: Any]] ?? []
     }
 
-    func prometheusAlerts(_ api: String) throws -> [[String: Any]] {
-        let output = try runTool("curl", ["-sS", "\(api)/api/v1/alerts"]).output
+    func prometheusAlerts(_ api: String) async throws -> [[String: Any]] {
+        let output = try await runTool("curl", ["-sS", "\(api)/api/v1/alerts"]).output
         let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         return (document?["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
     }

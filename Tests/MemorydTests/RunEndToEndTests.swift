@@ -8,7 +8,7 @@ struct RunEndToEndTests {
         let daemon = try DaemonProcess()
         let port = try await daemon.waitForPort()
 
-        let text = try runTool("curl", ["-sS", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+        let text = try await runTool("curl", ["-sS", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
         #expect(text.status == 0)
         #expect(text.output.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
         #expect(text.output.contains("# TYPE jobkit_tasks_total counter"))
@@ -18,12 +18,12 @@ struct RunEndToEndTests {
             text.output.contains("jobkit_workers{state=\"idle\"}")
                 || text.output.contains("jobkit_workers{state=\"busy\"}"))
 
-        let body = try runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
-        let lint = try runTool("promtool", ["check", "metrics"], input: Data(body.output.utf8))
+        let body = try await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
+        let lint = try await runTool("promtool", ["check", "metrics"], input: Data(body.output.utf8))
         #expect(lint.status == 0)
         #expect(lint.output.isEmpty, "promtool check metrics: \(lint.output)")
 
-        let open = try runTool(
+        let open = try await runTool(
             "curl",
             [
                 "-sS", "-H", "Accept: application/openmetrics-text; version=1.0.0", "--unix-socket", daemon.socketPath,
@@ -34,11 +34,11 @@ struct RunEndToEndTests {
 
         // The daemon's own housekeeping runs on Jobkit, so task metrics are live without any submitted job.
         try await daemon.waitUntil("a housekeeping task to be counted") {
-            let scrape = try? runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
+            let scrape = try? await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
             return scrape?.output.contains("jobkit_tasks_total{job=\"housekeeping\",outcome=\"success\"}") == true
         }
 
-        let status = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/status"])
+        let status = try await runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/status"])
         let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
         #expect((snapshot["workers"] as? [Any])?.count == 4)
         #expect(snapshot["tasksByState"] != nil)
@@ -50,17 +50,17 @@ struct RunEndToEndTests {
         #expect((lastMinute["durationQuantiles"] as? [String: Double])?["0.99"] != nil)
 
         // gzip when the scraper asks for it; curl decompresses and the text is intact.
-        let compressed = try runTool("curl", ["-sS", "--compressed", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+        let compressed = try await runTool("curl", ["-sS", "--compressed", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
         #expect(compressed.output.lowercased().contains("content-encoding: gzip"))
         #expect(compressed.output.contains("# TYPE jobkit_tasks_total counter"))
 
-        let json = try runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/metrics"])
+        let json = try await runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/metrics"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         let names = (document["families"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
         #expect(names.contains("jobkit_task_duration_seconds"))
         #expect(names.contains("process_resident_memory_bytes"))
 
-        let missing = try runTool("curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/nope"])
+        let missing = try await runTool("curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/nope"])
         #expect(missing.output.hasSuffix("\n404"))
         #expect(missing.output.contains(#""code":"not_found""#))
 
@@ -77,7 +77,7 @@ struct RunEndToEndTests {
         #expect(second.process.terminationStatus != 0)
         #expect(second.errorOutput.contains("already running (pid \(first.process.processIdentifier))"))
         // The first one is untouched: it still answers and stops cleanly.
-        let status = try runTool("curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/status"])
+        let status = try await runTool("curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/status"])
         #expect(status.output.contains("\"pid\""))
         #expect(try await first.terminate() == 0)
     }

@@ -27,43 +27,32 @@ struct TasksAPIEndToEndTests {
 
         /// curl on the Unix socket (or TCP), returning the JSON body and the status code.
         func call(_ method: String, _ path: String, body: String? = nil, tcp: Bool = false, as user: String? = nil)
-            throws -> (status: Int, json: [String: Any])
+            async throws -> (status: Int, json: [String: Any])
         {
-            var arguments = ["-sS", "-X", method, "-w", "\n%{http_code}"]
-            if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
-            arguments +=
-                tcp
-                ? ["http://127.0.0.1:\(port)\(path)"] : ["--unix-socket", daemon.socketPath, "http://localhost\(path)"]
-            let result =
-                try user.map { try runTool("runuser", ["-u", $0, "--", "curl"] + arguments) }
-                ?? runTool("curl", arguments)
-            // The body, then the status code on a line of its own.
-            let split = result.output.range(of: "\n", options: .backwards)
-            let status = Int(split.map { result.output[$0.upperBound...] } ?? "") ?? 0
-            let body = split.map { result.output[..<$0.lowerBound] } ?? ""
-            let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
-            return (status, json ?? [:])
+            let answer = try await curl(
+                method, path, at: tcp ? .tcp(port: port) : .socket(daemon.socketPath), body: body, as: user)
+            return (answer.status, answer.json)
         }
 
-        func state(of id: String) throws -> String? { try call("GET", "/v1/tasks/\(id)").json["state"] as? String }
+        func state(of id: String) async throws -> String? { try await call("GET", "/v1/tasks/\(id)").json["state"] as? String }
     }
 
     @Test func aSubmittedJobRunsWithItsParametersAndCanBeInspected() async throws {
         let fixture = try await Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }
-        let submitted = try fixture.call("POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "ops"}}"#)
+        let submitted = try await fixture.call("POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "ops"}}"#)
         #expect(submitted.status == 201)
         let id = try #require(submitted.json["id"] as? String)
         #expect((submitted.json["run"] as? String)?.hasPrefix("run-") == true)
         _ = try await poll("the task to succeed", deadline: .seconds(30)) {
-            try fixture.state(of: id) == "succeeded" ? true : nil
+            try await fixture.state(of: id) == "succeeded" ? true : nil
         }
-        let task = try fixture.call("GET", "/v1/tasks/\(id)").json
+        let task = try await fixture.call("GET", "/v1/tasks/\(id)").json
         #expect(task["job"] as? String == "greet")
         #expect(task["attempt"] as? Int == 1)
-        let listed = try fixture.call("GET", "/v1/tasks?state=succeeded").json["tasks"] as? [[String: Any]]
+        let listed = try await fixture.call("GET", "/v1/tasks?state=succeeded").json["tasks"] as? [[String: Any]]
         #expect(listed?.contains { $0["id"] as? String == id } == true)
-        let said = try runTool(
+        let said = try await runTool(
             "curl",
             [
                 "-sS", "--unix-socket", fixture.daemon.socketPath,
@@ -79,19 +68,19 @@ struct TasksAPIEndToEndTests {
             try? FileManager.default.removeItem(at: fixture.config)
             try? FileManager.default.removeItem(atPath: fixture.pidFile)
         }
-        let id = try #require(try fixture.call("POST", "/v1/tasks", body: #"{"job": "slow"}"#).json["id"] as? String)
+        let id = try await #require(try fixture.call("POST", "/v1/tasks", body: #"{"job": "slow"}"#).json["id"] as? String)
         let pid = try await poll("the job's process", deadline: .seconds(30)) {
             (try? String(contentsOfFile: fixture.pidFile, encoding: .utf8)).flatMap {
                 pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
             }
         }
-        let cancelled = try fixture.call("DELETE", "/v1/tasks/\(id)")
+        let cancelled = try await fixture.call("DELETE", "/v1/tasks/\(id)")
         #expect(cancelled.status == 202)
         _ = try await poll("the task to be cancelled", deadline: .seconds(30)) {
-            try fixture.state(of: id) == "cancelled" ? true : nil
+            try await fixture.state(of: id) == "cancelled" ? true : nil
         }
         _ = try await poll("the process to be gone", deadline: .seconds(30)) { kill(pid, 0) != 0 ? true : nil }
-        let again = try fixture.call("DELETE", "/v1/tasks/\(id)")
+        let again = try await fixture.call("DELETE", "/v1/tasks/\(id)")
         #expect(again.status == 409)
         #expect(try await fixture.daemon.terminate() == 0)
     }
@@ -111,7 +100,7 @@ struct TasksAPIEndToEndTests {
             ("GET", "/v1/tasks?state=sleeping", nil, false, 400, "bad_request"),
         ]
         for (method, path, body, tcp, status, code) in cases {
-            let answer = try fixture.call(method, path, body: body, tcp: tcp)
+            let answer = try await fixture.call(method, path, body: body, tcp: tcp)
             #expect(answer.status == status, "\(method) \(path)")
             #expect((answer.json["error"] as? [String: Any])?["code"] as? String == code, "\(method) \(path)")
         }
@@ -120,7 +109,7 @@ struct TasksAPIEndToEndTests {
         let huge = #"{"job": "greet", "params": {"pad": ""# + String(repeating: "x", count: 1_100_000) + #""}}"#
         let bodyFile = fixture.daemon.directory.appendingPathComponent("huge.json")
         try huge.write(to: bodyFile, atomically: true, encoding: .utf8)
-        let tooLarge = try runTool(
+        let tooLarge = try await runTool(
             "curl",
             [
                 "-sS", "-w", "\n%{http_code}", "--unix-socket", fixture.daemon.socketPath, "-X", "POST",
@@ -128,20 +117,20 @@ struct TasksAPIEndToEndTests {
             ])
         #expect(tooLarge.output.hasSuffix("\n413"))
         #expect(tooLarge.output.contains(#""code":"payload_too_large""#))
-        #expect(try fixture.call("GET", "/v1/tasks").status == 200)
+        await #expect(try fixture.call("GET", "/v1/tasks").status == 200)
 
         // JSON nested deeper than any decoder allows is a 400, not a crash of a connection thread's stack.
         let depth = 50_000  // 100 KB: under the 128 KiB limit of one curl argument
         let nested =
             #"{"job": "greet", "extra": "# + String(repeating: "[", count: depth)
             + String(repeating: "]", count: depth) + "}"
-        #expect(try fixture.call("POST", "/v1/tasks", body: nested).status == 400)
-        #expect(try fixture.call("GET", "/v1/tasks").status == 200)
+        await #expect(try fixture.call("POST", "/v1/tasks", body: nested).status == 400)
+        await #expect(try fixture.call("GET", "/v1/tasks").status == 200)
 
         // Another user who can reach the socket is still refused, by its uid.
         chmod(fixture.daemon.socketPath, 0o666)
         chmod(fixture.daemon.directory.path, 0o755)
-        let stranger = try fixture.call("POST", "/v1/tasks", body: #"{"job": "greet"}"#, as: "nobody")
+        let stranger = try await fixture.call("POST", "/v1/tasks", body: #"{"job": "greet"}"#, as: "nobody")
         #expect(stranger.status == 403)
         #expect(((stranger.json["error"] as? [String: Any])?["message"] as? String)?.contains("uid 65534") == true)
         #expect(try await fixture.daemon.terminate() == 0)
@@ -155,26 +144,26 @@ struct TasksAPIEndToEndTests {
         }
         let memoryd = DaemonProcess.binary.path
         let socket = ["--socket", fixture.daemon.socketPath]
-        let submitted = try runTool(memoryd, ["submit", "slow"] + socket)
+        let submitted = try await runTool(memoryd, ["submit", "slow"] + socket)
         #expect(submitted.status == 0)
         let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(id.hasPrefix("t"))
         _ = try await poll("the task to run", deadline: .seconds(30)) {
-            try fixture.state(of: id) == "running" ? true : nil
+            try await fixture.state(of: id) == "running" ? true : nil
         }
-        let listed = try runTool(memoryd, ["tasks", "--state", "running"] + socket)
+        let listed = try await runTool(memoryd, ["tasks", "--state", "running"] + socket)
         #expect(listed.output.contains(id) && listed.output.contains("slow"))
-        let cancelled = try runTool(memoryd, ["cancel", id] + socket)
+        let cancelled = try await runTool(memoryd, ["cancel", id] + socket)
         #expect(cancelled.status == 0)
         _ = try await poll("the task to be cancelled", deadline: .seconds(30)) {
-            try fixture.state(of: id) == "cancelled" ? true : nil
+            try await fixture.state(of: id) == "cancelled" ? true : nil
         }
 
-        let unknown = try runTool(memoryd, ["submit", "ghost"] + socket)
+        let unknown = try await runTool(memoryd, ["submit", "ghost"] + socket)
         #expect(unknown.status != 0)
         #expect(unknown.output.contains("no job named 'ghost'"))
         #expect(unknown.output.contains("(HTTP 404)"))
-        let badParam = try runTool(memoryd, ["submit", "greet", "--param", "novalue"] + socket)
+        let badParam = try await runTool(memoryd, ["submit", "greet", "--param", "novalue"] + socket)
         #expect(badParam.status != 0)
         #expect(badParam.output.contains("--param takes KEY=VALUE"))
         #expect(try await fixture.daemon.terminate() == 0)

@@ -15,19 +15,19 @@ struct TopEndToEndTests {
         /// Runs a tmux command and waits for it (through ``runTool``: the server `new-session` starts keeps
         /// the client's descriptors, so a pipe would never reach its end, and it must not inherit the test's
         /// blocked signals, or it would never see `top` exit).
-        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            try runTool("tmux", ["-L", name] + arguments)
+        func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            try await runTool("tmux", ["-L", name] + arguments)
         }
 
-        func screen() throws -> [String] {
-            var lines = try run(["capture-pane", "-p", "-t", "top"]).output
+        func screen() async throws -> [String] {
+            var lines = try await run(["capture-pane", "-p", "-t", "top"]).output
                 .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
             return lines
         }
 
         deinit {
-            if let pid = try? run(["display-message", "-p", "-t", "top", "#{pid}"]).output
+            if let pid = try? runToolBlocking("tmux", ["-L", name, "display-message", "-p", "-t", "top", "#{pid}"]).output
                 .trimmingCharacters(in: .whitespacesAndNewlines), let number = Int32(pid)
             {
                 kill(number, SIGTERM)
@@ -46,15 +46,15 @@ struct TopEndToEndTests {
         let socket = ["--socket", daemon.socketPath]
 
         let tmux = Tmux()
-        let started = try tmux.run([
+        let started = try await tmux.run([
             "new-session", "-d", "-s", "top", "-x", "100", "-y", "32", "\(memoryd) top --socket \(daemon.socketPath)",
         ])
         #expect(started.status == 0, "\(started.output)")
-        for job in ["extract", "extract", "flaky"] { #expect(try runTool(memoryd, ["submit", job] + socket).status == 0) }
+        for job in ["extract", "extract", "flaky"] { #expect(try await runTool(memoryd, ["submit", job] + socket).status == 0) }
 
         // Live figures: the jobs' rows with their success ratios, the finished count, the events.
         let screen = try await poll("top to show the finished runs", deadline: Self.deadline) { () -> [String]? in
-            let lines = try tmux.screen()
+            let lines = try await tmux.screen()
             let text = lines.joined(separator: "\n")
             let digest = lines.first { $0.hasPrefix("digest ") }
             let flaky = lines.first { $0.hasPrefix("flaky ") }
@@ -70,21 +70,21 @@ struct TopEndToEndTests {
         #expect(sparkline.contains { "▁▂▃▄▅▆▇█".contains($0) }, "\(sparkline)")
 
         // A smaller terminal: the next frame fits it, with shorter sparklines.
-        #expect(try tmux.run(["resize-window", "-t", "top", "-x", "64", "-y", "20"]).status == 0)
+        await #expect(try tmux.run(["resize-window", "-t", "top", "-x", "64", "-y", "20"]).status == 0)
         let small = try await poll("top to redraw at 64 columns", deadline: Self.deadline) { () -> [String]? in
-            let lines = try tmux.screen()
+            let lines = try await tmux.screen()
             return lines.contains { $0.hasPrefix("JOB ") && $0.hasSuffix("FINISHED, LAST 32s") } ? lines : nil
         }
         #expect(small.count == 20 && small.allSatisfy { $0.count <= 64 }, "\(small)")
         #expect(small[0].hasPrefix("memoryd pid "))
 
-        #expect(try tmux.run(["send-keys", "-t", "top", "q"]).status == 0)
+        await #expect(try tmux.run(["send-keys", "-t", "top", "q"]).status == 0)
         _ = try await poll("top to quit", deadline: Self.deadline) { () -> Bool? in
-            try tmux.run(["has-session", "-t", "top"]).status != 0 ? true : nil
+            try await tmux.run(["has-session", "-t", "top"]).status != 0 ? true : nil
         }
 
         // Without a terminal: one snapshot.
-        let snapshot = try runTool(memoryd, ["top"] + socket)
+        let snapshot = try await runTool(memoryd, ["top"] + socket)
         #expect(snapshot.status == 0, "\(snapshot.output)")
         #expect(snapshot.output.contains("\nextract ") && snapshot.output.contains("EVENTS"), "\(snapshot.output)")
         #expect(!snapshot.output.contains("\u{1B}["), "no escape sequences when not on a terminal")

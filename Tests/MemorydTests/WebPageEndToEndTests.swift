@@ -121,18 +121,18 @@ struct WebPageEndToEndTests {
         let port = try await daemon.waitForPort()
         let memoryd = DaemonProcess.binary.path
         for job in ["extract", "extract", "flaky"] {
-            #expect(try runTool(memoryd, ["submit", job, "--socket", daemon.socketPath]).status == 0)
+            #expect(try await runTool(memoryd, ["submit", job, "--socket", daemon.socketPath]).status == 0)
         }
 
         // The page and its assets: HTML, script and style sheet, each held to this origin.
-        let head = try runTool("curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).output
+        let head = try await runTool("curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).output
         #expect(head.contains("Content-Type: text/html; charset=utf-8"), "\(head)")
         #expect(head.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"), "\(head)")
         for asset in ["/ui/app.js", "/ui/app.css"] {
-            let status = try runTool("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(asset)"])
+            let status = try await runTool("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(asset)"])
             #expect(status.output == "200", "\(asset): \(status.output)")
         }
-        let page = try runTool("curl", ["-sS", "http://127.0.0.1:\(port)/"]).output
+        let page = try await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/"]).output
         #expect(!page.contains("http://") && !page.contains("https://"), "the page refers to another origin")
 
         let script = directory.appendingPathComponent("browser.py")
@@ -140,7 +140,7 @@ struct WebPageEndToEndTests {
         let seconds = Self.deadline.components.seconds
 
         // Without the token, the page on TCP shows no task data and asks for the token.
-        let locked = try runTool(
+        let locked = try await runTool(
             "python3",
             [
                 script.path, "http://127.0.0.1:\(port)/", Self.asksForToken, "\(seconds)",
@@ -150,7 +150,7 @@ struct WebPageEndToEndTests {
         #expect(!locked.output.contains(#"<td class="job">extract</td>"#))
 
         // With the token entered in its form, the page fills with live data.
-        let result = try runTool(
+        let result = try await runTool(
             "python3",
             [
                 script.path, "http://127.0.0.1:\(port)/", Self.rendered, "\(seconds)",

@@ -1,0 +1,43 @@
+import Foundation
+
+/// An answer of the daemon's API, read with real curl.
+struct CurlAnswer {
+    let status: Int
+    /// The body as text.
+    let body: String
+    /// The body as a JSON object, empty when it is not one.
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:] }
+    /// The `error.code` of a JSON error.
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+}
+
+/// Where curl reaches the daemon.
+enum CurlTarget {
+    case socket(String)
+    case tcp(port: Int)
+}
+
+/// Calls `path` on the daemon with curl (as `user` through runuser when given); `maxTime` bounds the call.
+func curl(
+    _ method: String = "GET", _ path: String, at target: CurlTarget, body: String? = nil, headers: [String] = [],
+    as user: String? = nil, maxTime: Double? = nil
+) async throws -> CurlAnswer {
+    var arguments = ["-sS", "-X", method, "-w", "\n%{http_code}"]
+    if let maxTime { arguments += ["-m", String(maxTime)] }
+    for header in headers { arguments += ["-H", header] }
+    if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+    switch target {
+    case .socket(let socket): arguments += ["--unix-socket", socket, "http://localhost" + path]
+    case .tcp(let port): arguments.append("http://127.0.0.1:\(port)\(path)")
+    }
+    let result =
+        if let user {
+            try await runTool("runuser", ["-u", user, "--", "curl"] + arguments)
+        } else {
+            try await runTool("curl", arguments)
+        }
+    // The body, then the status code on a line of its own.
+    let split = result.output.range(of: "\n", options: .backwards)
+    let status = Int(split.map { result.output[$0.upperBound...] } ?? "") ?? 0
+    return CurlAnswer(status: status, body: String(split.map { result.output[..<$0.lowerBound] } ?? ""))
+}

@@ -68,6 +68,10 @@ int cps_spawn(const struct cps_spawn_request *request, int *go_fd, int *status_f
         return -error;
     }
     if (pid == 0) {
+        /* Only the parent writes on the go pipe and reads the status pipe: with these ends open here, the
+         * child would never see the go pipe end if the parent gives up. */
+        close(go[1]);
+        close(status[0]);
         /* A group of its own, so the whole job can be signalled; gone with the daemon. */
         setpgid(0, 0);
         if (request->death_signal != 0) {

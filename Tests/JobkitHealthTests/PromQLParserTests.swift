@@ -14,6 +14,9 @@ struct PromQLParserTests {
         ("{job=\"\"}", "vector selector must contain at least one non-empty matcher", 0),
         ("x[5m:1m]", "a subquery is outside", 0),
         ("sum(x) + rate(y[5x])", "bad duration", 16),
+        // Found by the PromQL fuzzer: this overflowed Int64 milliseconds and crashed the daemon.
+        ("rate(x[3777777777777w])", "bad duration", 7),
+        ("rate(x[200000000y7000000000000000000ms])", "bad duration", 7),
         ("a / on(job) group_left b", "many-to-one matching ('group_left') is outside", 12),
         ("x{a=~\"(\"}", "bad regular expression", 2),
     ])

@@ -12,7 +12,10 @@ struct StrictHTTPEndToEndTests {
         s = socket.socket(socket.AF_UNIX)
         s.connect(sys.argv[1])
         s.settimeout(5)
-        s.sendall(eval(sys.argv[2]))
+        try:
+            s.sendall(eval(sys.argv[2]))
+        except OSError:
+            pass  # the server answered and closed before the rest was sent: read what it said
         received = b""
         try:
             while True:

@@ -1,5 +1,6 @@
 import Foundation
 import Jobkit
+import JobkitDaemon
 import Testing
 
 @testable import MemorydCore
@@ -42,5 +43,84 @@ struct TaskStoreTests {
         #expect(try reopened.outcomes(of: "run-1") == ["extract": "succeeded"])
         try reopened.abandon(task.storeID, reason: "test")
         #expect(try reopened.unfinished().isEmpty)
+    }
+
+    @Test func retriesInterruptionsAndProcessGroupsAreKeptForTheNextStart() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let retryAt = Date().addingTimeInterval(300)
+        do {
+            let store = try TaskStore(directory: path)
+            let ids = try store.recordRun("run-1", jobs: [("a", [])], parameters: [:])
+            try store.record([event(.started, run: "run-1", job: "a")])
+            var retrying = event(.retrying, run: "run-1", job: "a")
+            retrying.time = retryAt.addingTimeInterval(-60)
+            retrying.duration = 60
+            try store.record([retrying, event(.started, run: "run-1", job: "a"), event(.interrupted, run: "run-1", job: "a")])
+            try store.recordProcessGroup(ProcessGroupRecord(pgid: 4242, startTicks: 99, bootID: "boot"), of: ids[0])
+        }
+        let task = try #require(try TaskStore(directory: path).unfinished().first)
+        #expect(task.attempts == 2 && task.interruptions == 1)
+        #expect(task.retryAt == nil, "a started attempt clears the retry time")
+        #expect(task.processGroup == ProcessGroupRecord(pgid: 4242, startTicks: 99, bootID: "boot"))
+
+        let store = try TaskStore(directory: path)
+        var later = event(.retrying, run: "run-1", job: "a")
+        later.time = retryAt.addingTimeInterval(-60)
+        later.duration = 60
+        store.track("run-1", [("a", task.storeID)])
+        try store.record([later])
+        let waiting = try #require(try store.unfinished().first)
+        #expect(abs((waiting.retryAt?.timeIntervalSince1970 ?? 0) - retryAt.timeIntervalSince1970) < 0.001)
+        try store.record([event(.finished(.succeeded), run: "run-1", job: "a")])
+        #expect(try store.unfinished().isEmpty)
+    }
+
+    @Test func aNewDirectoryGetsOneIdentityInTheDirectoryAndTheDatabase() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let identity = try TaskStore(directory: path).identity
+        #expect(try String(contentsOfFile: path + "/identity", encoding: .utf8) == identity.value + "\n")
+        #expect(try TaskStore(directory: path).identity == identity)
+        // A lost identity file is written again from the database.
+        try FileManager.default.removeItem(atPath: path + "/identity")
+        #expect(try TaskStore(directory: path).identity == identity)
+        #expect(FileManager.default.fileExists(atPath: path + "/identity"))
+    }
+
+    @Test(arguments: ["missing", "empty", "foreign"])
+    func aUsedDirectoryWithoutItsDatabaseIsRefused(damage: String) throws {
+        let path = try directory()
+        let other = try directory()
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: other)
+        }
+        _ = try TaskStore(directory: path)
+        _ = try TaskStore(directory: other)
+        let database = path + "/" + TaskStore.fileName
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        switch damage {
+        case "empty": #expect(FileManager.default.createFile(atPath: database, contents: Data()))
+        case "foreign": try FileManager.default.copyItem(atPath: other + "/" + TaskStore.fileName, toPath: database)
+        default: break
+        }
+        #expect {
+            try TaskStore(directory: path)
+        } throws: { error in
+            (error as? DaemonError)?.code == .damagedState
+        }
+        #expect(damage != "missing" || !FileManager.default.fileExists(atPath: database), "the refusal created a database")
+    }
+
+    @Test func aDirectoryFromBeforeIdentitiesAdoptsOne() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try TaskStore(directory: path)
+        // What an earlier memoryd left: a queue without an identity, and no identity file.
+        try FileManager.default.removeItem(atPath: path + "/identity")
+        let database = try SQLiteDatabase(path: path + "/" + TaskStore.fileName)
+        try database.execute("DELETE FROM meta")
+        #expect(try TaskStore(directory: path, logHasEvents: true).identity.value.count == 32)
     }
 }

@@ -129,7 +129,8 @@ struct PromQLLexer {
         return .number(value)
     }
 
-    /// Reads the units of a duration whose first number was already read; `nil` if it is not one.
+    /// Reads the units of a duration whose first number was already read; `nil` if it is not one (or
+    /// does not fit in milliseconds).
     private mutating func durationRest(first: Int64) -> Int64? {
         var amount = first
         var total: Int64 = 0
@@ -140,7 +141,11 @@ struct PromQLLexer {
                 position += 1
             }
             guard let milliseconds = Self.unitMilliseconds.first(where: { $0.0 == unit })?.1 else { return nil }
-            total += amount * milliseconds
+            // A duration past Int64 milliseconds (292 million years) is not one.
+            let (part, overflowed) = amount.multipliedReportingOverflow(by: milliseconds)
+            let (sum, overflowedSum) = total.addingReportingOverflow(part)
+            guard !overflowed, !overflowedSum else { return nil }
+            total = sum
             var digits = ""
             while position < scalars.count, scalars[position].properties.numericType != nil {
                 digits.unicodeScalars.append(scalars[position])

@@ -47,6 +47,13 @@ enum LogFiles {
             throw unreadable(path, errno)
         }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw DaemonError(
+                .damagedState,
+                "the event log \(path) is not a regular file; move it aside or start with --reset-state")
+        }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {

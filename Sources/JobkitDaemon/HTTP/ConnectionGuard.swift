@@ -134,8 +134,16 @@ final class ConnectionGuard: Sendable {
         return connection
     }
 
+    /// Most unread request bytes discarded before a connection's socket is closed (1 MiB).
+    static let drainLimit = 1 << 20
+
     /// libmicrohttpd is about to close the connection's socket.
+    ///
+    /// What the client sent and nobody read (the body of a request refused from its head) is read and
+    /// dropped first, without waiting: closing a socket with unread data resets the connection, and the
+    /// client would lose the answer it was sent.
     func closed(_ connection: Connection) {
+        Self.drain(connection.descriptor)
         let phase = state.withLock { state -> Phase in
             state.connections[ObjectIdentifier(connection)] = nil
             if let address = connection.address {
@@ -231,6 +239,17 @@ final class ConnectionGuard: Sendable {
         guard let previous else { return }
         open[previous]?.decrement()
         open[phase]?.increment()
+    }
+
+    /// Reads and drops what is already waiting on `descriptor`, up to ``drainLimit`` bytes.
+    private static func drain(_ descriptor: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var total = 0
+        while total < drainLimit {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            guard count > 0 else { return }
+            total += count
+        }
     }
 
     /// The connection among `candidates` that has waited longest for a request.

@@ -61,6 +61,27 @@ extension HTTPServer {
         return queue(response, on: connection)
     }
 
+    /// Answers `request` as a listener would, without a socket or libmicrohttpd: the head checks
+    /// (``RequestHead``), then the router. For in-process tests and fuzzing; a streaming answer is
+    /// returned without being started.
+    ///
+    /// - Parameters:
+    ///   - version: the request line's version, `HTTP/1.1` or `HTTP/1.0`.
+    ///   - headerList: every header as received, duplicates kept; by default ``HTTPRequest/headers``.
+    public func respond(
+        to request: HTTPRequest, version: String = "HTTP/1.1", headerList: [(name: String, value: String)]? = nil
+    ) -> HTTPResponse {
+        let head = RequestHead(version: version, headers: headerList ?? request.headers.map { ($0.key, $0.value) })
+        if let refusal = head.refusal(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes) {
+            return refusal
+        }
+        if request.body.count > configuration.maxBodyBytes {
+            return .error(
+                413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
+        }
+        return router.respond(to: request)
+    }
+
     /// Gzips a complete body when the client accepts it and the body is worth it.
     private func compressIfAccepted(_ response: inout HTTPResponse, acceptEncoding: String?) {
         guard case .bytes(let body) = response.body else { return }

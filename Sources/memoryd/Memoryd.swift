@@ -49,8 +49,6 @@ struct Run: AsyncParsableCommand {
         ))
     var resetState = false
 
-    /// Exit status when the state directory is damaged and memoryd refuses to start on it.
-    static let damagedStateExitCode: Int32 = 3
 
     func run() async throws {
         var loaded: MemorydConfig?
@@ -78,7 +76,7 @@ struct Run: AsyncParsableCommand {
             }
         } catch let error as DaemonError where error.code == .damagedState {
             StandardStreams.error("memoryd: not started: \(error)\n")
-            throw ExitCode(Self.damagedStateExitCode)
+            throw ExitCode(ServiceUnit.damagedStateExitStatus)
         } catch {
             StandardStreams.error("memoryd: \(error)\n")
             throw ExitCode.failure

@@ -18,6 +18,9 @@ public struct ServiceUnit: Sendable {
     /// Default `WatchdogSec` (30 s), comfortably above the daemon's loop watchdog of
     /// ``DaemonSettings/minimumLoopWatchdogTimeout``.
     public static let defaultWatchdog: Duration = .seconds(30)
+    /// `memoryd run`'s exit status for a state directory it refuses (3), after which systemd must not
+    /// restart it.
+    public static let damagedStateExitStatus: Int32 = 3
     /// Time systemd waits for a restart after a failure (`RestartSec`, 5 s).
     public static let restartDelay: Duration = .seconds(5)
     /// Added to `shutdown_grace` for `TimeoutStopSec`: time to cancel what is left and write the queue (15 s).
@@ -64,6 +67,8 @@ public struct ServiceUnit: Sendable {
             "WatchdogSec=\(Self.seconds(watchdog))",
             "Restart=on-failure",
             "RestartSec=\(Self.seconds(Self.restartDelay))",
+            // Exit 3 is a damaged state directory: restarting cannot mend it, an operator must look.
+            "RestartPreventExitStatus=\(Self.damagedStateExitStatus)",
             // SIGTERM to memoryd alone, which lets running tasks finish; whatever is left at the timeout is killed.
             "KillMode=mixed",
             "TimeoutStopSec=\(Self.seconds(grace + Self.stopMargin))",

@@ -20,19 +20,18 @@ struct CrashEndToEndTests {
     }
 
     @Test func afterKillNineEachTaskRunsInExactlyOneProcess() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("crash")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("memoryd.toml")
         // The shell starts sleep as a child and waits: killing the shell alone leaves the sleep running.
-        try """
-        [daemon]
-        workers = 3
-        shutdown_grace = "1s"
+        let config = try writeConfig(
+            """
+            [daemon]
+            workers = 3
+            shutdown_grace = "1s"
 
-        [jobs.sleeper]
-        command = ["sh", "-c", "sleep 600 & wait"]
-        """.write(to: config, atomically: true, encoding: .utf8)
+            [jobs.sleeper]
+            command = ["sh", "-c", "sleep 600 & wait"]
+            """, in: directory)
         let first = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await first.waitForPort()
         var runs: [String] = []

@@ -15,8 +15,7 @@ struct DamagedStateEndToEndTests {
 
         /// A state directory that has been used: one task left unfinished in its queue.
         init() async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            directory = try makeTemporaryDirectory("damaged")
             config = directory.appendingPathComponent("memoryd.toml")
             try """
             [daemon]

@@ -79,3 +79,17 @@ func wait(for semaphore: DispatchSemaphore, seconds: Double) async -> DispatchTi
         Thread { continuation.resume(returning: semaphore.wait(timeout: .now() + seconds)) }.start()
     }
 }
+
+/// A new empty directory under the temporary directory, named `prefix-UUID`; the caller removes it.
+func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// Writes `toml` as `memoryd.toml` in `directory`; returns its URL.
+func writeConfig(_ toml: String, in directory: URL) throws -> URL {
+    let config = directory.appendingPathComponent("memoryd.toml")
+    try toml.write(to: config, atomically: true, encoding: .utf8)
+    return config
+}

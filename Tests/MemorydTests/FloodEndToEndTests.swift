@@ -44,18 +44,17 @@ struct FloodEndToEndTests {
         let port: Int
 
         init() async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("flood-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let config = directory.appendingPathComponent("memoryd.toml")
-            try """
-            [daemon]
-            token = "\(FloodEndToEndTests.token)"
-            request_timeout = "3s"
-            stream_stall_timeout = "2s"
+            directory = try makeTemporaryDirectory("flood")
+            let config = try writeConfig(
+                """
+                [daemon]
+                token = "\(FloodEndToEndTests.token)"
+                request_timeout = "3s"
+                stream_stall_timeout = "2s"
 
-            [jobs.chatty]
-            command = ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo \\"line $i of a job that says a great deal to whoever follows its events\\"; i=$((i+1)); done"]
-            """.write(to: config, atomically: true, encoding: .utf8)
+                [jobs.chatty]
+                command = ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo \\"line $i of a job that says a great deal to whoever follows its events\\"; i=$((i+1)); done"]
+                """, in: directory)
             daemon = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
             port = try await daemon.waitForPort()
         }

@@ -16,11 +16,11 @@ struct FullDiskEndToEndTests {
             _ = try? runToolBlocking("umount", ["-l", mountPoint])
             try? FileManager.default.removeItem(at: directory)
         }
-        let config = directory.appendingPathComponent("memoryd.toml")
-        try """
-        [jobs.echo]
-        command = ["sh", "-c", "echo $MEMORYD_PARAM_N"]
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try writeConfig(
+            """
+            [jobs.echo]
+            command = ["sh", "-c", "echo $MEMORYD_PARAM_N"]
+            """, in: directory)
         let daemon = try DaemonProcess(
             directory: directory, arguments: ["--config", config.path, "--state-dir", mountPoint + "/state"])
         _ = try await daemon.waitForPort()

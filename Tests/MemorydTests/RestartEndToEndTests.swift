@@ -35,34 +35,33 @@ struct RestartEndToEndTests {
     }
 
     @Test func fortyMixedTasksAllFinishAfterARestartOnceEachWithTheirAttempts() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("restart")
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("jobs.log").path
-        let config = directory.appendingPathComponent("memoryd.toml")
-        try """
-        [daemon]
-        workers = 4
-        shutdown_grace = "1s"
+        let config = try writeConfig(
+            """
+            [daemon]
+            workers = 4
+            shutdown_grace = "1s"
 
-        [jobs.quick]
-        command = \(Self.command("quick", log: log, seconds: 0.2))
+            [jobs.quick]
+            command = \(Self.command("quick", log: log, seconds: 0.2))
 
-        [jobs.slow]
-        command = \(Self.command("slow", log: log, seconds: 3))
+            [jobs.slow]
+            command = \(Self.command("slow", log: log, seconds: 3))
 
-        [jobs.flaky]
-        command = \(Self.command("flaky", log: log, seconds: 0.1, failFirst: true))
-        retries = 2
-        backoff = { initial = "1s", max = "1s", factor = 1.0, jitter = 0.0 }
+            [jobs.flaky]
+            command = \(Self.command("flaky", log: log, seconds: 0.1, failFirst: true))
+            retries = 2
+            backoff = { initial = "1s", max = "1s", factor = 1.0, jitter = 0.0 }
 
-        [jobs.first]
-        command = \(Self.command("first", log: log, seconds: 0.3))
+            [jobs.first]
+            command = \(Self.command("first", log: log, seconds: 0.3))
 
-        [jobs.second]
-        command = \(Self.command("second", log: log, seconds: 0.1))
-        depends_on = ["first"]
-        """.write(to: config, atomically: true, encoding: .utf8)
+            [jobs.second]
+            command = \(Self.command("second", log: log, seconds: 0.1))
+            depends_on = ["first"]
+            """, in: directory)
 
         let first = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await first.waitForPort()
@@ -123,20 +122,19 @@ struct RestartEndToEndTests {
     }
 
     @Test func aStopWithOnlyAWaitingRetryIsImmediateRaisesNoAlertAndKeepsTheRetryTime() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("retry")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("memoryd.toml")
-        try """
-        [jobs.later]
-        command = ["false"]
-        retries = 3
-        backoff = { initial = "10m", max = "10m", factor = 1.0, jitter = 0.0 }
+        let config = try writeConfig(
+            """
+            [jobs.later]
+            command = ["false"]
+            retries = 3
+            backoff = { initial = "10m", max = "10m", factor = 1.0, jitter = 0.0 }
 
-        [jobs.after]
-        command = ["true"]
-        depends_on = ["later"]
-        """.write(to: config, atomically: true, encoding: .utf8)
+            [jobs.after]
+            command = ["true"]
+            depends_on = ["later"]
+            """, in: directory)
         let first = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await first.waitForPort()
         let id = try #require(

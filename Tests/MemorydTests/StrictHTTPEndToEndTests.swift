@@ -29,17 +29,16 @@ struct StrictHTTPEndToEndTests {
         """#
 
     @Test func smugglingHeadsAreRefusedAndTheConnectionClosed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("strict")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("memoryd.toml")
-        try """
-        [daemon]
-        shutdown_grace = "1s"
+        let config = try writeConfig(
+            """
+            [daemon]
+            shutdown_grace = "1s"
 
-        [jobs.wait]
-        command = ["sleep", "600"]
-        """.write(to: config, atomically: true, encoding: .utf8)
+            [jobs.wait]
+            command = ["sleep", "600"]
+            """, in: directory)
         let daemon = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await daemon.waitForPort()
         let socket = CurlTarget.socket(daemon.socketPath)

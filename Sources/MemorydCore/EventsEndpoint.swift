@@ -97,7 +97,8 @@ struct EventsEndpoint: Sendable {
 
     private func produce(_ query: Query, into stream: HTTPStream) async {
         // What a client that stopped reading gets last, if it reads again before the server closes it.
-        let stalled = #"{"kind":"lagged","closed":true,"message":"the client did not read for too long; the stream is closed, reconnect with since=SEQ"}"#
+        let stalled =
+            #"{"kind":"lagged","closed":true,"message":"the client did not read for too long; the stream is closed, reconnect with since=SEQ"}"#
         stream.setStallMarker(
             Array((query.serverSentEvents ? "event: lagged\ndata: \(stalled)\n\n" : stalled + "\n").utf8))
         let filter: @Sendable (JobEvent) -> Bool = { query.accepts($0) }

@@ -1,8 +1,8 @@
 import Dispatch
 import FoundationEssentials
-import JobkitHealth
 public import Jobkit
 public import JobkitDaemon
+import JobkitHealth
 public import JobkitMetrics
 
 #if canImport(Glibc)
@@ -78,7 +78,8 @@ public final class MemorydDaemon: Sendable {
         let storeErrors =
             try registry.counter(
                 "memoryd_queue_errors_total",
-                help: "Writes to the queue that failed (disk full, I/O error); task updates among them are written again later."
+                help:
+                    "Writes to the queue that failed (disk full, I/O error); task updates among them are written again later."
             ).unlabelled
         self.storeErrors = storeErrors
         let store = try TaskStore(
@@ -126,7 +127,9 @@ public final class MemorydDaemon: Sendable {
             StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
         }
         let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
-        router.route(.get, "/v1/events") { request in authorization.readRefusal(for: request) ?? endpoint.respond(to: request) }
+        router.route(.get, "/v1/events") { request in
+            authorization.readRefusal(for: request) ?? endpoint.respond(to: request)
+        }
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
         router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
         router.route(.get, "/healthz") { _ in health.liveness() }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CoreMetrics
 import FoundationEssentials
-import JobkitMetrics
 import JobkitDaemon
+import JobkitMetrics
 import MemorydCore
 
 @main
@@ -45,10 +45,10 @@ struct Run: AsyncParsableCommand {
     @Flag(
         help: ArgumentHelp(
             "Move the state directory's contents aside (into previous-TIME/ inside it) and start empty.",
-            discussion: "For a state directory memoryd refuses to start on (exit 3): a missing or foreign queue database, an unreadable event log."
+            discussion:
+                "For a state directory memoryd refuses to start on (exit 3): a missing or foreign queue database, an unreadable event log."
         ))
     var resetState = false
-
 
     func run() async throws {
         var loaded: MemorydConfig?

@@ -1,6 +1,7 @@
 import Foundation
-@testable import JobkitDaemon
 import Testing
+
+@testable import JobkitDaemon
 
 /// A listener with small limits under the floods a local user can cause: it stays reachable.
 @Suite(.timeLimit(.minutes(1)))
@@ -96,7 +97,7 @@ struct ConnectionGuardTests {
         setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         let request = RawHTTPClient.encode("GET", "/flood")
         _ = request.withUnsafeBytes { write(stalled, $0.baseAddress, $0.count) }
-        _ = try await waitFor( { fixture.server.connectionCounts(of: fixture.address)[.streaming] == 2 })
+        _ = try await waitFor({ fixture.server.connectionCounts(of: fixture.address)[.streaming] == 2 })
 
         let third = try await onThread { try fixture.client.request("GET", "/quiet") }
         #expect(third.status == 503)

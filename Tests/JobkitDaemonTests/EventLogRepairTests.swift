@@ -1,7 +1,8 @@
 import Foundation
 import Jobkit
-@testable import JobkitDaemon
 import Testing
+
+@testable import JobkitDaemon
 
 /// What opening and writing the event log does with damage: torn lines anywhere are removed, a failed
 /// write leaves no partial line and is reported, numbers out of range stop the open.
@@ -36,11 +37,15 @@ struct EventLogRepairTests {
         var newer: [UInt8] = []
         event(3).appendJSONLine(to: &newer)
         // A rotated file and the current one, each with a torn line in the middle, the current also at its end.
-        try Data(good + Array(#"{"seq":2,"ki"#.utf8) + newer).write(to: URL(fileURLWithPath: folder + "/events.jsonl.1"))
+        try Data(good + Array(#"{"seq":2,"ki"#.utf8) + newer).write(
+            to: URL(fileURLWithPath: folder + "/events.jsonl.1"))
         try Data(newer + Array(#"{"seq":4,"kind":"lo{"seq":5}"#.utf8) + [10] + newer + Array(#"{"seq":6"#.utf8))
             .write(to: URL(fileURLWithPath: folder + "/events.jsonl"))
         let log = try EventLog(directory: folder)
-        #expect(log.repairs.sorted() == ["removed 1 torn line from events.jsonl.1", "removed 2 torn lines from events.jsonl"])
+        #expect(
+            log.repairs.sorted() == [
+                "removed 1 torn line from events.jsonl.1", "removed 2 torn lines from events.jsonl",
+            ])
         #expect(log.lastSeqAtOpen == 3)
         for file in ["events.jsonl", "events.jsonl.1"] {
             let lines = try String(contentsOfFile: folder + "/" + file, encoding: .utf8).split(separator: "\n")
@@ -57,7 +62,8 @@ struct EventLogRepairTests {
             try EventLog(directory: folder)
         } throws: { error in
             guard let error = error as? DaemonError else { return false }
-            return error.code == .damagedState && error.message.contains("events.jsonl:1: sequence number 9007199254740992")
+            return error.code == .damagedState
+                && error.message.contains("events.jsonl:1: sequence number 9007199254740992")
         }
     }
 

@@ -1,5 +1,6 @@
-@testable import JobkitDaemon
 import Testing
+
+@testable import JobkitDaemon
 
 /// What the server refuses in a request head before any handler or body is read.
 struct RequestHeadTests {
@@ -20,7 +21,10 @@ struct RequestHeadTests {
     }
 
     @Test(arguments: [
-        ([("Content-Length", "4"), ("Transfer-Encoding", "chunked")], 400, "both Content-Length and Transfer-Encoding"),
+        (
+            [("Content-Length", "4"), ("Transfer-Encoding", "chunked")], 400,
+            "both Content-Length and Transfer-Encoding"
+        ),
         ([("Content-Length", "4"), ("content-length", "5")], 400, "more than one Content-Length"),
         ([("Content-Length", "4, 4")], 400, "more than one Content-Length"),
         ([("Transfer-Encoding", "chunked")], 411, "length_required"),

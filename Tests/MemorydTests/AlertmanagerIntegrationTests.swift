@@ -55,7 +55,8 @@ struct AlertmanagerIntegrationTests {
         """.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
         _ = try await daemon.waitForPort()
-        #expect(try await runTool(DaemonProcess.binary.path, ["submit", "work", "--socket", daemon.socketPath]).status == 0)
+        #expect(
+            try await runTool(DaemonProcess.binary.path, ["submit", "work", "--socket", daemon.socketPath]).status == 0)
 
         let received = try await poll("the alert in Alertmanager", deadline: Self.deadline) { () -> [String: Any]? in
             try await Self.activeAlerts(amAPI).first

@@ -58,6 +58,13 @@ struct ConfigTests {
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
+        // Found by the TOML fuzzer: a duration past Int64 milliseconds trapped instead of being refused.
+        (
+            "[daemon]\nshutdown_grace = \"99999999999999999999d\"",
+            [
+                #"c.toml:2:18: daemon.shutdown_grace = "99999999999999999999d" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#
+            ]
+        ),
         (
             "[daemon]\nshutdown_grace = \"30 seconds\"",
             [

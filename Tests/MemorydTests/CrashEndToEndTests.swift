@@ -36,7 +36,8 @@ struct CrashEndToEndTests {
         _ = try await first.waitForPort()
         var runs: [String] = []
         for _ in 0..<3 {
-            let answer = try await curl("POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "sleeper"}"#)
+            let answer = try await curl(
+                "POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "sleeper"}"#)
             runs.append(try #require(answer.json["run"] as? String))
         }
         let before = try await poll("three sleeps to run", deadline: .seconds(30)) { () -> [String: [Int32]]? in
@@ -52,7 +53,9 @@ struct CrashEndToEndTests {
 
         let second = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await second.waitForPort()
-        #expect(second.errorOutput.contains("ended 3 processes the previous daemon's tasks left running"), "\(second.errorOutput)")
+        #expect(
+            second.errorOutput.contains("ended 3 processes the previous daemon's tasks left running"),
+            "\(second.errorOutput)")
         let after = try await poll("the three tasks to run again", deadline: .seconds(30)) { () -> [String: [Int32]]? in
             let found = Dictionary(uniqueKeysWithValues: runs.map { ($0, Self.processes(named: "sleep", run: $0)) })
             return found.values.allSatisfy { !$0.isEmpty } ? found : nil
@@ -62,7 +65,9 @@ struct CrashEndToEndTests {
             #expect(Set(after[run] ?? []).isDisjoint(with: before[run] ?? []), "\(run)'s old process survived")
         }
         // The API counts the interrupted attempt, as the environment does.
-        let tasks = (try await curl("GET", "/v1/tasks?state=running", at: .socket(second.socketPath)).json["tasks"] as? [[String: Any]]) ?? []
+        let tasks =
+            (try await curl("GET", "/v1/tasks?state=running", at: .socket(second.socketPath)).json["tasks"]
+                as? [[String: Any]]) ?? []
         #expect(tasks.filter { $0["job"] as? String == "sleeper" }.map { $0["attempt"] as? Int } == [2, 2, 2])
         let environment = try #require(FileManager.default.contents(atPath: "/proc/\(after[runs[0]]![0])/environ"))
         #expect(environment.split(separator: 0).contains { Array($0) == Array("MEMORYD_ATTEMPT=2".utf8) })

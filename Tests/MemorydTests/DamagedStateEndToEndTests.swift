@@ -26,7 +26,9 @@ struct DamagedStateEndToEndTests {
             """.write(to: config, atomically: true, encoding: .utf8)
             let daemon = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
             _ = try await daemon.waitForPort()
-            #expect(try await curl("POST", "/v1/tasks", at: .socket(daemon.socketPath), body: #"{"job": "wait"}"#).status == 201)
+            #expect(
+                try await curl("POST", "/v1/tasks", at: .socket(daemon.socketPath), body: #"{"job": "wait"}"#).status
+                    == 201)
             #expect(try await daemon.terminate() == 0)
         }
 
@@ -47,7 +49,9 @@ struct DamagedStateEndToEndTests {
         }
 
         func removeQueue() {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: state + "/queue.sqlite3" + suffix) }
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: state + "/queue.sqlite3" + suffix)
+            }
         }
 
         func appendToLog(_ line: String) throws {
@@ -65,7 +69,9 @@ struct DamagedStateEndToEndTests {
         let missing = try await fixture.refusedStart()
         #expect(missing.contains("queue.sqlite3 is missing, but this state directory has been used"), "\(missing)")
         #expect(missing.contains("--reset-state"))
-        #expect(!FileManager.default.fileExists(atPath: fixture.state + "/queue.sqlite3"), "the refused start created a database")
+        #expect(
+            !FileManager.default.fileExists(atPath: fixture.state + "/queue.sqlite3"),
+            "the refused start created a database")
 
         #expect(FileManager.default.createFile(atPath: fixture.state + "/queue.sqlite3", contents: Data()))
         let empty = try await fixture.refusedStart()
@@ -73,7 +79,9 @@ struct DamagedStateEndToEndTests {
 
         let reset = try await fixture.start(["--reset-state"])
         #expect(reset.contains("--reset-state: moved the previous state"), "\(reset)")
-        let aside = try FileManager.default.contentsOfDirectory(atPath: fixture.state).filter { $0.hasPrefix("previous-") }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: fixture.state).filter {
+            $0.hasPrefix("previous-")
+        }
         #expect(aside.count == 1)
         #expect(FileManager.default.fileExists(atPath: fixture.state + "/" + aside[0] + "/identity"))
         // And the new state is whole: it starts again without complaint.
@@ -122,7 +130,8 @@ struct DamagedStateEndToEndTests {
         let fixture = try await Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
         // What a write cut short by a full disk left before the fix: a torn event, then whole ones.
-        try fixture.appendToLog(#"{"job":"wait","kind":"succeede{"kind":"queued","seq":999000,"time":"2026-12-02T08:00:00.000Z"}"#)
+        try fixture.appendToLog(
+            #"{"job":"wait","kind":"succeede{"kind":"queued","seq":999000,"time":"2026-12-02T08:00:00.000Z"}"#)
         try fixture.appendToLog(#"{"kind":"queued","seq":999001,"time":"2026-12-02T08:00:01.000Z"}"#)
         let output = try await fixture.start()
         #expect(output.contains("removed 1 torn line from events.jsonl"), "\(output)")

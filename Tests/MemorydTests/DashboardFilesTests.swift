@@ -12,7 +12,8 @@ struct DashboardFilesTests {
             "promtool", ["check", "rules"] + DashboardIntegrationTests.ruleFiles.map(\.path))
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS: 8 rules found") && check.output.contains("SUCCESS: 7 rules found"))
-        let tests = try await runTool("promtool", ["test", "rules", Self.prometheus.appendingPathComponent("tests.yml").path])
+        let tests = try await runTool(
+            "promtool", ["test", "rules", Self.prometheus.appendingPathComponent("tests.yml").path])
         #expect(tests.status == 0, "\(tests.output)")
     }
 
@@ -36,7 +37,8 @@ struct DashboardFilesTests {
         let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let variables = try #require((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]])
         #expect(variables.compactMap { $0["name"] as? String } == ["datasource", "instance", "job"])
-        #expect(variables.first?["type"] as? String == "datasource" && variables.first?["query"] as? String == "prometheus")
+        #expect(
+            variables.first?["type"] as? String == "datasource" && variables.first?["query"] as? String == "prometheus")
 
         let panels = try #require(dashboard["panels"] as? [[String: Any]])
         let ids = panels.compactMap { $0["id"] as? Int }
@@ -64,8 +66,10 @@ struct DashboardFilesTests {
         }
         let titles = Set(panels.compactMap { $0["title"] as? String })
         for required in [
-            "Task throughput by outcome", "Success ratio per job", "Task duration p50 / p90 / p99", "Queue wait p50 / p99",
-            "Queue depth by state", "Worker utilization", "Pool saturation", "Pool wait p99", "Retries", "Alerts firing",
+            "Task throughput by outcome", "Success ratio per job", "Task duration p50 / p90 / p99",
+            "Queue wait p50 / p99",
+            "Queue depth by state", "Worker utilization", "Pool saturation", "Pool wait p99", "Retries",
+            "Alerts firing",
             "Events dropped", "Process CPU and memory",
         ] {
             #expect(titles.contains(required), "no panel \(required)")

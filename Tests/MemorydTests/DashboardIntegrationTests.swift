@@ -49,10 +49,13 @@ struct DashboardIntegrationTests {
             environment: ["HOME": home.path, "XDG_STATE_HOME": directory.appendingPathComponent("xdg").path])
         let memorydPort = try await daemon.waitForPort()
         let prometheus = try PrometheusServer(
-            scraping: memorydPort, in: directory.appendingPathComponent("prometheus"), ruleFiles: Self.ruleFiles.map(\.path))
+            scraping: memorydPort, in: directory.appendingPathComponent("prometheus"),
+            ruleFiles: Self.ruleFiles.map(\.path))
         defer { prometheus.process.stop() }
         let api = prometheus.api
-        _ = try await poll("Prometheus to scrape memoryd", deadline: Self.deadline, context: { prometheus.process.printed }) {
+        _ = try await poll(
+            "Prometheus to scrape memoryd", deadline: Self.deadline, context: { prometheus.process.printed }
+        ) {
             (try? await PrometheusIntegrationTests.query(api, #"up{job="memoryd"}"#).first) == 1 ? true : nil
         }
 
@@ -114,7 +117,9 @@ struct DashboardIntegrationTests {
         let data = try Data(contentsOf: repository.appendingPathComponent("dashboards/grafana/memoryd.json"))
         let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let panels = try #require(dashboard["panels"] as? [[String: Any]])
-        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let expressions = panels.flatMap {
+            ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        }
         return expressions.map(substitute)
     }
 
@@ -147,7 +152,8 @@ struct DashboardIntegrationTests {
 
     /// Problems with `expression` in Prometheus: an error, or no data unless it is meant to be quiet.
     static func check(_ api: String, _ expression: String, mayBeEmpty: Bool = false) async throws -> [String] {
-        let result = try await runTool("curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
+        let result = try await runTool(
+            "curl", ["-sS", "--get", "--data-urlencode", "query=\(expression)", "\(api)/api/v1/query"])
         guard let document = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
             document["status"] as? String == "success", let data = document["data"] as? [String: Any]
         else { return ["\(expression): \(result.output)"] }

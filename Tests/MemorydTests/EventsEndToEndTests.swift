@@ -68,7 +68,8 @@ struct EventsEndToEndTests {
         _ = try await first.waitForPort()
         let events = "http://localhost/v1/events?follow=false&since=0"
         let before = try await poll("events of the first run", deadline: Self.deadline) {
-            let seqs = sequenceNumbers(try await runTool("curl", ["-sS", "--unix-socket", first.socketPath, events]).output)
+            let seqs = sequenceNumbers(
+                try await runTool("curl", ["-sS", "--unix-socket", first.socketPath, events]).output)
             return seqs.count >= 3 ? seqs : nil
         }
         #expect(try await first.terminate() == 0)
@@ -79,7 +80,8 @@ struct EventsEndToEndTests {
         let second = try DaemonProcess(directory: first.directory)
         _ = try await second.waitForPort()
         let after = try await poll("events of the second run", deadline: Self.deadline) {
-            let seqs = sequenceNumbers(try await runTool("curl", ["-sS", "--unix-socket", second.socketPath, events]).output)
+            let seqs = sequenceNumbers(
+                try await runTool("curl", ["-sS", "--unix-socket", second.socketPath, events]).output)
             return seqs.contains { $0 > lastLogged } ? seqs : nil
         }
         // The first run's events come from the log, the second run's from memory, numbered on from the first.
@@ -91,7 +93,8 @@ struct EventsEndToEndTests {
             [
                 "-sS", "-H", "Accept: text/event-stream", "-H", "Last-Event-ID: \(lastLogged)", "--unix-socket",
                 second.socketPath, events,
-            ]).output
+            ]
+        ).output
         #expect(resumed.hasPrefix("id: \(lastLogged + 1)\n"), "\(resumed.prefix(200))")
         #expect(try await second.terminate() == 0)
     }

@@ -66,9 +66,13 @@ struct FloodEndToEndTests {
             try FloodEndToEndTests.flood.write(to: script, atomically: true, encoding: .utf8)
             let attacker = try ExternalProcess(
                 "python3",
-                [script.path, mode, "\(port)", "\(FloodEndToEndTests.connections)", "\(seconds)", FloodEndToEndTests.token])
+                [
+                    script.path, mode, "\(port)", "\(FloodEndToEndTests.connections)", "\(seconds)",
+                    FloodEndToEndTests.token,
+                ])
             defer { attacker.stop() }
-            _ = try await poll("the flood's connections to open", deadline: .seconds(60), context: { attacker.printed }) {
+            _ = try await poll("the flood's connections to open", deadline: .seconds(60), context: { attacker.printed })
+            {
                 attacker.printed.contains("opened") ? true : nil
             }
             var times: [Double] = []
@@ -77,7 +81,8 @@ struct FloodEndToEndTests {
             while ContinuousClock.now < end {
                 for path in ["/healthz", "/metrics"] {
                     let started = ContinuousClock.now
-                    let answer = try await curl("GET", path, at: .tcp(port: port), maxTime: FloodEndToEndTests.probeLimit * 5)
+                    let answer = try await curl(
+                        "GET", path, at: .tcp(port: port), maxTime: FloodEndToEndTests.probeLimit * 5)
                     let took = (ContinuousClock.now - started)
                     #expect(answer.status == 200, "\(mode): \(path) answered \(answer.status) after \(took)")
                     times.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
@@ -94,7 +99,8 @@ struct FloodEndToEndTests {
         func refused(_ reason: String) async throws -> Double {
             let metrics = try await curl("GET", "/metrics", at: .tcp(port: port)).body
             return metrics.split(separator: "\n").filter {
-                $0.hasPrefix("jobkit_http_connections_refused_total{listener=\"127.0.0.1:\(port)\",reason=\"\(reason)\"}")
+                $0.hasPrefix(
+                    "jobkit_http_connections_refused_total{listener=\"127.0.0.1:\(port)\",reason=\"\(reason)\"}")
             }.compactMap { Double($0.split(separator: " ").last ?? "") }.first ?? 0
         }
     }
@@ -121,7 +127,8 @@ struct FloodEndToEndTests {
         let times = try await fixture.flood("stalled", seconds: 8) {
             // Events to fill the readers' buffers.
             for _ in 0..<3 {
-                _ = try await curl("POST", "/v1/tasks", at: .socket(fixture.daemon.socketPath), body: #"{"job": "chatty"}"#)
+                _ = try await curl(
+                    "POST", "/v1/tasks", at: .socket(fixture.daemon.socketPath), body: #"{"job": "chatty"}"#)
             }
         }
         #expect(times.allSatisfy { $0 < Self.probeLimit }, "probes took \(times)")

@@ -25,14 +25,17 @@ struct FullDiskEndToEndTests {
             directory: directory, arguments: ["--config", config.path, "--state-dir", mountPoint + "/state"])
         _ = try await daemon.waitForPort()
         let socket = CurlTarget.socket(daemon.socketPath)
-        #expect(try await curl("POST", "/v1/tasks", at: socket, body: #"{"job": "echo", "params": {"n": "1"}}"#).status == 201)
+        #expect(
+            try await curl("POST", "/v1/tasks", at: socket, body: #"{"job": "echo", "params": {"n": "1"}}"#).status
+                == 201)
 
         // Fill the file system.
         let filler = mountPoint + "/filler"
         _ = try await runTool("sh", ["-c", "dd if=/dev/zero of=\(filler) bs=4096 2>/dev/null; true"])
         let padding = String(repeating: "x", count: 40_000)
         let refused = try await poll("a submit to be refused", deadline: .seconds(30)) { () -> CurlAnswer? in
-            let answer = try await curl("POST", "/v1/tasks", at: socket, body: #"{"job": "echo", "params": {"n": "\#(padding)"}}"#)
+            let answer = try await curl(
+                "POST", "/v1/tasks", at: socket, body: #"{"job": "echo", "params": {"n": "\#(padding)"}}"#)
             return answer.status == 201 ? nil : answer
         }
         #expect(refused.status == 507, "\(refused.body)")
@@ -63,7 +66,9 @@ struct FullDiskEndToEndTests {
         let lines = log.split(separator: "\n")
         #expect(lines.count > 5)
         for line in lines {
-            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "torn line: \(line.prefix(120))")
+            #expect(
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any],
+                "torn line: \(line.prefix(120))")
         }
         #expect(log.hasSuffix("\n"))
     }

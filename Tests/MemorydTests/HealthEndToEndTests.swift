@@ -65,7 +65,8 @@ struct HealthEndToEndTests {
         }
 
         func get(_ path: String) async throws -> (status: Int, body: [String: Any]) {
-            let text = try await runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]).output
+            let text = try await runTool("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+                .output
             let status = Int(text.split(separator: "\n").last ?? "") ?? 0
             let body = String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             return (status, try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:])
@@ -89,7 +90,8 @@ struct HealthEndToEndTests {
     }
 
     func start(in given: URL? = nil) async throws -> Fixture {
-        let directory = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)")
+        let directory =
+            given ?? FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("memoryd.toml")
         try Self.config(directory: directory).write(to: configPath, atomically: true, encoding: .utf8)
@@ -112,14 +114,16 @@ struct HealthEndToEndTests {
         _ = try await poll("chatty to succeed", deadline: Self.deadline) { () -> Bool? in
             try await fixture.task(chatty)["state"] as? String == "succeeded" ? true : nil
         }
-        let pending = try await runTool(fixture.memoryd, ["events", "--kind", "alert_pending", "--json"] + fixture.socket)
+        let pending = try await runTool(
+            fixture.memoryd, ["events", "--kind", "alert_pending", "--json"] + fixture.socket)
         #expect(pending.output.contains(#""task":"\#(silent)""#), "\(pending.output)")
         #expect(!pending.output.contains(#""task":"\#(chatty)""#), "\(pending.output)")
 
         // Cancelled, the silent task is gone and so is its alert.
         #expect(try await runTool(fixture.memoryd, ["cancel", silent] + fixture.socket).status == 0)
         _ = try await poll("TaskStuck to resolve", deadline: Self.deadline) { () -> Bool? in
-            try await fixture.alerts().contains { ($0["labels"] as? [String: String])?["alertname"] == "TaskStuck" } ? nil : true
+            try await fixture.alerts().contains { ($0["labels"] as? [String: String])?["alertname"] == "TaskStuck" }
+                ? nil : true
         }
         #expect(try await fixture.daemon.terminate() == 0)
     }
@@ -136,11 +140,13 @@ struct HealthEndToEndTests {
             try await fixture.task(id)["state"] as? String == "succeeded" ? true : nil
         }
         let resolved = try await poll("WatchdogExpired resolved", deadline: Self.deadline) { () -> String? in
-            let events = try await runTool(fixture.memoryd, ["events", "--kind", "alert_resolved", "--json"] + fixture.socket)
+            let events = try await runTool(
+                fixture.memoryd, ["events", "--kind", "alert_resolved", "--json"] + fixture.socket)
             return events.output.contains(#""watchdog":"fresh-pipeline""#) ? events.output : nil
         }
         #expect(resolved.contains("WatchdogExpired resolved"))
-        let succeeded = try await runTool(fixture.memoryd, ["events", "--job", "fresh", "--kind", "succeeded", "--json"] + fixture.socket)
+        let succeeded = try await runTool(
+            fixture.memoryd, ["events", "--job", "fresh", "--kind", "succeeded", "--json"] + fixture.socket)
         let event = try #require(
             succeeded.output.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -149,13 +155,16 @@ struct HealthEndToEndTests {
         let succeededAt = try #require(ISO8601DateFormatter.withFractions.date(from: finished))
         // The hook ran for the firing and for the resolution.
         let hook = try await poll("the hook's two lines", deadline: Self.deadline) { () -> String? in
-            let log = (try? String(contentsOf: fixture.directory.appendingPathComponent("hook.log"), encoding: .utf8)) ?? ""
-            return log.contains("WatchdogExpired firing warning\n") && log.contains("WatchdogExpired resolved warning\n")
+            let log =
+                (try? String(contentsOf: fixture.directory.appendingPathComponent("hook.log"), encoding: .utf8)) ?? ""
+            return log.contains("WatchdogExpired firing warning\n")
+                && log.contains("WatchdogExpired resolved warning\n")
                 ? log : nil
         }
         let watchdogLines = hook.split(separator: "\n").filter { $0.hasPrefix("WatchdogExpired") }
         #expect(
-            watchdogLines.prefix(2) == ["WatchdogExpired firing warning", "WatchdogExpired resolved warning"], "\(hook)")
+            watchdogLines.prefix(2) == ["WatchdogExpired firing warning", "WatchdogExpired resolved warning"], "\(hook)"
+        )
         #expect(try await fixture.daemon.terminate() == 0)
         // Let a second pass, so a watchdog counting from the restart would be told apart.
         _ = try await poll("a second since the success", deadline: Self.deadline) {
@@ -168,7 +177,9 @@ struct HealthEndToEndTests {
         fixture = Fixture(directory: fixture.directory, daemon: restarted, port: try await restarted.waitForPort())
         let metrics = try await runTool("curl", ["-s", "http://127.0.0.1:\(fixture.port)/metrics"]).output
         let line = try #require(
-            metrics.split(separator: "\n").first { $0.hasPrefix(#"jobkit_watchdog_last_pet_timestamp_seconds{watchdog="fresh-pipeline"}"#) })
+            metrics.split(separator: "\n").first {
+                $0.hasPrefix(#"jobkit_watchdog_last_pet_timestamp_seconds{watchdog="fresh-pipeline"}"#)
+            })
         let lastPet = try #require(Double(line.split(separator: " ").last ?? ""))
         #expect(abs(lastPet - succeededAt.timeIntervalSince1970) < 0.01, "\(line) vs \(finished)")
         #expect(metrics.contains(#"jobkit_watchdog_timeout_seconds{watchdog="fresh-pipeline"} 3"#))
@@ -184,7 +195,8 @@ struct HealthEndToEndTests {
 
         let healthz = try await fixture.get("/healthz")
         #expect(healthz.status == 200)
-        #expect((healthz.body["checks"] as? [[String: String]])?.map { $0["name"] ?? "" } == ["scheduler", "evaluation"])
+        #expect(
+            (healthz.body["checks"] as? [[String: String]])?.map { $0["name"] ?? "" } == ["scheduler", "evaluation"])
 
         func probeCheck() async throws -> (status: Int, overall: String?, check: [String: String]?) {
             let ready = try await fixture.get("/readyz")
@@ -205,7 +217,8 @@ struct HealthEndToEndTests {
         let warning = try await runTool(fixture.memoryd, ["health"] + fixture.socket)
         #expect(warning.status == 1, "\(warning.output)")
         #expect(warning.output.contains("check:probe") && warning.output.contains("disk 91% full"))
-        let alert = try await fixture.firing("HealthCheckFailed", ["check": "probe", "job": "probe", "severity": "warning"])
+        let alert = try await fixture.firing(
+            "HealthCheckFailed", ["check": "probe", "job": "probe", "severity": "warning"])
         #expect(
             alert["annotations"] as? [String: String]
                 == ["summary": "health check probe is warning", "message": "disk 91% full"])
@@ -225,7 +238,9 @@ struct HealthEndToEndTests {
 extension HealthEndToEndTests.Fixture {
     /// `GET /v1/tasks/{id}` over the socket.
     func task(_ id: String) async throws -> [String: Any] {
-        let text = try await runTool("curl", ["-s", "--unix-socket", daemon.socketPath, "http://localhost/v1/tasks/\(id)"]).output
+        let text = try await runTool(
+            "curl", ["-s", "--unix-socket", daemon.socketPath, "http://localhost/v1/tasks/\(id)"]
+        ).output
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
     }
 }

@@ -21,7 +21,8 @@ struct InstallServiceTests {
             let runtime = directory.appendingPathComponent("runtime")
             try FileManager.default.createDirectory(
                 at: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return try await runTool("env", ["XDG_RUNTIME_DIR=\(runtime.path)", "systemd-analyze", "--user", "verify", unit.path])
+            return try await runTool(
+                "env", ["XDG_RUNTIME_DIR=\(runtime.path)", "systemd-analyze", "--user", "verify", unit.path])
         }
         return try await runTool("systemd-analyze", ["verify", unit.path])
     }

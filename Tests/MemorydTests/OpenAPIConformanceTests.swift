@@ -45,7 +45,8 @@ struct OpenAPIConformanceTests {
         let fixture = try await TasksAPIEndToEndTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }
         var lines: [String] = []
-        func record(_ template: String, _ method: String, _ path: String, body: String? = nil, tcp: Bool = false) async throws
+        func record(_ template: String, _ method: String, _ path: String, body: String? = nil, tcp: Bool = false)
+            async throws
             -> [String: Any]
         {
             let answer = try await fixture.call(method, path, body: body, tcp: tcp)

@@ -23,10 +23,12 @@ struct PrivacyEndToEndTests {
         let daemon = try DaemonProcess(directory: directory, arguments: ["--config", config.path], umask: "000")
         let port = try await daemon.waitForPort()
         let submitted = try await curl(
-            "POST", "/v1/tasks", at: .socket(daemon.socketPath), body: #"{"job": "secret", "params": {"pw": "hunter2"}}"#)
+            "POST", "/v1/tasks", at: .socket(daemon.socketPath),
+            body: #"{"job": "secret", "params": {"pw": "hunter2"}}"#)
         let id = try #require(submitted.json["id"] as? String)
         _ = try await poll("the task to succeed", deadline: .seconds(30)) {
-            try await curl("GET", "/v1/tasks/\(id)", at: .socket(daemon.socketPath)).json["state"] as? String == "succeeded"
+            try await curl("GET", "/v1/tasks/\(id)", at: .socket(daemon.socketPath)).json["state"] as? String
+                == "succeeded"
                 ? true : nil
         }
 

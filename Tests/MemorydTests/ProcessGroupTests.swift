@@ -48,7 +48,9 @@ struct ProcessGroupTests {
         // A command that leaves a child in its group, as `sh -c "sleep 600 &"` does.
         let process = try SpawnedProcess(
             argv: ["sh", "-c", "sleep 60 & sleep 60 & echo started; wait"],
-            environment: ["MEMORYD_RUN_ID": run, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            environment: [
+                "MEMORYD_RUN_ID": run, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            ],
             workingDirectory: nil
         ) { pid in recorded = pid }
         defer { process.signalGroup(SIGKILL) }

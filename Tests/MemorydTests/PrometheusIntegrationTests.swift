@@ -25,7 +25,9 @@ struct PrometheusIntegrationTests {
         #expect(up == 1)
 
         let quantile = "histogram_quantile(0.9, sum by (le) (rate(jobkit_task_duration_seconds_bucket[1m])))"
-        let p90 = try await poll("a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.process.printed }) {
+        let p90 = try await poll(
+            "a p90 task duration", deadline: Self.queryDeadline, context: { prometheus.process.printed }
+        ) {
             try await Self.query(api, quantile).first.flatMap { $0.isNaN ? nil : $0 }
         }
         #expect(p90 >= 0 && p90.isFinite)

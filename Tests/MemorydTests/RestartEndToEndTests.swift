@@ -10,12 +10,17 @@ struct RestartEndToEndTests {
     /// SIGTERM interrupts it. `fail` makes the first attempt fail.
     static func command(_ job: String, log: String, seconds: Double, failFirst: Bool = false) -> String {
         let marker = "\(log).running-$MEMORYD_RUN_ID-\(job)"
-        let failure = failFirst ? #"if [ "$MEMORYD_ATTEMPT" = 1 ]; then rm -f "$m"; echo "FAIL $MEMORYD_RUN_ID \#(job) 1" >> \#(log); exit 1; fi; "# : ""
+        let failure =
+            failFirst
+            ? #"if [ "$MEMORYD_ATTEMPT" = 1 ]; then rm -f "$m"; echo "FAIL $MEMORYD_RUN_ID \#(job) 1" >> \#(log); exit 1; fi; "#
+            : ""
         let script =
             #"m="\#(marker)"; set -C; if ! : > "$m" 2>/dev/null; then echo "TWICE $MEMORYD_RUN_ID \#(job)" >> \#(log); fi; set +C; "#
             + #"trap 'rm -f "$m"; exit 143' TERM; echo "START $MEMORYD_RUN_ID \#(job) $MEMORYD_ATTEMPT" >> \#(log); "#
-            + failure + #"sleep \#(seconds) & wait $!; rm -f "$m"; echo "END $MEMORYD_RUN_ID \#(job) $MEMORYD_ATTEMPT" >> \#(log)"#
-        return #"["sh", "-c", "\#(script.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))"]"#
+            + failure
+            + #"sleep \#(seconds) & wait $!; rm -f "$m"; echo "END $MEMORYD_RUN_ID \#(job) $MEMORYD_ATTEMPT" >> \#(log)"#
+        return
+            #"["sh", "-c", "\#(script.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))"]"#
     }
 
     /// A line of the jobs' log: kind, run, job, attempt.
@@ -30,7 +35,8 @@ struct RestartEndToEndTests {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { text in
             let fields = text.split(separator: " ").map(String.init)
             guard fields.count >= 3 else { return nil }
-            return Line(kind: fields[0], run: fields[1], job: fields[2], attempt: fields.count > 3 ? Int(fields[3]) ?? 0 : 0)
+            return Line(
+                kind: fields[0], run: fields[1], job: fields[2], attempt: fields.count > 3 ? Int(fields[3]) ?? 0 : 0)
         }
     }
 
@@ -68,7 +74,8 @@ struct RestartEndToEndTests {
         var runs: [String: String] = [:]  // run id → the job submitted
         for job in ["quick", "slow", "flaky", "first"] {
             for _ in 0..<10 {
-                let answer = try await curl("POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "\#(job)"}"#)
+                let answer = try await curl(
+                    "POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "\#(job)"}"#)
                 #expect(answer.status == 201, "\(answer.body)")
                 runs[try #require(answer.json["run"] as? String)] = job
             }
@@ -84,7 +91,8 @@ struct RestartEndToEndTests {
         _ = try await second.waitForPort()
         #expect(second.errorOutput.contains("unfinished tasks from the queue"), "\(second.errorOutput)")
         // Every task of every run ends, the dependants included: 50 tasks in 40 runs.
-        let expected = runs.flatMap { run, job in (job == "first" ? ["first", "second"] : [job]).map { "\(run) \($0)" } }
+        let expected = runs.flatMap { run, job in (job == "first" ? ["first", "second"] : [job]).map { "\(run) \($0)" }
+        }
         let ended = try await poll("all 50 tasks to end", deadline: .seconds(120), context: { second.diagnosis }) {
             () -> Set<String>? in
             let ended = Set(Self.lines(log).filter { $0.kind == "END" }.map { "\($0.run) \($0.job)" })
@@ -102,7 +110,8 @@ struct RestartEndToEndTests {
             #expect(mine.first { $0.kind == "END" }?.attempt == starts.last, "\(key)")
         }
         // The API's attempt is the one the command saw in MEMORYD_ATTEMPT.
-        let tasks = (try await curl("GET", "/v1/tasks", at: .socket(second.socketPath)).json["tasks"] as? [[String: Any]]) ?? []
+        let tasks =
+            (try await curl("GET", "/v1/tasks", at: .socket(second.socketPath)).json["tasks"] as? [[String: Any]]) ?? []
         let endings = Dictionary(
             all.filter { $0.kind == "END" }.map { ("\($0.run) \($0.job)", $0.attempt) }, uniquingKeysWith: { $1 })
         var compared = 0
@@ -118,7 +127,9 @@ struct RestartEndToEndTests {
         // Nothing runs now: a stop is immediate.
         let started = ContinuousClock.now
         #expect(try await second.terminate() == 0)
-        #expect(ContinuousClock.now - started < .seconds(1), "stopping an idle daemon took \(ContinuousClock.now - started)")
+        #expect(
+            ContinuousClock.now - started < .seconds(1), "stopping an idle daemon took \(ContinuousClock.now - started)"
+        )
     }
 
     @Test func aStopWithOnlyAWaitingRetryIsImmediateRaisesNoAlertAndKeepsTheRetryTime() async throws {
@@ -138,7 +149,8 @@ struct RestartEndToEndTests {
         let first = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await first.waitForPort()
         let id = try #require(
-            try await curl("POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "later"}"#).json["id"] as? String)
+            try await curl("POST", "/v1/tasks", at: .socket(first.socketPath), body: #"{"job": "later"}"#).json["id"]
+                as? String)
         let waiting = try await poll("the task to wait for its retry", deadline: .seconds(30)) { () -> [String: Any]? in
             let task = try await curl("GET", "/v1/tasks/\(id)", at: .socket(first.socketPath)).json
             return task["state"] as? String == "retry_wait" ? task : nil
@@ -156,7 +168,8 @@ struct RestartEndToEndTests {
         let second = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await second.waitForPort()
         #expect(second.errorOutput.contains("resumed 2 unfinished tasks"), "\(second.errorOutput)")
-        let tasks = (try await curl("GET", "/v1/tasks", at: .socket(second.socketPath)).json["tasks"] as? [[String: Any]]) ?? []
+        let tasks =
+            (try await curl("GET", "/v1/tasks", at: .socket(second.socketPath)).json["tasks"] as? [[String: Any]]) ?? []
         let later = try #require(tasks.first { $0["job"] as? String == "later" })
         #expect(later["state"] as? String == "retry_wait")
         #expect(later["attempt"] as? Int == 1)

@@ -75,7 +75,9 @@ struct RuleAgreementTests {
         let socket = ["--socket", daemon.socketPath]
         for job in ["broken", "slow"] { #expect(try await runTool(memoryd, ["submit", job] + socket).status == 0) }
         // The failure counter must exist in both before it rises again, so that `increase` has two samples.
-        _ = try await poll("the failure in Prometheus", deadline: Self.deadline, context: { prometheus.process.printed }) {
+        _ = try await poll(
+            "the failure in Prometheus", deadline: Self.deadline, context: { prometheus.process.printed }
+        ) {
             try await PrometheusIntegrationTests.query(api, "jobkit_tasks_total{outcome=\"failure\"}").first
         }
         #expect(try await runTool(memoryd, ["submit", "broken"] + socket).status == 0)
@@ -101,7 +103,8 @@ struct RuleAgreementTests {
     }
 
     func memorydAlerts(_ daemon: DaemonProcess) async throws -> [[String: Any]] {
-        let output = try await runTool(DaemonProcess.binary.path, ["alerts", "--json", "--socket", daemon.socketPath]).output
+        let output = try await runTool(DaemonProcess.binary.path, ["alerts", "--json", "--socket", daemon.socketPath])
+            .output
         let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         return document?["alerts"] as? [[String: Any]] ?? []
     }

@@ -38,7 +38,8 @@ struct RunEndToEndTests {
             return scrape?.output.contains("jobkit_tasks_total{job=\"housekeeping\",outcome=\"success\"}") == true
         }
 
-        let status = try await runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/status"])
+        let status = try await runTool(
+            "curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/status"])
         let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
         #expect((snapshot["workers"] as? [Any])?.count == 4)
         #expect(snapshot["tasksByState"] != nil)
@@ -50,11 +51,13 @@ struct RunEndToEndTests {
         #expect((lastMinute["durationQuantiles"] as? [String: Double])?["0.99"] != nil)
 
         // gzip when the scraper asks for it; curl decompresses and the text is intact.
-        let compressed = try await runTool("curl", ["-sS", "--compressed", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+        let compressed = try await runTool(
+            "curl", ["-sS", "--compressed", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
         #expect(compressed.output.lowercased().contains("content-encoding: gzip"))
         #expect(compressed.output.contains("# TYPE jobkit_tasks_total counter"))
 
-        let json = try await runTool("curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/metrics"])
+        let json = try await runTool(
+            "curl", ["-sS", "--unix-socket", daemon.socketPath, "http://localhost/v1/metrics"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         let names = (document["families"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
         #expect(names.contains("jobkit_task_duration_seconds"))
@@ -77,7 +80,8 @@ struct RunEndToEndTests {
         #expect(second.process.terminationStatus != 0)
         #expect(second.errorOutput.contains("already running (pid \(first.process.processIdentifier))"))
         // The first one is untouched: it still answers and stops cleanly.
-        let status = try await runTool("curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/status"])
+        let status = try await runTool(
+            "curl", ["-sS", "--unix-socket", first.socketPath, "http://localhost/v1/status"])
         #expect(status.output.contains("\"pid\""))
         #expect(try await first.terminate() == 0)
     }

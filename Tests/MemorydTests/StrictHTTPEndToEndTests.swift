@@ -42,7 +42,8 @@ struct StrictHTTPEndToEndTests {
         let daemon = try DaemonProcess(directory: directory, arguments: ["--config", config.path])
         _ = try await daemon.waitForPort()
         let socket = CurlTarget.socket(daemon.socketPath)
-        let id = try #require(try await curl("POST", "/v1/tasks", at: socket, body: #"{"job": "wait"}"#).json["id"] as? String)
+        let id = try #require(
+            try await curl("POST", "/v1/tasks", at: socket, body: #"{"job": "wait"}"#).json["id"] as? String)
         _ = try await poll("the task to run", deadline: .seconds(30)) {
             try await curl("GET", "/v1/tasks/\(id)", at: socket).json["state"] as? String == "running" ? true : nil
         }
@@ -51,11 +52,20 @@ struct StrictHTTPEndToEndTests {
         let smuggled = "DELETE /v1/tasks/\(id) HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
         let cases: [(String, Int, String)] = [
             // A body by Content-Length that is also chunked; what follows the chunked end would be a second request.
-            (#"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n\#(smuggled)""#, 400, "bad_request"),
-            (#"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}\#(smuggled)""#, 400, "bad_request"),
+            (
+                #"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n\#(smuggled)""#,
+                400, "bad_request"
+            ),
+            (
+                #"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}\#(smuggled)""#,
+                400, "bad_request"
+            ),
             (#"b"GET /healthz HTTP/1.1\r\n\r\n""#, 400, "bad_request"),
             (#"b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n""#, 400, "bad_request"),
-            (#"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;" + b"e" * 50000 + b"\r\nhello\r\n0\r\n\r\n\#(smuggled)""#, 411, "length_required"),
+            (
+                #"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;" + b"e" * 50000 + b"\r\nhello\r\n0\r\n\r\n\#(smuggled)""#,
+                411, "length_required"
+            ),
             (#"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n""#, 400, "bad_request"),
             (#"b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n""#, 431, "headers_too_large"),
         ]
@@ -71,7 +81,13 @@ struct StrictHTTPEndToEndTests {
         }
         // A Content-Length that is not a number never reaches memoryd: libmicrohttpd 0.9.75 refuses it
         // itself (with its own HTML body, which that version cannot replace), and closes the connection.
-        let list = try await runTool("python3", [script, daemon.socketPath, #"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\n{}\#(smuggled)""#]).output
+        let list = try await runTool(
+            "python3",
+            [
+                script, daemon.socketPath,
+                #"b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\n{}\#(smuggled)""#,
+            ]
+        ).output
         #expect(list.hasPrefix("HTTP/1.1 400 "), "\(list.prefix(200))")
         #expect(!list.hasSuffix("OPEN"))
 

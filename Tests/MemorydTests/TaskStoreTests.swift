@@ -56,7 +56,9 @@ struct TaskStoreTests {
             var retrying = event(.retrying, run: "run-1", job: "a")
             retrying.time = retryAt.addingTimeInterval(-60)
             retrying.duration = 60
-            try store.record([retrying, event(.started, run: "run-1", job: "a"), event(.interrupted, run: "run-1", job: "a")])
+            try store.record([
+                retrying, event(.started, run: "run-1", job: "a"), event(.interrupted, run: "run-1", job: "a"),
+            ])
             try store.recordProcessGroup(ProcessGroupRecord(pgid: 4242, startTicks: 99, bootID: "boot"), of: ids[0])
         }
         let task = try #require(try TaskStore(directory: path).unfinished().first)
@@ -110,7 +112,8 @@ struct TaskStoreTests {
         } throws: { error in
             (error as? DaemonError)?.code == .damagedState
         }
-        #expect(damage != "missing" || !FileManager.default.fileExists(atPath: database), "the refusal created a database")
+        #expect(
+            damage != "missing" || !FileManager.default.fileExists(atPath: database), "the refusal created a database")
     }
 
     @Test func aDirectoryFromBeforeIdentitiesAdoptsOne() throws {

@@ -34,13 +34,16 @@ struct TasksAPIEndToEndTests {
             return (answer.status, answer.json)
         }
 
-        func state(of id: String) async throws -> String? { try await call("GET", "/v1/tasks/\(id)").json["state"] as? String }
+        func state(of id: String) async throws -> String? {
+            try await call("GET", "/v1/tasks/\(id)").json["state"] as? String
+        }
     }
 
     @Test func aSubmittedJobRunsWithItsParametersAndCanBeInspected() async throws {
         let fixture = try await Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }
-        let submitted = try await fixture.call("POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "ops"}}"#)
+        let submitted = try await fixture.call(
+            "POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "ops"}}"#)
         #expect(submitted.status == 201)
         let id = try #require(submitted.json["id"] as? String)
         #expect((submitted.json["run"] as? String)?.hasPrefix("run-") == true)
@@ -68,7 +71,8 @@ struct TasksAPIEndToEndTests {
             try? FileManager.default.removeItem(at: fixture.config)
             try? FileManager.default.removeItem(atPath: fixture.pidFile)
         }
-        let id = try await #require(try fixture.call("POST", "/v1/tasks", body: #"{"job": "slow"}"#).json["id"] as? String)
+        let id = try await #require(
+            try fixture.call("POST", "/v1/tasks", body: #"{"job": "slow"}"#).json["id"] as? String)
         let pid = try await poll("the job's process", deadline: .seconds(30)) {
             (try? String(contentsOfFile: fixture.pidFile, encoding: .utf8)).flatMap {
                 pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -103,7 +103,8 @@ private final class SpawnedTool {
         Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return DaemonProcessError(message: "\(tool) \(arguments) ran past \(deadline) and was killed; it printed: \(output)")
+        return DaemonProcessError(
+            message: "\(tool) \(arguments) ran past \(deadline) and was killed; it printed: \(output)")
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: scratch) }

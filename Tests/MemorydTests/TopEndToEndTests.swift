@@ -27,7 +27,8 @@ struct TopEndToEndTests {
         }
 
         deinit {
-            if let pid = try? runToolBlocking("tmux", ["-L", name, "display-message", "-p", "-t", "top", "#{pid}"]).output
+            if let pid = try? runToolBlocking("tmux", ["-L", name, "display-message", "-p", "-t", "top", "#{pid}"])
+                .output
                 .trimmingCharacters(in: .whitespacesAndNewlines), let number = Int32(pid)
             {
                 kill(number, SIGTERM)
@@ -50,7 +51,9 @@ struct TopEndToEndTests {
             "new-session", "-d", "-s", "top", "-x", "100", "-y", "32", "\(memoryd) top --socket \(daemon.socketPath)",
         ])
         #expect(started.status == 0, "\(started.output)")
-        for job in ["extract", "extract", "flaky"] { #expect(try await runTool(memoryd, ["submit", job] + socket).status == 0) }
+        for job in ["extract", "extract", "flaky"] {
+            #expect(try await runTool(memoryd, ["submit", job] + socket).status == 0)
+        }
 
         // Live figures: the jobs' rows with their success ratios, the finished count, the events.
         let screen = try await poll("top to show the finished runs", deadline: Self.deadline) { () -> [String]? in

@@ -129,7 +129,8 @@ struct WebPageEndToEndTests {
         #expect(head.contains("Content-Type: text/html; charset=utf-8"), "\(head)")
         #expect(head.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"), "\(head)")
         for asset in ["/ui/app.js", "/ui/app.css"] {
-            let status = try await runTool("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(asset)"])
+            let status = try await runTool(
+                "curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(asset)"])
             #expect(status.output == "200", "\(asset): \(status.output)")
         }
         let page = try await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/"]).output
@@ -146,7 +147,8 @@ struct WebPageEndToEndTests {
                 script.path, "http://127.0.0.1:\(port)/", Self.asksForToken, "\(seconds)",
                 directory.appendingPathComponent("locked-profile").path,
             ])
-        #expect(locked.output.contains("CONDITION MET"), "the page did not ask for a token:\n\(locked.output.suffix(3000))")
+        #expect(
+            locked.output.contains("CONDITION MET"), "the page did not ask for a token:\n\(locked.output.suffix(3000))")
         #expect(!locked.output.contains(#"<td class="job">extract</td>"#))
 
         // With the token entered in its form, the page fills with live data.
@@ -156,7 +158,8 @@ struct WebPageEndToEndTests {
                 script.path, "http://127.0.0.1:\(port)/", Self.rendered, "\(seconds)",
                 directory.appendingPathComponent("profile").path, Self.asksForToken, Self.enterToken,
             ])
-        #expect(result.output.contains("CONDITION MET"), "the page never showed live data:\n\(result.output.suffix(4000))")
+        #expect(
+            result.output.contains("CONDITION MET"), "the page never showed live data:\n\(result.output.suffix(4000))")
         let dom = result.output
         #expect(dom.contains(#"<td class="job">extract</td>"#))
         #expect(dom.contains(#"<td class="job">digest</td>"#))

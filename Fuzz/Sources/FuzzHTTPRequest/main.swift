@@ -75,7 +75,9 @@ struct RawRequest {
         path = String(target.prefix { $0 != "?" })
         if let mark = target.firstIndex(of: "?") {
             for pair in target[target.index(after: mark)...].split(separator: "&") {
-                let keyValue = pair.split(separator: "=", maxSplits: 1).map { Self.percentDecoded($0) }
+                let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                    Self.percentDecoded($0)
+                }
                 query[keyValue[0]] = keyValue.count > 1 ? keyValue[1] : ""
             }
         }

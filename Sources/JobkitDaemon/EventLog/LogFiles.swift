@@ -130,7 +130,8 @@ enum LogFiles {
         }
         guard let event = try? JSONDecoder().decode(JobEvent.self, from: Data(line)) else {
             if let seq = seqText(in: line), UInt64(seq) == nil || seq.hasPrefix("-") {
-                throw damaged("sequence number \(seq) is out of range (1 to \(EventStream.Configuration.maximumSeq), 2^53 − 1)")
+                throw damaged(
+                    "sequence number \(seq) is out of range (1 to \(EventStream.Configuration.maximumSeq), 2^53 − 1)")
             }
             throw damaged("the newest line is not an event with a sequence number")
         }

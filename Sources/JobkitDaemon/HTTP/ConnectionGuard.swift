@@ -246,7 +246,9 @@ final class ConnectionGuard: Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var total = 0
         while total < drainLimit {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            let count = buffer.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+            }
             guard count > 0 else { return }
             total += count
         }

@@ -21,7 +21,9 @@ extension HTTPServer {
             // body is read, and the connection closed; otherwise answer later, so keep-alive works and the
             // body can arrive.
             let head = RequestHead(version: version, headers: Self.headerList(of: connection))
-            if let refusal = head.refusal(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes) {
+            if let refusal = head.refusal(
+                maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes)
+            {
                 var response = refusal
                 response.headers.append(("Connection", "close"))
                 return queue(response, on: connection)
@@ -72,7 +74,9 @@ extension HTTPServer {
         to request: HTTPRequest, version: String = "HTTP/1.1", headerList: [(name: String, value: String)]? = nil
     ) -> HTTPResponse {
         let head = RequestHead(version: version, headers: headerList ?? request.headers.map { ($0.key, $0.value) })
-        if let refusal = head.refusal(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes) {
+        if let refusal = head.refusal(
+            maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes)
+        {
             return refusal
         }
         if request.body.count > configuration.maxBodyBytes {

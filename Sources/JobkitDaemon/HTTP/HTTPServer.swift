@@ -124,8 +124,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// - Parameter registry: where to count refused and closed connections
     ///   (`jobkit_http_connections_refused_total`) and open ones (`jobkit_http_connections`).
-    public init(router: HTTPRouter, configuration: Configuration = Configuration(), registry: MetricsRegistry? = nil)
-    {
+    public init(router: HTTPRouter, configuration: Configuration = Configuration(), registry: MetricsRegistry? = nil) {
         self.router = router
         self.configuration = configuration
         self.registry = registry

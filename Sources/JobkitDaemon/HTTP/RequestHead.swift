@@ -44,7 +44,8 @@ struct RequestHead: Sendable {
             guard codings.last == "chunked" else {
                 return .error(
                     400, code: "bad_request",
-                    message: "Transfer-Encoding \(encodings.joined(separator: ", ")) does not end in chunked; the body's length cannot be known"
+                    message:
+                        "Transfer-Encoding \(encodings.joined(separator: ", ")) does not end in chunked; the body's length cannot be known"
                 )
             }
             return .error(
@@ -56,7 +57,8 @@ struct RequestHead: Sendable {
         }
         if let length = lengths.first.flatMap({ UInt64($0.trimmingWhitespace()) }), length > UInt64(maxBodyBytes) {
             return .error(
-                413, code: "payload_too_large", message: "request body of \(length) bytes exceeds \(maxBodyBytes) bytes")
+                413, code: "payload_too_large", message: "request body of \(length) bytes exceeds \(maxBodyBytes) bytes"
+            )
         }
         return nil
     }

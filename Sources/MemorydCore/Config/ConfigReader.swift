@@ -181,7 +181,11 @@ struct ConfigReader {
             rest = rest.dropFirst(unitText.count)
             total += value * unit.seconds
         }
-        return .milliseconds(Int64((total * 1000).rounded()))
+        // Beyond Int64 milliseconds (292 million years) it is not a duration (found by the TOML fuzzer:
+        // the conversion trapped).
+        let milliseconds = (total * 1000).rounded()
+        guard milliseconds.isFinite, milliseconds < Double(Int64.max) else { return nil }
+        return .milliseconds(Int64(milliseconds))
     }
 
     struct UnsetVariable: Error { let name: String }

@@ -40,7 +40,8 @@ extension HealthMonitor {
     ///   - eventLog: why the event log cannot write, `nil` while it can.
     func readiness(store: String?, eventLog: String?, configLoaded: Bool) -> HTTPResponse {
         var checks = [
-            Check(name: "config", status: configLoaded ? .ok : .critical, message: configLoaded ? "loaded" : "not loaded"),
+            Check(
+                name: "config", status: configLoaded ? .ok : .critical, message: configLoaded ? "loaded" : "not loaded"),
             Check(
                 name: "store", status: store == nil ? .ok : .critical,
                 message: store.map { "cannot write: \($0)" } ?? "writing"),

@@ -42,11 +42,14 @@ extension PipelineRunner {
                 }
                 tasks.append(
                     RunTask(
-                        job: task.job, upstreams: task.dependsOn.filter(jobsInRun.contains), parameters: task.parameters,
+                        job: task.job, upstreams: task.dependsOn.filter(jobsInRun.contains),
+                        parameters: task.parameters,
                         storeID: task.storeID, attemptsMade: task.attempts, interruptions: task.interruptions,
-                        retryDelay: task.retryAt.map { .milliseconds(Int64(max(0, $0.timeIntervalSince(now)) * 1000)) }))
+                        retryDelay: task.retryAt.map { .milliseconds(Int64(max(0, $0.timeIntervalSince(now)) * 1000)) })
+                )
             }
-            if let held = run.value.first(where: { task in task.processGroup.map { stuck.contains($0.pgid) } ?? false }) {
+            if let held = run.value.first(where: { task in task.processGroup.map { stuck.contains($0.pgid) } ?? false })
+            {
                 // Running it now could run it twice; it stays in the queue for the next start.
                 result.heldBack.append("\(held.job) of \(run.key)")
                 continue

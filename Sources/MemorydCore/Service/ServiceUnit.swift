@@ -44,7 +44,9 @@ public struct ServiceUnit: Sendable {
         -> String
     {
         guard user else { return "/etc/systemd/system/" + fileName }
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? Paths.home(environment: environment) + "/.config"
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? Paths.home(environment: environment)
+            + "/.config"
         return base + "/systemd/user/" + fileName
     }
 
@@ -104,7 +106,9 @@ public struct ServiceUnit: Sendable {
     public var nextSteps: [String] {
         let systemctl = user ? "systemctl --user" : "systemctl"
         var steps = ["\(systemctl) daemon-reload", "\(systemctl) enable --now memoryd"]
-        if let socketPath { steps.append("export MEMORYD_SOCKET=\(socketPath)   # where memoryd status and the other commands find it") }
+        if let socketPath {
+            steps.append("export MEMORYD_SOCKET=\(socketPath)   # where memoryd status and the other commands find it")
+        }
         return steps
     }
 

@@ -17,6 +17,9 @@ struct PromQLParserTests {
         // Found by the PromQL fuzzer: this overflowed Int64 milliseconds and crashed the daemon.
         ("rate(x[3777777777777w])", "bad duration", 7),
         ("rate(x[200000000y7000000000000000000ms])", "bad duration", 7),
+        // Found by the PromQL fuzzer: nesting this deep overflowed the stack.
+        (String(repeating: "(", count: 10_000) + "x", "expression nested deeper than 128 levels", 128),
+        (String(repeating: "-", count: 10_000) + "x", "expression nested deeper than 128 levels", 128),
         ("a / on(job) group_left b", "many-to-one matching ('group_left') is outside", 12),
         ("x{a=~\"(\"}", "bad regular expression", 2),
     ])

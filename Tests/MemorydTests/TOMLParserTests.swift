@@ -77,6 +77,12 @@ struct TOMLParserTests {
         ("a = 2024-01-01", "t.toml:1:5: dates and times are not supported; write durations as strings like \"30s\""),
         ("a = 1\n[a]", "t.toml:2:1: 'a' is already an integer (at t.toml:1:1)"),
         ("a = \"\\q\"", "t.toml:1:7: invalid escape \\q"),
+        // Found by the TOML fuzzer: nesting this deep overflowed the stack.
+        (
+            "a = " + String(repeating: "[", count: 100_000),
+            "t.toml:1:133: arrays and inline tables are nested deeper than 128 levels"
+        ),
+        ("a = " + String(repeating: "{b = ", count: 200) + "1", "t.toml:1:645: arrays and inline tables are nested deeper than 128 levels"),
     ])
     func syntaxErrorsSayWhereAndWhat(text: String, message: String) {
         let error = #expect(throws: ConfigError.self) { try parse(text) }

@@ -2,6 +2,13 @@
 public struct PromQLParser {
     private var tokens: [PromQLToken]
     private var index = 0
+    /// Expressions open around the token being parsed (parentheses, calls, operands).
+    private var depth = 0
+
+    /// Deepest nesting of an expression (128): far beyond any rule, and well within the stack of a
+    /// connection thread, which parses rule files on `POST /v1/reload` (the PromQL fuzzer found that
+    /// thousands of `(` overflowed it).
+    public static let maximumNesting = 128
 
     /// The expression `text`, parsed and type-checked.
     public static func parse(_ text: String) throws(PromQLError) -> PromQLExpression {
@@ -49,6 +56,11 @@ public struct PromQLParser {
     // MARK: - Binary operators
 
     private mutating func expression(minimumPrecedence: Int) throws(PromQLError) -> PromQLExpression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumNesting else {
+            throw PromQLError(offset: current.offset, message: "expression nested deeper than \(Self.maximumNesting) levels")
+        }
         var left = try unary()
         while true {
             let offset = current.offset

@@ -9,6 +9,8 @@ struct TOMLParser {
     let file: String
     let bytes: [UInt8]
     var index = 0
+    /// Arrays and inline tables open around the value being parsed.
+    var nesting = 0
     var line = 1
     var column = 1
     private var root = TOMLTable()

@@ -99,11 +99,11 @@ public struct DaemonSettings: Sendable, Hashable {
         self.eventLog = config.eventLog
     }
 
-    /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID.sock` when that is unset.
+    /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID/memoryd.sock` when that is unset: the same
+    /// for the daemon and every client command.
     public static func defaultSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
     {
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/memoryd.sock" }
-        return "/tmp/memoryd-\(getuid()).sock"
+        Paths.runtimeDirectory(environment: environment) + "/memoryd.sock"
     }
 
     /// `$XDG_CONFIG_HOME/memoryd/memoryd.toml`, or `~/.config/memoryd/memoryd.toml`.

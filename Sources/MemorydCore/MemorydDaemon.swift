@@ -87,6 +87,11 @@ public final class MemorydDaemon: Sendable {
         self.store = store
         self.startupNotes = notes
         registry.register(collector: ProcessCollector())
+        // Which memoryd serves these metrics, as Prometheus' own *_build_info gauges say it: always 1.
+        try registry.gauge(
+            "memoryd_build_info", help: "memoryd's version, as a label of a series that is always 1.",
+            labelNames: ["version"]
+        ).labels(MemorydVersion.current).set(1)
         let metrics = try JobkitMetricsObserver(registry: registry)
         let clock = JobClock.continuous
         let stats = try WindowedJobStats(clock: clock)
@@ -179,12 +184,7 @@ public final class MemorydDaemon: Sendable {
     /// - Parameter ready: called with the addresses being served once listening.
     /// - Throws: ``DaemonError`` if a listener cannot be created (address in use, bad path).
     public func run(ready: @Sendable ([String]) -> Void = { _ in }) async throws {
-        if let http = settings.http, !http.isEmpty {
-            try server.listen(on: ListenSocket.tcp(http))
-        }
-        try FileManager.default.createDirectory(
-            atPath: Paths.directory(of: settings.socket), withIntermediateDirectories: true)
-        try server.listen(on: ListenSocket.unix(settings.socket))
+        try listen()
         defer { server.stop() }
         // The writers subscribe before anything runs, so they see every event; then what the queue holds
         // from before a crash or stop is submitted again, all before the daemon reports it is ready.

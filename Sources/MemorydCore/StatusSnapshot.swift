@@ -22,6 +22,8 @@ public struct StatusSnapshot: Codable, Sendable {
     /// Per job type: rate, outcomes, success ratio and duration quantiles over 1 m, 5 m and 1 h.
     public var jobs: [JobWindowStats]
     public var lastEventSeq: UInt64
+    /// memoryd's version (``MemorydVersion/current``); absent in status files of earlier versions.
+    public var version: String?
 
     static func take(scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int) -> StatusSnapshot {
         let tasks = scheduler.tasks()
@@ -32,7 +34,7 @@ public struct StatusSnapshot: Codable, Sendable {
             pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
             pools: scheduler.pools(), tasksByState: byState, recentTasks: Array(tasks.suffix(recent)),
             jobs: stats.snapshot(),
-            lastEventSeq: scheduler.events.lastSeq)
+            lastEventSeq: scheduler.events.lastSeq, version: MemorydVersion.current)
     }
 
     /// Encodes as pretty, key-sorted JSON with RFC 3339 dates.

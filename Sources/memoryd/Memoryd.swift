@@ -9,6 +9,7 @@ import MemorydCore
 struct Memoryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
+        version: MemorydVersion.current,
         subcommands: [
             Run.self, Status.self, Tasks.self, Submit.self, Cancel.self, Events.self, Alerts.self, Health.self,
             Top.self, Reload.self, CheckConfig.self, Graph.self, InstallService.self,
@@ -70,9 +71,11 @@ struct Run: AsyncParsableCommand {
                 settings: settings, config: loaded, configPath: config, resetState: resetState)
             // Metrics of any swift-metrics library in this process are exposed with the daemon's own.
             MetricsSystem.bootstrap(try SwiftMetricsFactory(registry: daemon.registry))
+            let stateDirectory = settings.stateDirectory
             try await daemon.run { addresses in
-                let line = "memoryd: listening on " + addresses.joined(separator: " and ") + "\n"
-                StandardStreams.error(line)
+                StandardStreams.error(
+                    "memoryd \(MemorydVersion.current): listening on \(addresses.joined(separator: " and ")); "
+                        + "state in \(stateDirectory)\n")
             }
         } catch let error as DaemonError where error.code == .damagedState {
             StandardStreams.error("memoryd: not started: \(error)\n")

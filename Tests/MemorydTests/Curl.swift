@@ -5,6 +5,9 @@ struct CurlAnswer {
     let status: Int
     /// The body as text.
     let body: String
+    /// What the request took as curl measured it, from connecting to the last byte: the daemon's share,
+    /// without the time to start curl itself on a loaded machine.
+    var seconds: Double = 0
     /// The body as a JSON object, empty when it is not one.
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:] }
     /// The `error.code` of a JSON error.
@@ -22,7 +25,7 @@ func curl(
     _ method: String = "GET", _ path: String, at target: CurlTarget, body: String? = nil, headers: [String] = [],
     as user: String? = nil, maxTime: Double? = nil
 ) async throws -> CurlAnswer {
-    var arguments = ["-sS", "-X", method, "-w", "\n%{http_code}"]
+    var arguments = ["-sS", "-X", method, "-w", "\n%{http_code} %{time_total}"]
     if let maxTime { arguments += ["-m", String(maxTime)] }
     for header in headers { arguments += ["-H", header] }
     if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
@@ -36,8 +39,11 @@ func curl(
         } else {
             try await runTool("curl", arguments)
         }
-    // The body, then the status code on a line of its own.
+    // The body, then the status code and the time on a line of their own.
     let split = result.output.range(of: "\n", options: .backwards)
-    let status = Int(split.map { result.output[$0.upperBound...] } ?? "") ?? 0
-    return CurlAnswer(status: status, body: String(split.map { result.output[..<$0.lowerBound] } ?? ""))
+    let last = (split.map { result.output[$0.upperBound...] } ?? "").split(separator: " ")
+    return CurlAnswer(
+        status: last.first.flatMap { Int($0) } ?? 0,
+        body: String(split.map { result.output[..<$0.lowerBound] } ?? ""),
+        seconds: last.dropFirst().first.flatMap { Double($0) } ?? 0)
 }

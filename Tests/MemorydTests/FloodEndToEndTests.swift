@@ -35,7 +35,8 @@ struct FloodEndToEndTests {
     static let token = "flood-test-token"
     /// Connections per flood: more than the listener's 256.
     static let connections = 300
-    /// Each probe of `/healthz` and `/metrics` must answer within this.
+    /// Each probe of `/healthz` and `/metrics` must answer within this, as curl times it (connect to last
+    /// byte; starting curl on a machine busy with the other suites is not the daemon's time).
     static let probeLimit = 1.0
 
     struct Fixture {
@@ -80,12 +81,10 @@ struct FloodEndToEndTests {
             var ranDuring = false
             while ContinuousClock.now < end {
                 for path in ["/healthz", "/metrics"] {
-                    let started = ContinuousClock.now
                     let answer = try await curl(
                         "GET", path, at: .tcp(port: port), maxTime: FloodEndToEndTests.probeLimit * 5)
-                    let took = (ContinuousClock.now - started)
-                    #expect(answer.status == 200, "\(mode): \(path) answered \(answer.status) after \(took)")
-                    times.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                    #expect(answer.status == 200, "\(mode): \(path) answered \(answer.status) after \(answer.seconds) s")
+                    times.append(answer.seconds)
                 }
                 if !ranDuring {
                     try await during()

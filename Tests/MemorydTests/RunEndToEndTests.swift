@@ -72,6 +72,22 @@ struct RunEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/status.json"))
     }
 
+    @Test func theVersionIsTheSameInTheCommandTheStartLineTheStatusAndTheMetrics() async throws {
+        let printed = try await runTool(DaemonProcess.binary.path, ["--version"])
+        #expect(printed.status == 0)
+        let version = printed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(version.split(separator: ".").count == 3, "a semantic version: \(version)")
+        let daemon = try DaemonProcess()
+        let port = try await daemon.waitForPort()
+        #expect(daemon.errorOutput.contains("memoryd \(version): listening on 127.0.0.1:\(port)"))
+        #expect(daemon.errorOutput.contains("state in \(daemon.stateDirectory)"))
+        let status = try await curl("GET", "/v1/status", at: .socket(daemon.socketPath))
+        #expect(status.json["version"] as? String == version)
+        let metrics = try await curl("GET", "/metrics", at: .tcp(port: port))
+        #expect(metrics.body.contains("\nmemoryd_build_info{version=\"\(version)\"} 1\n"))
+        #expect(try await daemon.terminate() == 0)
+    }
+
     @Test func aSecondDaemonOnTheSameStateDirectoryExitsNamingTheFirstsPid() async throws {
         let first = try DaemonProcess()
         _ = try await first.waitForPort()
@@ -93,7 +109,8 @@ struct RunEndToEndTests {
         try await second.waitUntil("the second daemon to give up") { !second.process.isRunning }
         #expect(second.process.terminationStatus != 0)
         #expect(second.errorOutput.contains("127.0.0.1:\(port)"))
-        #expect(second.errorOutput.contains("Address already in use"))
+        #expect(second.errorOutput.contains("the address is in use"))
+        #expect(second.errorOutput.contains("--http HOST:PORT"), "the message says how to choose another")
         #expect(try await first.terminate() == 0)
     }
 }

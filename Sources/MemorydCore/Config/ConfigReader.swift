@@ -191,12 +191,14 @@ struct ConfigReader {
     struct UnsetVariable: Error { let name: String }
 
     /// Expands a leading `~` and `$NAME` / `${NAME}`. XDG base directories that are unset take their
-    /// specified defaults (`$XDG_STATE_HOME` → `~/.local/state`, …; `$XDG_RUNTIME_DIR` → `/tmp`).
+    /// specified defaults (`$XDG_STATE_HOME` → `~/.local/state`, …; `$XDG_RUNTIME_DIR` → `/tmp/memoryd-UID`, as
+    /// the daemon's own default socket has it).
     static func expand(_ text: String, environment: [String: String]) -> Result<String, UnsetVariable> {
         let home = Paths.home(environment: environment)
         let defaults = [
             "XDG_STATE_HOME": home + "/.local/state", "XDG_CONFIG_HOME": home + "/.config",
-            "XDG_DATA_HOME": home + "/.local/share", "XDG_CACHE_HOME": home + "/.cache", "XDG_RUNTIME_DIR": "/tmp",
+            "XDG_DATA_HOME": home + "/.local/share", "XDG_CACHE_HOME": home + "/.cache",
+            "XDG_RUNTIME_DIR": Paths.fallbackRuntimeDirectory,
         ]
         var result = ""
         var rest = Substring(text)

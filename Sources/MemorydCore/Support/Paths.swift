@@ -1,5 +1,9 @@
 import FoundationEssentials
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The few path operations the daemon needs, on plain strings.
 package enum Paths {
     /// The directory part of `path`: `/run/memoryd` for `/run/memoryd/memoryd.sock`, `.` for a bare name.
@@ -17,4 +21,15 @@ package enum Paths {
     package static func home(environment: [String: String]) -> String {
         environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path(percentEncoded: false)
     }
+
+    /// The runtime directory for the socket: `$XDG_RUNTIME_DIR`, or `/tmp/memoryd-UID` when it is unset
+    /// or empty, the same for the daemon, every client command and `$XDG_RUNTIME_DIR` in a config.
+    package static func runtimeDirectory(environment: [String: String]) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime }
+        return fallbackRuntimeDirectory
+    }
+
+    /// `/tmp/memoryd-UID`: private to this user (0700), created by the daemon, refused if someone else
+    /// made it first.
+    package static var fallbackRuntimeDirectory: String { "/tmp/memoryd-\(getuid())" }
 }

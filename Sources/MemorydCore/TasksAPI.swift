@@ -59,6 +59,7 @@ struct TasksAPI: Sendable {
             return .error(
                 404, code: "unknown_job",
                 message: "no job named '\(submission.job)'"
+                    + Suggestion.phrase(for: submission.job, among: pipeline?.config.jobs.map(\.name) ?? [])
                     + (known.isEmpty ? " (no config loaded)" : "; jobs: \(known)"))
         }
         do {

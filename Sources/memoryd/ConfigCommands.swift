@@ -27,11 +27,20 @@ struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the pipeline of a config file as Graphviz DOT (pipe it into `dot -Tsvg`).")
 
-    @Option(help: ArgumentHelp("The config file (default $XDG_CONFIG_HOME/memoryd/memoryd.toml).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The config file (default $XDG_CONFIG_HOME/memoryd/memoryd.toml, else ~/.config/memoryd/memoryd.toml).",
+            valueName: "file"))
     var config: String?
 
     func run() throws {
         let path = config ?? DaemonSettings.defaultConfigPath()
+        if config == nil, !FileManager.default.fileExists(atPath: path) {
+            printError(
+                "memoryd: no config file at \(path), the default; pass one with --config FILE "
+                    + "(for example --config examples/pipeline.toml)")
+            throw ExitCode.failure
+        }
         do {
             StandardStreams.output(try MemorydConfig.load(path: path).graphviz())
         } catch {

@@ -6,9 +6,15 @@ import MemorydCore
 struct GlobalOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The daemon's Unix socket (default $MEMORYD_SOCKET, else $XDG_RUNTIME_DIR/memoryd.sock).",
+            "The daemon's Unix socket (default $MEMORYD_SOCKET, else $XDG_RUNTIME_DIR/memoryd.sock, or /tmp/memoryd-UID/memoryd.sock without XDG_RUNTIME_DIR).",
             valueName: "path"))
     var socket: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where reads go when no daemon answers on the socket (default $MEMORYD_HTTP, else \(DaemonSettings.defaultHTTP); \"\" for the socket only). Task data on TCP needs $MEMORYD_TOKEN, the daemon's token.",
+            valueName: "host:port"))
+    var http: String?
 
     @Option(help: ArgumentHelp("State directory, for --offline (default $XDG_STATE_HOME/memoryd).", valueName: "dir"))
     var stateDir: String?
@@ -23,7 +29,18 @@ struct GlobalOptions: ParsableArguments {
 
     var stateDirectory: String { stateDir ?? DaemonSettings.defaultStateDirectory() }
 
-    var client: DaemonClient { DaemonClient(socket: socketPath) }
+    /// `--http`, else `$MEMORYD_HTTP`, else the daemon's default TCP address; `nil` when set to "".
+    var httpAddress: String? {
+        let address = http ?? ProcessInfo.processInfo.environment["MEMORYD_HTTP"] ?? DaemonSettings.defaultHTTP
+        return address.isEmpty ? nil : address
+    }
+
+    /// A client of the socket whose reads fall back to TCP (with `$MEMORYD_TOKEN`).
+    var client: DaemonClient {
+        let token = ProcessInfo.processInfo.environment["MEMORYD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return DaemonClient(
+            socket: socketPath, fallback: httpAddress.map { DaemonClient.TCPFallback(address: $0, token: token) })
+    }
 }
 
 /// Writes `text` and a newline to standard output at once (unbuffered, so `events --follow` shows each

@@ -61,7 +61,9 @@ struct Top: ParsableCommand {
                 return true
             }
             let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? Self.snapshotColumns
-            for line in TopScreen.render(model.frame(at: Date()), width: columns, height: Int.max) { printLine(line) }
+            for line in TopScreen.render(model.frame(at: Date()), width: columns, height: Int.max, hint: nil) {
+                printLine(line)
+            }
             return
         }
 

@@ -42,11 +42,40 @@ struct ClientEndToEndTests {
 
     @Test func withoutADaemonClientsSaySoAndHowToStartOne() async throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID().uuidString).sock")
+        // Port 1 on loopback: nothing listens there, so the TCP fallback is refused too.
         for command in [["status"], ["events"]] {
-            let result = try await runTool(memoryd, command + ["--socket", missing.path])
+            let result = try await runTool(memoryd, command + ["--socket", missing.path, "--http", "127.0.0.1:1"])
             #expect(result.status != 0)
             #expect(result.output.contains("no memoryd answers on \(missing.path)"))
             #expect(result.output.contains("memoryd run"))
+            #expect(result.output.contains("no memoryd answers on 127.0.0.1:1 either"))
         }
+    }
+
+    @Test func readsFallBackToTCPWithTheTokenAndChangesDoNot() async throws {
+        let directory = try makeTemporaryDirectory("client-tcp")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try writeConfig("[daemon]\ntoken = \"s3cret\"\n\n[jobs.hello]\ncommand = [\"true\"]\n", in: directory)
+        let daemon = try DaemonProcess(arguments: ["--config", config.path])
+        let port = try await daemon.waitForPort()
+        let elsewhere = ["--socket", directory.appendingPathComponent("absent.sock").path, "--http", "127.0.0.1:\(port)"]
+
+        let status = try await runTool("env", ["MEMORYD_TOKEN=s3cret", memoryd, "status"] + elsewhere)
+        #expect(status.status == 0, "\(status.output)")
+        #expect(status.output.hasPrefix("memoryd pid \(daemon.process.processIdentifier), up "))
+        let tasks = try await runTool("env", ["MEMORYD_TOKEN=s3cret", memoryd, "tasks"] + elsewhere)
+        #expect(tasks.status == 0, "\(tasks.output)")
+
+        // Without the token the daemon's refusal is shown as it is.
+        let refused = try await runTool("env", ["MEMORYD_TOKEN=", memoryd, "status"] + elsewhere)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("Authorization: Bearer TOKEN"), "\(refused.output)")
+        #expect(refused.output.contains("HTTP 401"))
+
+        // A change is never sent to whatever answers on TCP.
+        let submit = try await runTool("env", ["MEMORYD_TOKEN=s3cret", memoryd, "submit", "hello"] + elsewhere)
+        #expect(submit.status != 0)
+        #expect(submit.output.contains("absent.sock"))
+        #expect(try await daemon.terminate() == 0)
     }
 }

@@ -31,6 +31,25 @@ struct ConfigCommandTests {
 
         let missing = try await runTool(memoryd, ["check-config", file.path + ".absent"])
         #expect(missing.status != 0)
-        #expect(missing.output.contains("\(file.path).absent:1:1: cannot read the file"))
+        #expect(missing.output.contains("\(file.path).absent:1:1: cannot read the file: No such file or directory"))
+    }
+
+    @Test func misspeltNamesGetTheNearestRealOne() async throws {
+        let directory = try makeTemporaryDirectory("config-typos")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try writeConfig(
+            "[jobs.extract]\ncommand = [\"true\"]\nretires = 3\n\n[jobs.publish]\ncommand = [\"true\"]\n"
+                + "depends_on = [\"extrat\"]\n", in: directory)
+        let check = try await runTool(memoryd, ["check-config", file.path])
+        #expect(check.status != 0)
+        #expect(check.output.contains("\(file.path):3:1: unknown key 'retires' in [jobs.extract]; did you mean 'retries'?"))
+        #expect(check.output.contains("depends on 'extrat', which is not a job; did you mean 'extract'?"))
+    }
+
+    @Test func graphWithoutAConfigNamesTheDefaultAndHowToPassOne() async throws {
+        let graph = try await runTool("env", ["XDG_CONFIG_HOME=/nonexistent/memoryd-test", memoryd, "graph"])
+        #expect(graph.status != 0)
+        #expect(graph.output.contains("no config file at /nonexistent/memoryd-test/memoryd/memoryd.toml, the default"))
+        #expect(graph.output.contains("--config FILE"))
     }
 }

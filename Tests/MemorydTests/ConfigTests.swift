@@ -25,8 +25,9 @@ struct ConfigTests {
         let config = try MemorydConfig.load(path: path, environment: Self.environment)
         #expect(config.jobs.map(\.name) == ["extract", "consolidate", "digest", "knowledge", "decay", "health"])
         #expect(config.pools.map(\.name) == ["llm"] && config.pools.map(\.slots) == [1])
-        #expect(config.daemon.socket == "/run/user/1000/memoryd.sock")
-        #expect(config.daemon.stateDirectory == "/home/op/.local/state/memoryd")
+        // The example keeps the socket and state directory every client command looks at.
+        #expect(config.daemon.socket == nil)
+        #expect(config.daemon.stateDirectory == nil)
         #expect(config.daemon.shutdownGrace == .seconds(30))
         let extract = try #require(config.job("extract"))
         #expect(extract.pools == ["llm": 1])
@@ -54,7 +55,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
@@ -122,7 +123,7 @@ struct ConfigTests {
         (
             "[jobz.a]\ncommand = [\"true\"]",
             [
-                "c.toml:1:2: unknown key 'jobz' at the top level; expected one of: daemon, event_log, pools, jobs, sources, health"
+                "c.toml:1:2: unknown key 'jobz' at the top level; did you mean 'jobs'? expected one of: daemon, event_log, pools, jobs, sources, health"
             ]
         ),
     ])

@@ -45,4 +45,22 @@ struct TopScreenTests {
         let waiting = TopScreen.render(TopModel().frame(at: Date()), width: 80, height: 24)
         #expect(waiting == ["memoryd top — waiting for the daemon…"])
     }
+
+    @Test func everyTaskStateIsShownAtNinetyColumnsAndASnapshotHasNoKeyHint() throws {
+        let status = StatusSnapshot(
+            pid: 42, startedAt: Date(timeIntervalSince1970: 0), time: Date(timeIntervalSince1970: 65),
+            workers: [WorkerStatus(name: "worker-0", busy: false, task: nil, taskName: nil)], pools: [],
+            tasksByState: Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0.rawValue, 1234) }),
+            recentTasks: [], jobs: [], lastEventSeq: 0)
+        let model = TopModel()
+        model.update(status: status)
+        let frame = model.frame(at: Date(timeIntervalSince1970: 65))
+        let interactive = TopScreen.render(frame, width: 90, height: 40)
+        #expect(interactive[0].hasSuffix(TopScreen.keyHint))
+        #expect(interactive.allSatisfy { $0.count <= 90 && !$0.hasSuffix("…") }, "\(interactive)")
+        let taskLines = interactive.drop { !$0.hasPrefix("tasks ") }.prefix { !$0.isEmpty }.joined(separator: " ")
+        for state in TaskState.allCases { #expect(taskLines.contains("\(state.rawValue) 1234"), "\(state)") }
+        let snapshot = TopScreen.render(frame, width: 90, height: 40, hint: nil)
+        #expect(!snapshot[0].contains(TopScreen.keyHint))
+    }
 }

@@ -5,7 +5,8 @@ import JobkitMetrics
     import Glibc
 #endif
 
-/// Talks HTTP/1.1 to a running memoryd over its Unix socket: what the CLI's client commands use.
+/// Talks HTTP/1.1 to a running memoryd over its Unix socket, and for reads over TCP when no daemon
+/// answers on the socket: what the CLI's client commands use.
 public struct DaemonClient: Sendable {
     /// A response with its whole body.
     public struct Response: Sendable {
@@ -20,11 +21,28 @@ public struct DaemonClient: Sendable {
         public var description: String
     }
 
+    /// Where reads go when the socket does not answer: the daemon's TCP listener, with the bearer token
+    /// TCP reads of task data need.
+    public struct TCPFallback: Sendable {
+        /// `HOST:PORT`, IPv6 hosts in brackets (`[::1]:9477`).
+        public var address: String
+        /// `[daemon] token`, sent as `Authorization: Bearer TOKEN` when set.
+        public var token: String?
+
+        public init(address: String, token: String? = nil) {
+            self.address = address
+            self.token = token
+        }
+    }
+
     /// Path of the daemon's socket.
     public let socket: String
+    /// Where `GET` requests go when nothing listens on ``socket``; `nil` for the socket only.
+    public let fallback: TCPFallback?
 
-    public init(socket: String) {
+    public init(socket: String, fallback: TCPFallback? = nil) {
         self.socket = socket
+        self.fallback = fallback
     }
 
     /// Sends `GET path` and returns the whole response.
@@ -74,16 +92,33 @@ public struct DaemonClient: Sendable {
     private func exchange(
         _ method: String, _ path: String, accept: String?, body: [UInt8]?, _ onBody: ([UInt8]) -> Bool
     ) throws(ClientError) -> (status: Int, headers: [String: String]) {
-        let descriptor = try connect()
+        var authorization: String?
+        let descriptor: Int32
+        let peer: String
+        do {
+            descriptor = try connectUnix()
+            peer = socket
+        } catch {
+            // Only reads move to TCP: a change sent to another daemon than the user meant does harm.
+            guard method == "GET", let fallback else { throw error }
+            do {
+                descriptor = try Self.connectTCP(fallback.address)
+            } catch let tcp {
+                throw ClientError(description: "\(error.description); and on TCP: \(tcp.description)")
+            }
+            peer = fallback.address
+            authorization = fallback.token.map { "Bearer " + $0 }
+        }
         defer { close(descriptor) }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         if let accept { request += "Accept: \(accept)\r\n" }
+        if let authorization { request += "Authorization: \(authorization)\r\n" }
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         request += "\r\n"
         let bytes = Array(request.utf8) + (body ?? [])
         guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
             throw ClientError(
-                description: "could not send the request to \(socket): \(String(cString: strerror(errno)))")
+                description: "could not send the request to \(peer): \(String(cString: strerror(errno)))")
         }
         var reader = ResponseReader(descriptor: descriptor)
         let head = try reader.readHead()
@@ -93,7 +128,7 @@ public struct DaemonClient: Sendable {
         return head
     }
 
-    private func connect() throws(ClientError) -> Int32 {
+    private func connectUnix() throws(ClientError) -> Int32 {
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ClientError(description: "socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
@@ -121,99 +156,36 @@ public struct DaemonClient: Sendable {
         }
         return descriptor
     }
-}
 
-/// Reads an HTTP/1.1 response from a socket: the head, then a body by length, chunks, or until close.
-private struct ResponseReader {
-    let descriptor: Int32
-    var buffer: [UInt8] = []
-    var closed = false
-
-    /// Largest response head accepted.
-    static let maxHeadBytes = 64 << 10
-
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
-    }
-
-    mutating func fill() throws(DaemonClient.ClientError) {
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { return }
-            throw DaemonClient.ClientError(description: "reading the response: \(String(cString: strerror(errno)))")
+    /// Connects to `HOST:PORT` (a name, an IPv4 address, or an IPv6 address in brackets).
+    private static func connectTCP(_ address: String) throws(ClientError) -> Int32 {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw ClientError(description: "\(address) is not HOST:PORT")
         }
-        if count == 0 { closed = true }
-        buffer += chunk[0..<count]
-    }
-
-    mutating func readHead() throws(DaemonClient.ClientError) -> (status: Int, headers: [String: String]) {
-        let separator = Array("\r\n\r\n".utf8)
-        while true {
-            if let end = buffer.firstRange(of: separator) {
-                let lines = String(decoding: buffer[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-                buffer.removeSubrange(..<end.upperBound)
-                let parts = lines[0].split(separator: " ")
-                guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-                    throw DaemonClient.ClientError(description: "malformed status line: \(lines[0])")
-                }
-                var headers: [String: String] = [:]
-                for line in lines.dropFirst() {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
-                        .trimmingWhitespace()
-                }
-                return (status, headers)
-            }
-            guard !closed, buffer.count <= Self.maxHeadBytes else {
-                throw DaemonClient.ClientError(description: "the daemon closed the connection without a response")
-            }
-            try fill()
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        let resolved = getaddrinfo(host, String(port), &hints, &found)
+        guard resolved == 0, let first = found else {
+            throw ClientError(description: "cannot resolve \(host): \(String(cString: gai_strerror(resolved)))")
         }
-    }
-
-    mutating func readBody(chunked: Bool, length: Int?, _ onBody: ([UInt8]) -> Bool) throws(DaemonClient.ClientError) {
-        if chunked {
-            while true {
-                let sizeLine = try readLine()
-                guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else {
-                    throw DaemonClient.ClientError(description: "malformed chunk size: \(sizeLine)")
-                }
-                if size == 0 { return }
-                while buffer.count < size + 2 {
-                    guard !closed else { throw DaemonClient.ClientError(description: "the response ended early") }
-                    try fill()
-                }
-                let data = Array(buffer[..<size])
-                buffer.removeSubrange(..<(size + 2))
-                if !onBody(data) { return }
+        defer { freeaddrinfo(first) }
+        var reason = ECONNREFUSED
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            let descriptor = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if descriptor >= 0 {
+                if Glibc.connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return descriptor }
+                reason = errno
+                close(descriptor)
             }
+            candidate = info.pointee.ai_next
         }
-        var remaining = length ?? Int.max
-        while remaining > 0 {
-            if buffer.isEmpty {
-                if closed { break }
-                try fill()
-                continue
-            }
-            let take = min(remaining, buffer.count)
-            let data = Array(buffer[..<take])
-            buffer.removeSubrange(..<take)
-            remaining -= take
-            if !onBody(data) { return }
-        }
-    }
-
-    private mutating func readLine() throws(DaemonClient.ClientError) -> String {
-        let crlf = Array("\r\n".utf8)
-        while true {
-            if let end = buffer.firstRange(of: crlf) {
-                let line = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-                buffer.removeSubrange(..<end.upperBound)
-                return line
-            }
-            guard !closed else { throw DaemonClient.ClientError(description: "the response ended early") }
-            try fill()
-        }
+        throw ClientError(
+            description: "no memoryd answers on \(address) either (\(String(cString: strerror(reason)))); "
+                + "point --http (or MEMORYD_HTTP) at its TCP listener")
     }
 }

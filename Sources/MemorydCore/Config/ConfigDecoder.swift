@@ -13,7 +13,8 @@ extension MemorydConfig {
     {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigErrors(errors: [
-                ConfigError(SourceLocation(file: path, line: 1, column: 1), "cannot read the file")
+                ConfigError(
+                    SourceLocation(file: path, line: 1, column: 1), "cannot read the file: \(Paths.unreadableReason(path))")
             ])
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
@@ -261,19 +262,30 @@ extension MemorydConfig {
                             job.location, "jobs.\(job.name) needs \(slots) slots of pool '\(pool)', which has \(size)")
                     }
                 } else {
-                    errors.add(job.location, "jobs.\(job.name) uses pool '\(pool)', which no [pools.\(pool)] defines")
+                    errors.add(
+                        job.location,
+                        "jobs.\(job.name) uses pool '\(pool)', which no [pools.\(pool)] defines"
+                            + Suggestion.phrase(for: pool, among: poolSlots.keys.sorted()))
                 }
             }
             for dependency in job.dependsOn where !jobNames.contains(dependency) {
-                errors.add(job.location, "jobs.\(job.name) depends on '\(dependency)', which is not a job")
+                errors.add(
+                    job.location,
+                    "jobs.\(job.name) depends on '\(dependency)', which is not a job"
+                        + Suggestion.phrase(for: dependency, among: jobNames.sorted()))
             }
         }
         for source in sources where !jobNames.contains(source.job) {
-            errors.add(source.location, "sources.\(source.name) starts job '\(source.job)', which is not a job")
+            errors.add(
+                source.location,
+                "sources.\(source.name) starts job '\(source.job)', which is not a job"
+                    + Suggestion.phrase(for: source.job, among: jobNames.sorted()))
         }
         for watchdog in health.watchdogs where !jobNames.contains(watchdog.job) {
             errors.add(
-                watchdog.location, "watchdog '\(watchdog.name)' watches job '\(watchdog.job)', which is not a job")
+                watchdog.location,
+                "watchdog '\(watchdog.name)' watches job '\(watchdog.job)', which is not a job"
+                    + Suggestion.phrase(for: watchdog.job, among: jobNames.sorted()))
         }
         var watchdogNames = Set(HealthMonitor.livenessWatchdogs)
         for watchdog in health.watchdogs where !watchdogNames.insert(watchdog.name).inserted {

@@ -158,7 +158,9 @@ struct ConfigReader {
             let place = path.isEmpty ? "at the top level" : "in [\(path)]"
             errors.add(
                 entry.keyLocation,
-                "unknown key '\(entry.key)' \(place); expected one of: \(expected.joined(separator: ", "))")
+                "unknown key '\(entry.key)' \(place); "
+                    + (Suggestion.closest(to: entry.key, among: expected).map { "did you mean '\($0)'? " } ?? "")
+                    + "expected one of: \(expected.joined(separator: ", "))")
         }
     }
 

@@ -32,4 +32,15 @@ package enum Paths {
     /// `/tmp/memoryd-UID`: private to this user (0700), created by the daemon, refused if someone else
     /// made it first.
     package static var fallbackRuntimeDirectory: String { "/tmp/memoryd-\(getuid())" }
+
+    /// Why `path` cannot be read, as the system says it: "No such file or directory", "Permission
+    /// denied", "Is a directory".
+    package static func unreadableReason(_ path: String) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(descriptor) }
+        var byte: UInt8 = 0
+        guard read(descriptor, &byte, 1) >= 0 else { return String(cString: strerror(errno)) }
+        return "it changed while it was read"
+    }
 }

@@ -7,7 +7,11 @@ public enum TopScreen {
     /// Sparkline bars from none to most.
     static let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
-    public static func render(_ frame: TopModel.Frame, width: Int, height: Int) -> [String] {
+    /// The keys the interactive view answers to, at the right of its first line.
+    public static let keyHint = "q quit"
+
+    /// - Parameter hint: shown at the right of the first line; `nil` for a snapshot no key reaches.
+    public static func render(_ frame: TopModel.Frame, width: Int, height: Int, hint: String? = keyHint) -> [String] {
         var lines: [String] = []
         guard let status = frame.status else {
             lines.append("memoryd top — " + (frame.problem ?? "waiting for the daemon…"))
@@ -18,10 +22,10 @@ public enum TopScreen {
         let header =
             "memoryd pid \(status.pid) · up \(uptime) · \(status.workers.count) workers, \(busy) busy · "
             + TopModel.clock(frame.time)
-        lines.append(pad(header, hint: "q quit", width: width))
+        lines.append(hint.map { pad(header, hint: $0, width: width) } ?? header)
         if let problem = frame.problem { lines.append("! \(problem) (showing the last answer)") }
         let states = TaskState.allCases.map { "\($0.rawValue) \(status.tasksByState[$0.rawValue] ?? 0)" }
-        lines.append("tasks  " + states.joined(separator: "  "))
+        lines += wrap(states, first: "tasks  ", width: width)
         lines.append("")
 
         var workers = [["WORKER", "TASK", "JOB", "RUNNING"]]
@@ -92,6 +96,22 @@ public enum TopScreen {
             return Self.bars[min(Self.bars.count - 1, (count * Self.bars.count - 1) / top)]
         }
         return String(repeating: " ", count: max(0, width - bars.count)) + String(bars)
+    }
+
+    /// `items` two spaces apart after `first`, on as many lines as `width` needs (continuations indented
+    /// under the first item), so none is cut off.
+    static func wrap(_ items: [String], first: String, width: Int) -> [String] {
+        let indent = String(repeating: " ", count: first.count)
+        var lines: [String] = []
+        var line = first
+        for item in items {
+            if line.count > indent.count, line.count + 2 + item.count > width {
+                lines.append(line)
+                line = indent
+            }
+            line += (line.count > indent.count ? "  " : "") + item
+        }
+        return lines + [line]
     }
 
     /// `text` with `hint` at the right edge when both fit.

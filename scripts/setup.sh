@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# What scripts/run and scripts/test share: Swift on PATH, the Debian packages each needs installed when
+# missing, and the Python modules of the tests in a virtual environment of their own. Sourced, not run.
+
+# Where Swift is expected on a fresh machine; $SWIFT_ROOT overrides it.
+SWIFT_ROOT=${SWIFT_ROOT:-/opt/swift}
+# The tests' own Python, so Debian's system Python is never changed (pip refuses that on Debian 12).
+TEST_VENV=${TEST_VENV:-.build/test-venv}
+
+# What building memoryd needs beside Swift: the C toolchain parts swiftc links with, git for SwiftPM,
+# libmicrohttpd and zlib for the HTTP server, SQLite for the persistent queue.
+BUILD_PACKAGES=(binutils gcc libc6-dev libstdc++-12-dev pkg-config git ca-certificates tzdata
+    libmicrohttpd-dev zlib1g-dev libsqlite3-dev)
+# The real peers the tests run against: curl, promtool and Prometheus, Alertmanager, Graphviz (dot),
+# systemd-analyze, tmux as the terminal of `memoryd top`, headless Chromium for the live page, Python
+# for its reference Prometheus parser and the OpenAPI checks, util-linux for runuser and mount.
+TEST_PACKAGES=(curl prometheus prometheus-alertmanager graphviz systemd tmux chromium python3 python3-venv
+    util-linux procps)
+# Python modules of the tests: Prometheus' reference client (its text parser), jsonschema and PyYAML
+# for the OpenAPI document.
+TEST_PYTHON_MODULES=(prometheus_client jsonschema pyyaml)
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+
+# Puts Swift on PATH, or says where it was looked for.
+use_swift() {
+    case ":$PATH:" in *":$SWIFT_ROOT/usr/bin:"*) ;; *) export PATH="$PATH:$SWIFT_ROOT/usr/bin" ;; esac
+    if ! command -v swift >/dev/null; then
+        say "no swift on PATH or in $SWIFT_ROOT/usr/bin; install Swift 6.3 there (https://swift.org/install) or set SWIFT_ROOT"
+        exit 1
+    fi
+}
+
+# Installs those of the given Debian packages that are missing, after an apt-get update; as root, or
+# through sudo.
+install_missing_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    local as_root=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { say "missing packages ${missing[*]}; install them as root"; exit 1; }
+        as_root=(sudo)
+    fi
+    say "installing ${missing[*]}"
+    "${as_root[@]}" apt-get update -q
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+# Makes $TEST_VENV with the tests' Python modules when it lacks them and puts it first on PATH, so the
+# tests' `python3` is that one.
+use_test_python() {
+    if ! "$TEST_VENV/bin/python3" -c 'import prometheus_client, jsonschema, yaml' 2>/dev/null; then
+        say "making $TEST_VENV with ${TEST_PYTHON_MODULES[*]}"
+        /usr/bin/python3 -m venv "$TEST_VENV"
+        "$TEST_VENV/bin/python3" -m pip install -q "${TEST_PYTHON_MODULES[@]}"
+    fi
+    export PATH="$PWD/$TEST_VENV/bin:$PATH"
+}

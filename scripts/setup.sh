@@ -4,21 +4,21 @@
 
 # Where Swift is expected on a fresh machine; $SWIFT_ROOT overrides it.
 SWIFT_ROOT=${SWIFT_ROOT:-/opt/swift}
-# The tests' own Python, so Debian's system Python is never changed (pip refuses that on Debian 12).
-TEST_VENV=${TEST_VENV:-.build/test-venv}
+# A directory put first on PATH whose `python3` is Debian's, the one the Python packages below are for
+# (a pyenv or other python3 earlier on PATH would not have them).
+TEST_BIN=.build/test-bin
 
 # What building memoryd needs beside Swift: the C toolchain parts swiftc links with, git for SwiftPM,
 # libmicrohttpd and zlib for the HTTP server, SQLite for the persistent queue.
 BUILD_PACKAGES=(binutils gcc libc6-dev libstdc++-12-dev pkg-config git ca-certificates tzdata
     libmicrohttpd-dev zlib1g-dev libsqlite3-dev)
 # The real peers the tests run against: curl, promtool and Prometheus, Alertmanager, Graphviz (dot),
-# systemd-analyze, tmux as the terminal of `memoryd top`, headless Chromium for the live page, Python
-# for its reference Prometheus parser and the OpenAPI checks, util-linux for runuser and mount.
-TEST_PACKAGES=(curl prometheus prometheus-alertmanager graphviz systemd tmux chromium python3 python3-venv
-    util-linux procps)
-# Python modules of the tests: Prometheus' reference client (its text parser), jsonschema and PyYAML
-# for the OpenAPI document.
-TEST_PYTHON_MODULES=(prometheus_client jsonschema pyyaml)
+# systemd-analyze, tmux as the terminal of `memoryd top`, headless Chromium for the live page,
+# util-linux for runuser and mount; and Python with Prometheus' reference client (its text parser),
+# jsonschema and PyYAML for the OpenAPI document, as Debian packages: Debian 12 refuses a pip install
+# into its Python, and they need no package index but Debian's.
+TEST_PACKAGES=(curl prometheus prometheus-alertmanager graphviz systemd tmux chromium util-linux procps
+    python3 python3-prometheus-client python3-jsonschema python3-yaml)
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -51,13 +51,10 @@ install_missing_packages() {
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
 
-# Makes $TEST_VENV with the tests' Python modules when it lacks them and puts it first on PATH, so the
-# tests' `python3` is that one.
+# Puts Debian's python3 first on PATH, so the tests' `python3` has the Python packages above.
 use_test_python() {
-    if ! "$TEST_VENV/bin/python3" -c 'import prometheus_client, jsonschema, yaml' 2>/dev/null; then
-        say "making $TEST_VENV with ${TEST_PYTHON_MODULES[*]}"
-        /usr/bin/python3 -m venv "$TEST_VENV"
-        "$TEST_VENV/bin/python3" -m pip install -q "${TEST_PYTHON_MODULES[@]}"
-    fi
-    export PATH="$PWD/$TEST_VENV/bin:$PATH"
+    mkdir -p "$TEST_BIN"
+    ln -sf /usr/bin/python3 "$TEST_BIN/python3"
+    export PATH="$PWD/$TEST_BIN:$PATH"
+    python3 -c 'import prometheus_client, jsonschema, yaml' || { say "Debian's python3 lacks the test modules"; exit 1; }
 }

@@ -184,6 +184,10 @@ public final class MemorydDaemon: Sendable {
     /// - Parameter ready: called with the addresses being served once listening.
     /// - Throws: ``DaemonError`` if a listener cannot be created (address in use, bad path).
     public func run(ready: @Sendable ([String]) -> Void = { _ in }) async throws {
+        // From here on a SIGTERM or SIGINT is kept until the loop below takes it: one that comes while
+        // the daemon starts (a quick `systemctl stop`) stops it as soon as it is ready.
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        let hangupSignals = SignalWatcher(signals: [SIGHUP])
         try listen()
         defer { server.stop() }
         // The writers subscribe before anything runs, so they see every event; then what the queue holds
@@ -207,7 +211,6 @@ public final class MemorydDaemon: Sendable {
         ready(server.addresses)
         systemd.notify(.ready, status: readyStatus())
 
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
@@ -217,8 +220,7 @@ public final class MemorydDaemon: Sendable {
                 }
             }
             let hangups = Task {
-                let watcher = SignalWatcher(signals: [SIGHUP])
-                while await watcher.next() != nil {
+                while await hangupSignals.next() != nil {
                     if case .rejected(let reason) = self.reload() {
                         StandardStreams.error("memoryd: reload refused, still running the old config:\n\(reason)\n")
                     }
@@ -340,31 +342,5 @@ public final class MemorydDaemon: Sendable {
             ).encoded()
         else { return }
         try? StatusSnapshot.writeAtomically(data, to: statusPath)
-    }
-}
-
-/// Turns POSIX signals into an async wait.
-final class SignalWatcher: @unchecked Sendable {
-    // @unchecked: `sources` is written once in init and only kept alive afterwards.
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        self.stream = stream
-        self.sources = signals.map { number in
-            // Ignore the default action so the dispatch source, not the kernel, decides what happens.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    /// The next signal received.
-    func next() async -> Int32? {
-        var iterator = stream.makeAsyncIterator()
-        return await iterator.next()
     }
 }

@@ -88,6 +88,26 @@ struct RunEndToEndTests {
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// Signals sent the moment the start line is out are handled, not lost or left to their default
+    /// action: a SIGHUP then a SIGTERM stop the daemon cleanly, every time.
+    @Test func signalsSentAsSoonAsTheDaemonIsReadyAreHandled() async throws {
+        let directory = try makeTemporaryDirectory("signals")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try writeConfig("[jobs.hello]\ncommand = [\"true\"]\n", in: directory)
+        for round in 1...Self.signalRounds {
+            let daemon = try DaemonProcess(arguments: ["--config", config.path])
+            _ = try await daemon.waitForPort()
+            kill(daemon.process.processIdentifier, SIGHUP)
+            kill(daemon.process.processIdentifier, SIGTERM)
+            try await daemon.waitUntil("memoryd to stop after SIGHUP and SIGTERM") { !daemon.process.isRunning }
+            #expect(daemon.process.terminationReason == .exit, "round \(round): killed by a signal")
+            #expect(daemon.process.terminationStatus == 0, "round \(round): \(daemon.errorOutput)")
+        }
+    }
+
+    /// Start-and-signal rounds of the test above: a lost signal was seen about once in 70 stops.
+    static let signalRounds = 20
+
     @Test func aSecondDaemonOnTheSameStateDirectoryExitsNamingTheFirstsPid() async throws {
         let first = try DaemonProcess()
         _ = try await first.waitForPort()

@@ -1,4 +1,4 @@
-import Dispatch
+import CProcessSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -8,8 +8,8 @@ import Dispatch
 /// the signals that matter to a full-screen program (SIGWINCH to redraw, SIGINT and SIGTERM to leave),
 /// all turned into bytes on one pipe that ``waitForInput(timeoutMilliseconds:)`` watches beside stdin.
 public final class Terminal: @unchecked Sendable {
-    // @unchecked: `saved` and the signal sources are set up in init and only read afterwards, on the
-    // thread that owns the terminal.
+    // @unchecked: `saved` is set up in init and only read afterwards, on the thread that owns the
+    // terminal.
 
     /// What woke ``waitForInput(timeoutMilliseconds:)``.
     public enum Wake: Equatable {
@@ -22,7 +22,8 @@ public final class Terminal: @unchecked Sendable {
     private var saved = termios()
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private var sources: [any DispatchSourceSignal] = []
+    /// SIGWINCH to redraw, SIGINT and SIGTERM to leave.
+    private static let signals = [SIGWINCH, SIGINT, SIGTERM]
 
     /// Whether standard output is a terminal.
     public static var isInteractive: Bool { isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 }
@@ -39,6 +40,8 @@ public final class Terminal: @unchecked Sendable {
         var pipe: [Int32] = [0, 0]
         guard Glibc.pipe(&pipe) == 0 else { throw TerminalError(message: "cannot create a pipe") }
         (wakeRead, wakeWrite) = (pipe[0], pipe[1])
+        // The signal handler writes to it and must never block.
+        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw TerminalError(message: "standard input is not a terminal") }
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
@@ -47,23 +50,17 @@ public final class Terminal: @unchecked Sendable {
             cc[Int(VTIME)] = 0
         }
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
-        for (signalNumber, byte) in [(SIGWINCH, UInt8(ascii: "w")), (SIGINT, UInt8(ascii: "q")), (SIGTERM, UInt8(ascii: "q"))] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            let write = wakeWrite
-            source.setEventHandler {
-                var value = byte
-                _ = Glibc.write(write, &value, 1)
-            }
-            source.resume()
-            sources.append(source)
+        // Each signal's number is written to the wake pipe by a handler (CProcessSupport).
+        for signalNumber in Self.signals {
+            let installed = cps_signal_to_pipe(signalNumber, wakeWrite)
+            guard installed == 0 else { throw TerminalError(message: "cannot handle signal \(signalNumber)") }
         }
         Self.write("\u{1B}[?1049h\u{1B}[?25l")
     }
 
     /// Leaves the alternate screen and gives the terminal back as it was.
     public func restore() {
-        for source in sources { source.cancel() }
+        for signalNumber in Self.signals { signal(signalNumber, SIG_DFL) }
         Self.write("\u{1B}[?25h\u{1B}[?1049l")
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
         close(wakeRead)
@@ -85,7 +82,7 @@ public final class Terminal: @unchecked Sendable {
         guard ready > 0 else { return .timeout }
         var byte: UInt8 = 0
         if descriptors[1].revents != 0, read(wakeRead, &byte, 1) == 1 {
-            return byte == UInt8(ascii: "w") ? .resized : .quit
+            return Int32(byte) == SIGWINCH ? .resized : .quit
         }
         if descriptors[0].revents & Int16(POLLHUP) != 0 { return .quit }
         if descriptors[0].revents != 0 {

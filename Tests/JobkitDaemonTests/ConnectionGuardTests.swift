@@ -81,7 +81,7 @@ struct ConnectionGuardTests {
         defer { close(descriptor) }
         let partial = Array("GET /hello HTTP/1.1\r\nHost: x\r\n".utf8)
         _ = partial.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let outcome = await onThread { Self.readUntilClosed(descriptor, within: 10) }
+        let outcome = await onThread { Self.readUntilClosed(descriptor, within: conditionDeadline) }
         #expect(outcome.closed, "the slow request's connection stayed open")
     }
 
@@ -89,7 +89,7 @@ struct ConnectionGuardTests {
         let fixture = try Fixture()
         defer { fixture.server.stop() }
         let quiet = try StreamingConnection(client: fixture.client, path: "/quiet")
-        #expect(await quiet.readOffPool(until: { $0.contains("200 OK") }, within: 10))
+        #expect(await quiet.readOffPool(until: { $0.contains("200 OK") }, within: conditionDeadline))
         // A reader that never reads.
         let stalled = try fixture.client.connect()
         defer { close(stalled) }
@@ -103,20 +103,22 @@ struct ConnectionGuardTests {
         #expect(third.status == 503)
         #expect(third.text.contains("too_many_streams"))
 
-        // Not read for the stall timeout: the stream ends with its marker, and the connection is closed.
+        // Not read for the stall timeout (time passing is what is tested here): the stream ends with its
+        // marker, and the connection is closed.
         try await Task.sleep(for: .milliseconds(1500))
-        let outcome = await onThread { Self.readUntilClosed(stalled, within: 10) }
+        let outcome = await onThread { Self.readUntilClosed(stalled, within: conditionDeadline) }
         #expect(outcome.closed)
         #expect(String(decoding: outcome.bytes, as: UTF8.self).contains(Self.marker.dropLast()), "no stall marker")
     }
 
-    /// Polls `condition` every 50 ms for up to 10 s.
+    /// Polls `condition` every 50 ms for up to ``conditionDeadline``.
     func waitFor(_ condition: @Sendable () -> Bool) async throws -> Bool {
-        for _ in 0..<200 {
+        let end = ContinuousClock.now.advanced(by: .seconds(conditionDeadline))
+        while ContinuousClock.now < end {
             if condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("condition not met within 10 s")
+        Issue.record("condition not met within \(conditionDeadline) s")
         return false
     }
 }

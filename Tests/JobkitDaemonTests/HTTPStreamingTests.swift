@@ -52,7 +52,7 @@ struct HTTPStreamingTests {
         let connection = try StreamingConnection(client: client, path: "/stream")
 
         fixture.ticks.yield("first")
-        #expect(await connection.readOffPool(until: { $0.contains("first\n") }, within: 10))
+        #expect(await connection.readOffPool(until: { $0.contains("first\n") }, within: conditionDeadline))
         #expect(
             String(decoding: connection.received, as: UTF8.self).lowercased().contains("transfer-encoding: chunked"))
 
@@ -61,9 +61,9 @@ struct HTTPStreamingTests {
         #expect(hello.text == "hello\n")
 
         fixture.ticks.yield("second")
-        #expect(await connection.readOffPool(until: { $0.contains("second\n") }, within: 10))
+        #expect(await connection.readOffPool(until: { $0.contains("second\n") }, within: conditionDeadline))
         fixture.ticks.yield("end")
-        #expect(await connection.readOffPool(until: { $0.hasSuffix("0\r\n\r\n") }, within: 10))
+        #expect(await connection.readOffPool(until: { $0.hasSuffix("0\r\n\r\n") }, within: conditionDeadline))
     }
 
     @Test func theProducerStopsWhenTheClientGoesAway() async throws {
@@ -71,9 +71,9 @@ struct HTTPStreamingTests {
         defer { fixture.server.stop() }
         let connection = try StreamingConnection(
             client: RawHTTPClient(target: .tcp(port: fixture.port)), path: "/endless")
-        #expect(await connection.readOffPool(until: { $0.contains("line 2\n") }, within: 10))
+        #expect(await connection.readOffPool(until: { $0.contains("line 2\n") }, within: conditionDeadline))
         connection.close()
-        #expect(await onThread { fixture.producerStopped.wait(timeout: .now() + 20) } == .success)
+        #expect(await onThread { fixture.producerStopped.wait(timeout: .now() + conditionDeadline) } == .success)
     }
 
     @Test func stoppingTheServerEndsAnOpenQuietStream() async throws {
@@ -81,10 +81,10 @@ struct HTTPStreamingTests {
         let connection = try StreamingConnection(
             client: RawHTTPClient(target: .tcp(port: fixture.port)), path: "/stream")
         fixture.ticks.yield("only")
-        #expect(await connection.readOffPool(until: { $0.contains("only\n") }, within: 10))
+        #expect(await connection.readOffPool(until: { $0.contains("only\n") }, within: conditionDeadline))
         await onThread { fixture.server.stop() }
         // The server closed the connection: reading reaches end of file rather than the deadline.
-        _ = await connection.readOffPool(until: { _ in false }, within: 10)
+        _ = await connection.readOffPool(until: { _ in false }, within: conditionDeadline)
         #expect(connection.reachedEnd)
     }
 

@@ -4,6 +4,10 @@ import Foundation
     import Glibc
 #endif
 
+/// Seconds a test waits for something that takes milliseconds on an idle machine, before it gives up:
+/// enough for two shared cores busy with every other suite and a build.
+let conditionDeadline: Double = 30
+
 /// A minimal HTTP/1.1 client over a real socket (TCP or Unix), for talking to the server under test.
 struct RawHTTPClient {
     enum Target {

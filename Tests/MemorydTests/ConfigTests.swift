@@ -88,7 +88,9 @@ struct ConfigTests {
         ("[jobs.a]\ntimeout = \"1m\"", ["c.toml:1:7: jobs.a needs command = [\"program\", \"arg\", …]"]),
         (
             "[jobs.a]\ncommand = [\"true\"]\nschedule = \"hourly\"",
-            [#"c.toml:3:12: jobs.a.schedule = "hourly" is not a schedule; write "every 60s" or "daily 03:00""#]
+            [
+                #"c.toml:3:13: jobs.a.schedule = "hourly": not a schedule; write "every 60s", "daily 03:00", a cron expression such as "*/15 9-17 * * MON-FRI", or "@daily""#
+            ]
         ),
         ("[pools.llm]\nslots = 0", ["c.toml:2:9: pools.llm.slots must be at least 1, not 0"]),
         (
@@ -131,11 +133,12 @@ struct ConfigTests {
         #expect(errors(text) == expected)
     }
 
-    @Test func durationsAndSchedulesParseAsDocumented() {
-        #expect(MemorydConfig.parseSchedule("every 90s") == .every(.seconds(90)))
-        #expect(MemorydConfig.parseSchedule("daily 23:59") == .daily(hour: 23, minute: 59))
-        #expect(MemorydConfig.parseSchedule("daily 24:00") == nil)
-        #expect(MemorydConfig.parseSchedule("every") == nil)
+    @Test func durationsAndSchedulesParseAsDocumented() throws {
+        #expect(try MemorydConfig.parseSchedule("every 90s").get() == .every(.seconds(90)))
+        #expect(try MemorydConfig.parseSchedule("daily 23:59").get() == .daily(hour: 23, minute: 59))
+        #expect(try MemorydConfig.parseSchedule("0 3 * * *").get() == .cron(try CronExpression("0 3 * * *")))
+        #expect((try? MemorydConfig.parseSchedule("daily 24:00").get()) == nil)
+        #expect((try? MemorydConfig.parseSchedule("every").get()) == nil)
         #expect(MemorydConfig.compact(.seconds(5400)) == "90m")
         #expect(MemorydConfig.compact(.milliseconds(250)) == "250ms")
     }

@@ -55,7 +55,7 @@ struct PipelineEndToEndTests {
         let daemon = try DaemonProcess(arguments: ["--config", config.path])
         try await daemon.waitUntil("memoryd to refuse the config") { !daemon.process.isRunning }
         #expect(daemon.process.terminationStatus != 0)
-        #expect(daemon.errorOutput.contains("\(config.path):3:12: jobs.a.schedule"))
+        #expect(daemon.errorOutput.contains("\(config.path):3:13: jobs.a.schedule = \"hourly\": not a schedule"))
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
     }
 

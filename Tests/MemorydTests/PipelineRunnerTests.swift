@@ -20,10 +20,10 @@ struct PipelineRunnerTests {
         command = ["true"]
         """
 
-    func runner(_ text: String = pipeline, calendar: Calendar = .current) throws -> PipelineRunner {
+    func runner(_ text: String = pipeline) throws -> PipelineRunner {
         let config = try MemorydConfig.parse(text, file: "p.toml", environment: [:])
         return PipelineRunner(
-            config: config, scheduler: try Scheduler(SchedulerConfiguration(workers: 2)), calendar: calendar)
+            config: config, scheduler: try Scheduler(SchedulerConfiguration(workers: 2)))
     }
 
     @Test func aRunIsTheJobAndEverythingDownstreamOfIt() throws {
@@ -48,15 +48,41 @@ struct PipelineRunnerTests {
         #expect(throws: JobError.self) { try runner.startRun(of: "ghost") }
     }
 
-    @Test func dailySchedulesWaitForTheNextLocalOccurrence() throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Berlin")!
-        let runner = try runner(calendar: calendar)
+    @Test func dailyAndCronSchedulesWaitForTheNextOccurrenceInTheirZone() throws {
+        let berlin = try ZoneInfo.load("Europe/Berlin")
         // 2026-11-25 02:30 in Berlin (UTC+1) is 01:30 UTC.
-        let now = try #require(calendar.date(from: DateComponents(year: 2026, month: 11, day: 25, hour: 2, minute: 30)))
-        #expect(runner.delayUntilNext(.daily(hour: 3, minute: 0), after: now) == .seconds(30 * 60))
+        let now = Date(timeIntervalSince1970: TimeInterval(CronExpressionTests.utc(2026, 11, 25, 1, 30)))
+        #expect(PipelineRunner.delayUntilNext(.daily(hour: 3, minute: 0), in: berlin, after: now) == .seconds(30 * 60))
         // Past today's time: tomorrow.
-        #expect(runner.delayUntilNext(.daily(hour: 2, minute: 0), after: now) == .seconds(23 * 3600 + 30 * 60))
-        #expect(runner.delayUntilNext(.every(.seconds(90)), after: now) == .seconds(90))
+        #expect(
+            PipelineRunner.delayUntilNext(.daily(hour: 2, minute: 0), in: berlin, after: now)
+                == .seconds(23 * 3600 + 30 * 60))
+        #expect(PipelineRunner.delayUntilNext(.every(.seconds(90)), in: berlin, after: now) == .seconds(90))
+        let quarterly = MemorydConfig.Schedule.cron(try CronExpression("*/15 * * * *"))
+        #expect(
+            PipelineRunner.delayUntilNext(quarterly, in: berlin, after: now.addingTimeInterval(0.25))
+                == .milliseconds(15 * 60_000 - 250))
+    }
+
+    @Test func schedulesAndTimeZonesAreCheckedWithTheirColumn() throws {
+        func errors(_ job: String) -> [String] {
+            do {
+                _ = try MemorydConfig.parse("[jobs.a]\ncommand = [\"true\"]\n" + job, file: "c.toml", environment: [:])
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        #expect(errors("schedule = \"*/15 9-17 * * MON-FRI\"\ntimezone = \"America/New_York\"\n").isEmpty)
+        #expect(errors("schedule = \"@hourly\"\n").isEmpty)
+        #expect(
+            errors("schedule = \"0 25 * * *\"\n") == [
+                "c.toml:3:15: jobs.a.schedule = \"0 25 * * *\": 25 is out of range for the hour; use 0-23"
+            ])
+        #expect(errors("schedule = \"0 0 31 2 *\"\n").first?.contains("no date matches") == true)
+        #expect(errors("schedule = \"weekly\"\n").first?.contains("not a schedule") == true)
+        let zone = errors("schedule = \"@daily\"\ntimezone = \"Europe/Berln\"\n")
+        #expect(zone.first?.hasPrefix("c.toml:4:12: jobs.a.timezone: no time zone 'Europe/Berln'") == true, "\(zone)")
+        #expect(zone.first?.hasSuffix("did you mean 'Europe/Berlin'?") == true, "\(zone)")
     }
 }

@@ -174,16 +174,27 @@ extension MemorydConfig {
             job.pools[single] = 1
         }
         if let text = reader.string("schedule"), let scheduleLocation = reader.table["schedule"]?.location {
-            job.schedule = parseSchedule(text)
-            if job.schedule == nil {
+            switch parseSchedule(text) {
+            case .success(let schedule): job.schedule = schedule
+            case .failure(let failure):
+                // The column of the mistake inside the string, past its opening quote.
+                var location = scheduleLocation
+                location.column += failure.column
+                reader.errors.add(location, "jobs.\(name).schedule = \"\(text)\": \(failure.message)")
+            }
+        }
+        if let zone = reader.string("timezone"), let zoneLocation = reader.table["timezone"]?.location {
+            do {
+                _ = try ZoneInfo.load(zone)
+                job.timeZone = zone
+            } catch {
                 reader.errors.add(
-                    scheduleLocation,
-                    "jobs.\(name).schedule = \"\(text)\" is not a schedule; write \"every 60s\" or \"daily 03:00\"")
+                    zoneLocation, "jobs.\(name).timezone: \(error)" + Suggestion.phrase(for: zone, among: ZoneInfo.names()))
             }
         }
         reader.rejectUnknownKeys(expected: [
-            "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "depends_on",
-            "health_check", "stuck_after",
+            "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
+            "depends_on", "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {
@@ -194,21 +205,41 @@ extension MemorydConfig {
         return job
     }
 
-    /// `every DURATION` or `daily HH:MM`.
-    static func parseSchedule(_ text: String) -> Schedule? {
+    /// Why a schedule was refused: what, and where in the string (1-based).
+    struct ScheduleFailure: Error {
+        var column: Int
+        var message: String
+    }
+
+    /// `every DURATION`, `daily HH:MM`, a five-field cron expression or a cron macro (`@daily`).
+    static func parseSchedule(_ text: String) -> Result<Schedule, ScheduleFailure> {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2 else { return nil }
-        switch parts[0] {
+        let usage = #"write "every 60s", "daily 03:00", a cron expression such as "*/15 9-17 * * MON-FRI", or "@daily""#
+        switch parts.first {
         case "every":
-            return ConfigReader.parseDuration(String(parts[1])).flatMap { $0 > .zero ? .every($0) : nil }
+            guard parts.count == 2, let interval = ConfigReader.parseDuration(String(parts[1])), interval > .zero else {
+                return .failure(ScheduleFailure(column: 7, message: "not an interval; \(usage)"))
+            }
+            return .success(.every(interval))
         case "daily":
-            let time = parts[1].split(separator: ":")
+            let time = parts.count == 2 ? parts[1].split(separator: ":") : []
             guard time.count == 2, time[0].count == 2, time[1].count == 2, let hour = Int(time[0]),
                 let minute = Int(time[1]), (0..<24).contains(hour), (0..<60).contains(minute)
-            else { return nil }
-            return .daily(hour: hour, minute: minute)
+            else { return .failure(ScheduleFailure(column: 7, message: "not a time of day HH:MM; \(usage)")) }
+            return .success(.daily(hour: hour, minute: minute))
         default:
-            return nil
+            guard parts.count == 5 || parts.first?.hasPrefix("@") == true else {
+                return .failure(ScheduleFailure(column: 1, message: "not a schedule; \(usage)"))
+            }
+            do {
+                let expression = try CronExpression(text)
+                guard expression.everFires else {
+                    return .failure(ScheduleFailure(column: 1, message: "no date matches this cron expression"))
+                }
+                return .success(.cron(expression))
+            } catch {
+                return .failure(ScheduleFailure(column: error.column, message: error.message))
+            }
         }
     }
 

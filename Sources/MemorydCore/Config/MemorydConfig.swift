@@ -36,14 +36,26 @@ public struct MemorydConfig: Sendable {
     public enum Schedule: Sendable, Hashable, CustomStringConvertible {
         /// `every 60s`
         case every(Duration)
-        /// `daily 03:00`, local time.
+        /// `daily 03:00`, in the job's time zone.
         case daily(hour: Int, minute: Int)
+        /// `*/15 9-17 * * MON-FRI` or `@hourly`, in the job's time zone.
+        case cron(CronExpression)
 
         public var description: String {
             switch self {
             case .every(let interval): "every " + MemorydConfig.compact(interval)
             case .daily(let hour, let minute):
                 "daily " + (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
+            case .cron(let expression): expression.text
+            }
+        }
+
+        /// The cron expression a time-of-day schedule amounts to; `nil` for `every`.
+        var cronExpression: CronExpression? {
+            switch self {
+            case .every: nil
+            case .daily(let hour, let minute): try? CronExpression("\(minute) \(hour) * * *")
+            case .cron(let expression): expression
             }
         }
     }
@@ -68,6 +80,8 @@ public struct MemorydConfig: Sendable {
         /// Slots needed from each pool.
         public var pools: [String: Int]
         public var schedule: Schedule?
+        /// `timezone = "Europe/Berlin"`: the zone of a `daily` or cron schedule; `nil` for the local one.
+        public var timeZone: String?
         public var dependsOn: [String]
         /// A command whose exit status says whether the job is healthy: 0 ok, 1 warning, anything else
         /// critical; the first line of its output is the message.

@@ -1,4 +1,4 @@
-public import FoundationEssentials
+import FoundationEssentials
 public import Jobkit
 
 /// Turns the configured jobs into runs on a scheduler, and starts scheduled runs on time.
@@ -11,27 +11,26 @@ public final class PipelineRunner: Sendable {
     let scheduler: Scheduler
     /// Wait between SIGTERM and SIGKILL when a command job is cancelled or times out.
     let killGrace: Duration
-    /// Local time zone and calendar for `daily HH:MM` schedules.
-    let calendar: Calendar
+    /// The zone of `daily` and cron schedules of jobs without a `timezone` of their own.
+    let localZone: ZoneInfo
     /// Where runs are recorded before they are submitted; `nil` keeps them in memory only.
     let store: TaskStore?
 
     public convenience init(
-        config: MemorydConfig, scheduler: Scheduler, killGrace: Duration = CommandJob.defaultKillGrace,
-        calendar: Calendar = .current
+        config: MemorydConfig, scheduler: Scheduler, killGrace: Duration = CommandJob.defaultKillGrace
     ) {
-        self.init(config: config, scheduler: scheduler, store: nil, killGrace: killGrace, calendar: calendar)
+        self.init(config: config, scheduler: scheduler, store: nil, killGrace: killGrace)
     }
 
     init(
         config: MemorydConfig, scheduler: Scheduler, store: TaskStore?,
-        killGrace: Duration = CommandJob.defaultKillGrace, calendar: Calendar = .current
+        killGrace: Duration = CommandJob.defaultKillGrace, localZone: ZoneInfo = .local()
     ) {
         self.config = config
         self.scheduler = scheduler
         self.store = store
         self.killGrace = killGrace
-        self.calendar = calendar
+        self.localZone = localZone
     }
 
     /// A started run.
@@ -132,9 +131,10 @@ public final class PipelineRunner: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for job in config.jobs {
                 guard let schedule = job.schedule else { continue }
+                let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? localZone
                 group.addTask {
                     while !Task.isCancelled {
-                        let delay = self.delayUntilNext(schedule, after: Date())
+                        let delay = Self.delayUntilNext(schedule, in: zone, after: Date())
                         guard (try? await self.scheduler.clock.sleep(for: delay)) != nil else { return }
                         do {
                             try self.startRun(of: job.name)
@@ -147,18 +147,14 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    /// How long from `now` until `schedule` next fires.
-    func delayUntilNext(_ schedule: MemorydConfig.Schedule, after now: Date) -> Duration {
-        switch schedule {
-        case .every(let interval):
-            return interval
-        case .daily(let hour, let minute):
-            let next =
-                calendar.nextDate(
-                    after: now, matching: DateComponents(hour: hour, minute: minute, second: 0),
-                    matchingPolicy: .nextTime) ?? now.addingTimeInterval(86_400)
-            return .milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded(.up)))
-        }
+    /// How long from `now` until `schedule` next fires in `zone`.
+    static func delayUntilNext(_ schedule: MemorydConfig.Schedule, in zone: ZoneInfo, after now: Date) -> Duration {
+        if case .every(let interval) = schedule { return interval }
+        let milliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds.floorDivided(by: 1000)
+        // Never: a day from now, to look again (the config check refuses such expressions).
+        guard let next = schedule.cronExpression?.nextFire(after: seconds, in: zone) else { return .seconds(86_400) }
+        return .milliseconds(next * 1000 - milliseconds)
     }
 
     /// `job` and every job that depends on it, directly or not.

@@ -192,9 +192,10 @@ extension MemorydConfig {
                     zoneLocation, "jobs.\(name).timezone: \(error)" + Suggestion.phrase(for: zone, among: ZoneInfo.names()))
             }
         }
+        if let catchUp = reader.bool("catch_up") { job.catchUp = catchUp }
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
-            "depends_on", "health_check", "stuck_after",
+            "catch_up", "depends_on", "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {

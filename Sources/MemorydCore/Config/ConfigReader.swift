@@ -50,6 +50,15 @@ struct ConfigReader {
         return text
     }
 
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .boolean(let flag) = value.kind else {
+            mismatch(key, value, expected: "true or false")
+            return nil
+        }
+        return flag
+    }
+
     mutating func integer(_ key: String, atLeast minimum: Int) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .integer(let number) = value.kind else {

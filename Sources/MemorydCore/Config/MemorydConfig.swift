@@ -82,6 +82,8 @@ public struct MemorydConfig: Sendable {
         public var schedule: Schedule?
         /// `timezone = "Europe/Berlin"`: the zone of a `daily` or cron schedule; `nil` for the local one.
         public var timeZone: String?
+        /// `catch_up`: whether a run the schedule missed while the daemon was down is made up at start.
+        public var catchUp: Bool = true
         public var dependsOn: [String]
         /// A command whose exit status says whether the job is healthy: 0 ok, 1 warning, anything else
         /// critical; the first line of its output is the message.

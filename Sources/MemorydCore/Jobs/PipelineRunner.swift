@@ -122,41 +122,6 @@ public final class PipelineRunner: Sendable {
         return Run(id: runID, tasks: nodes.mapValues { handles[$0] })
     }
 
-    /// Starts each scheduled job's runs on time until cancelled.
-    ///
-    /// Runs missed while the daemon was down are not made up: a `daily 03:00` job whose time passed
-    /// during downtime next runs at 03:00 the following day, and an `every` job first runs one interval
-    /// after start.
-    public func runSchedules(onError: @escaping @Sendable (String) -> Void = { _ in }) async {
-        await withTaskGroup(of: Void.self) { group in
-            for job in config.jobs {
-                guard let schedule = job.schedule else { continue }
-                let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? localZone
-                group.addTask {
-                    while !Task.isCancelled {
-                        let delay = Self.delayUntilNext(schedule, in: zone, after: Date())
-                        guard (try? await self.scheduler.clock.sleep(for: delay)) != nil else { return }
-                        do {
-                            try self.startRun(of: job.name)
-                        } catch {
-                            onError("scheduled run of \(job.name) not started: \(error)")
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// How long from `now` until `schedule` next fires in `zone`.
-    static func delayUntilNext(_ schedule: MemorydConfig.Schedule, in zone: ZoneInfo, after now: Date) -> Duration {
-        if case .every(let interval) = schedule { return interval }
-        let milliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = milliseconds.floorDivided(by: 1000)
-        // Never: a day from now, to look again (the config check refuses such expressions).
-        guard let next = schedule.cronExpression?.nextFire(after: seconds, in: zone) else { return .seconds(86_400) }
-        return .milliseconds(next * 1000 - milliseconds)
-    }
-
     /// `job` and every job that depends on it, directly or not.
     func downstream(of job: String) -> Set<String> {
         var members: Set<String> = [job]

@@ -41,6 +41,10 @@ enum StoreSchema {
             "ALTER TABLE tasks ADD COLUMN pgid_start INTEGER",
             "ALTER TABLE tasks ADD COLUMN boot_id TEXT",
         ],
+        // 3: when each scheduled job last fired, so runs missed while the daemon was down are made up.
+        [
+            "CREATE TABLE IF NOT EXISTS schedule_fires (job TEXT PRIMARY KEY, fired_at REAL NOT NULL)"
+        ],
     ]
 
     /// The version a database has once every step is applied.

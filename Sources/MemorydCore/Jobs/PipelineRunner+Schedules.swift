@@ -1,0 +1,82 @@
+import FoundationEssentials
+import Jobkit
+
+extension PipelineRunner {
+    /// Starts each scheduled job's runs on time until cancelled.
+    ///
+    /// With a store, each fire time is remembered: an `every` schedule keeps its cadence across restarts
+    /// and reloads, and a run a schedule missed while the daemon was down is made up once at start (like
+    /// systemd's `Persistent=true`), unless the job says `catch_up = false`. The first start in a state
+    /// directory begins the schedules then.
+    ///
+    /// - Parameter onError: told of runs not started, and of runs made up.
+    public func runSchedules(onError: @escaping @Sendable (String) -> Void = { _ in }) async {
+        await withTaskGroup(of: Void.self) { group in
+            for job in config.jobs {
+                guard let schedule = job.schedule else { continue }
+                let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? localZone
+                group.addTask { await self.runSchedule(of: job, schedule, in: zone, onError: onError) }
+            }
+        }
+    }
+
+    /// One job's schedule, until cancelled.
+    func runSchedule(
+        of job: MemorydConfig.Job, _ schedule: MemorydConfig.Schedule, in zone: ZoneInfo,
+        onError: @escaping @Sendable (String) -> Void
+    ) async {
+        let clock = scheduler.clock
+        let start = clock.wallTime()
+        var last = (try? store?.lastFire(of: job.name)) ?? nil
+        if let missed = last.flatMap({ Self.nextFire(schedule, in: zone, after: $0) }), missed <= start {
+            if job.catchUp {
+                onError(
+                    "\(job.name): making up the run due at \(missed.formatted(.iso8601)), missed while memoryd was down")
+                fire(job, at: start, onError: onError)
+            }
+            last = start
+        }
+        if last == nil {
+            last = start
+            try? store?.recordFire(of: job.name, at: start)
+        }
+        while !Task.isCancelled, let previous = last {
+            let now = clock.wallTime()
+            guard let next = Self.nextFire(schedule, in: zone, after: max(previous, now)) else { return }
+            guard (try? await clock.sleep(for: .milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded(.up))))) != nil
+            else { return }
+            fire(job, at: next, onError: onError)
+            last = next
+        }
+    }
+
+    /// Starts a run of `job` for its schedule's fire at `time`, and remembers the fire.
+    private func fire(_ job: MemorydConfig.Job, at time: Date, onError: @Sendable (String) -> Void) {
+        do {
+            try startRun(of: job.name)
+        } catch {
+            onError("scheduled run of \(job.name) not started: \(error)")
+        }
+        do {
+            try store?.recordFire(of: job.name, at: time)
+        } catch {
+            onError("\(job.name): could not record the scheduled run's time: \(error)")
+        }
+    }
+
+    /// When `schedule` fires next after `time` in `zone`; `nil` if never.
+    static func nextFire(_ schedule: MemorydConfig.Schedule, in zone: ZoneInfo, after time: Date) -> Date? {
+        if case .every(let interval) = schedule {
+            return time.addingTimeInterval(Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+        }
+        let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
+        return schedule.cronExpression?.nextFire(after: milliseconds.floorDivided(by: 1000), in: zone)
+            .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
+    /// How long from `now` until `schedule` next fires in `zone` (a day when it never does, to look again).
+    static func delayUntilNext(_ schedule: MemorydConfig.Schedule, in zone: ZoneInfo, after now: Date) -> Duration {
+        guard let next = nextFire(schedule, in: zone, after: now) else { return .seconds(86_400) }
+        return .milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded()))
+    }
+}

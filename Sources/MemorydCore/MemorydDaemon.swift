@@ -136,6 +136,7 @@ public final class MemorydDaemon: Sendable {
             authorization.readRefusal(for: request) ?? endpoint.respond(to: request)
         }
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
+        SchedulesAPI(config: configState, clock: scheduler.clock).register(on: &router)
         router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
         router.route(.get, "/healthz") { _ in health.liveness() }
         router.route(.get, "/readyz") { _ in

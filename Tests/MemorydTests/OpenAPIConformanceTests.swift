@@ -62,6 +62,11 @@ struct OpenAPIConformanceTests {
         _ = try await record("/v1/alerts", "GET", "/v1/alerts")
         _ = try await record("/v1/status", "GET", "/v1/status")
         _ = try await record("/v1/metrics", "GET", "/v1/metrics")
+        let schedules = try await record("/v1/schedules", "GET", "/v1/schedules")
+        let nightly = try #require((schedules["schedules"] as? [[String: Any]])?.first)
+        #expect(nightly["job"] as? String == "nightly" && nightly["timezone"] as? String == "Europe/Berlin")
+        #expect(nightly["jitterSeconds"] as? Double == 300 && nightly["catchUp"] as? Bool == true)
+        #expect((nightly["nextFire"] as? String)?.hasSuffix(":30:00Z") == true, "\(nightly)")
         let submitted = try await record(
             "/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "x"}}"#)
         let id = try #require(submitted["id"] as? String)

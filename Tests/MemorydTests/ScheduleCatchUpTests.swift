@@ -71,4 +71,12 @@ struct ScheduleCatchUpTests {
         #expect(try await start(toml, at: Self.origin.addingTimeInterval(5400), store: store) == 1)
         #expect(try store.lastFire(of: "sync") == Self.origin.addingTimeInterval(5400))
     }
+
+    @Test func jitterDelaysAreWithinTheirBoundAndSpread() {
+        var generator = SystemRandomNumberGenerator()
+        let delays = (0..<1000).map { _ in PipelineRunner.jitterDelay(.seconds(300), using: &generator) }
+        #expect(delays.allSatisfy { $0 >= .zero && $0 < .seconds(300) })
+        #expect(delays.contains { $0 < .seconds(60) } && delays.contains { $0 > .seconds(240) })
+        #expect(PipelineRunner.jitterDelay(nil, using: &generator) == .zero)
+    }
 }

@@ -20,6 +20,12 @@ struct TasksAPIEndToEndTests {
 
             [jobs.slow]
             command = ["sh", "-c", "echo $$ > \(pidFile); exec sleep 600"]
+
+            [jobs.nightly]
+            command = ["true"]
+            schedule = "30 2 * * *"
+            timezone = "Europe/Berlin"
+            jitter = "5m"
             """.write(to: config, atomically: true, encoding: .utf8)
             daemon = try DaemonProcess(arguments: ["--config", config.path])
             port = try await daemon.waitForPort()
@@ -137,6 +143,23 @@ struct TasksAPIEndToEndTests {
         let stranger = try await fixture.call("POST", "/v1/tasks", body: #"{"job": "greet"}"#, as: "nobody")
         #expect(stranger.status == 403)
         #expect(((stranger.json["error"] as? [String: Any])?["message"] as? String)?.contains("uid 65534") == true)
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
+
+    @Test func theCommandLineListsSchedulesInTheirOwnZone() async throws {
+        let fixture = try await Fixture()
+        defer {
+            try? FileManager.default.removeItem(at: fixture.config)
+            try? FileManager.default.removeItem(atPath: fixture.pidFile)
+        }
+        let listed = try await runTool(
+            DaemonProcess.binary.path, ["schedules", "--socket", fixture.daemon.socketPath])
+        #expect(listed.status == 0, "\(listed.output)")
+        let lines = listed.output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("JOB") == true)
+        let nightly = try #require(lines.first { $0.hasPrefix("nightly") })
+        // 02:30 in Berlin, whatever the machine's zone.
+        #expect(nightly.contains("30 2 * * *") && nightly.contains("Europe/Berlin") && nightly.contains(" 02:30 (in "))
         #expect(try await fixture.daemon.terminate() == 0)
     }
 

@@ -86,6 +86,13 @@ public enum HumanOutput {
     }
 
     /// Rows as lines with columns padded to a common width, two spaces apart.
+    /// `2026-12-03 03:00` in `zone`, for seconds since the epoch.
+    package static func localTime(_ epochSeconds: Double, in zone: ZoneInfo) -> String {
+        let local = zone.localTime(at: Int64(epochSeconds.rounded(.down)))
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(local.date) \(two(local.hour)):\(two(local.minute))"
+    }
+
     public static func align(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

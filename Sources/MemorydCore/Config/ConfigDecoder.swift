@@ -193,9 +193,10 @@ extension MemorydConfig {
             }
         }
         if let catchUp = reader.bool("catch_up") { job.catchUp = catchUp }
+        job.jitter = reader.duration("jitter")
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
-            "catch_up", "depends_on", "health_check", "stuck_after",
+            "catch_up", "jitter", "depends_on", "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {

@@ -84,6 +84,9 @@ public struct MemorydConfig: Sendable {
         public var timeZone: String?
         /// `catch_up`: whether a run the schedule missed while the daemon was down is made up at start.
         public var catchUp: Bool = true
+        /// `jitter`: each scheduled run starts up to this much later than its time, at random (like
+        /// systemd's `RandomizedDelaySec=`), so many hosts with one schedule do not start at once.
+        public var jitter: Duration?
         public var dependsOn: [String]
         /// A command whose exit status says whether the job is healthy: 0 ok, 1 warning, anything else
         /// critical; the first line of its output is the message.

@@ -43,8 +43,11 @@ extension PipelineRunner {
         while !Task.isCancelled, let previous = last {
             let now = clock.wallTime()
             guard let next = Self.nextFire(schedule, in: zone, after: max(previous, now)) else { return }
-            guard (try? await clock.sleep(for: .milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded(.up))))) != nil
-            else { return }
+            var generator = SystemRandomNumberGenerator()
+            let delay =
+                Duration.milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded(.up)))
+                + Self.jitterDelay(job.jitter, using: &generator)
+            guard (try? await clock.sleep(for: delay)) != nil else { return }
             fire(job, at: next, onError: onError)
             last = next
         }
@@ -62,6 +65,13 @@ extension PipelineRunner {
         } catch {
             onError("\(job.name): could not record the scheduled run's time: \(error)")
         }
+    }
+
+    /// A random delay in `[0, maximum)` added to a scheduled run; none without a jitter.
+    static func jitterDelay(_ maximum: Duration?, using generator: inout some RandomNumberGenerator) -> Duration {
+        guard let maximum, maximum > .zero else { return .zero }
+        let milliseconds = maximum.components.seconds * 1000 + maximum.components.attoseconds / 1_000_000_000_000_000
+        return .milliseconds(Int64.random(in: 0..<max(1, milliseconds), using: &generator))
     }
 
     /// When `schedule` fires next after `time` in `zone`; `nil` if never.

@@ -1,0 +1,52 @@
+public import FoundationEssentials
+import Jobkit
+import JobkitDaemon
+
+/// A scheduled job as `GET /v1/schedules` and `memoryd schedules` show it.
+public struct ScheduleEntry: Codable, Sendable, Hashable {
+    public var job: String
+    /// As configured: `every 1h`, `daily 03:00`, `*/15 * * * *`.
+    public var schedule: String
+    /// The zone of its times: the job's `timezone`, else the daemon's local zone.
+    public var timezone: String
+    public var catchUp: Bool
+    /// `jitter` in seconds; absent without one.
+    public var jitterSeconds: Double?
+    /// When it last fired (or began, at the first start); absent without a queue database.
+    public var lastFire: Date?
+    /// When it fires next; absent when it never does.
+    public var nextFire: Date?
+}
+
+/// `GET /v1/schedules`: every scheduled job with its last and next fire time.
+struct SchedulesAPI: Sendable {
+    let config: ConfigState
+    let clock: JobClock
+
+    func register(on router: inout HTTPRouter) {
+        router.route(.get, "/v1/schedules") { _ in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            guard let data = try? encoder.encode(["schedules": entries()]) else {
+                return .error(500, code: "internal", message: "could not encode the schedules")
+            }
+            return .json(Array(data) + [10])
+        }
+    }
+
+    func entries() -> [ScheduleEntry] {
+        guard let pipeline = config.pipeline else { return [] }
+        let now = clock.wallTime()
+        return pipeline.config.jobs.compactMap { job in
+            guard let schedule = job.schedule else { return nil }
+            let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? pipeline.localZone
+            let last = (try? config.store?.lastFire(of: job.name)) ?? nil
+            return ScheduleEntry(
+                job: job.name, schedule: schedule.description, timezone: zone.name, catchUp: job.catchUp,
+                jitterSeconds: job.jitter.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
+                lastFire: last,
+                nextFire: PipelineRunner.nextFire(schedule, in: zone, after: max(last ?? now, now)))
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import FoundationEssentials
+import MemorydCore
+
+struct Schedules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the scheduled jobs of the running daemon with their next and last fire times.",
+        discussion: """
+            Times are shown in each schedule's own time zone. A run a schedule missed while the daemon was \
+            down is made up at start unless the job says catch_up = false.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the JSON of GET /v1/schedules.")
+    var json = false
+
+    func run() throws {
+        let response = try call { try global.client.get("/v1/schedules") }
+        if json {
+            StandardStreams.output(Data(response.body))
+            return
+        }
+        struct Answer: Decodable { var schedules: [ScheduleEntry] }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let answer = try? decoder.decode(Answer.self, from: Data(response.body)) else {
+            printError("memoryd: could not read the daemon's answer to GET /v1/schedules")
+            throw ExitCode.failure
+        }
+        guard !answer.schedules.isEmpty else {
+            printLine("no job has a schedule")
+            return
+        }
+        let now = Date()
+        var rows = [["JOB", "SCHEDULE", "ZONE", "NEXT", "LAST"]]
+        for entry in answer.schedules {
+            let zone = (try? ZoneInfo.load(entry.timezone)) ?? ZoneInfo.local()
+            let next = entry.nextFire.map {
+                HumanOutput.localTime($0.timeIntervalSince1970, in: zone) + " (in " + HumanOutput.duration($0.timeIntervalSince(now)) + ")"
+            }
+            rows.append([
+                entry.job, entry.schedule + (entry.catchUp ? "" : " (no catch-up)"), entry.timezone, next ?? "never",
+                entry.lastFire.map { HumanOutput.localTime($0.timeIntervalSince1970, in: zone) } ?? "-",
+            ])
+        }
+        for line in HumanOutput.align(rows) { printLine(line) }
+    }
+}

@@ -64,17 +64,13 @@ static void report_and_exit(int status_fd, int error)
     _exit(127);
 }
 
-/* Closes every descriptor from 3 up except `keep`. */
-static void close_others(int keep, long limit)
+/* Closes every descriptor above `last`. */
+static void close_others(int last, long limit)
 {
 #ifdef SYS_close_range
-    if (keep > 3 && syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) != 0) goto fallback;
-    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) return;
-fallback:
+    if (syscall(SYS_close_range, (unsigned)last + 1, ~0U, 0U) == 0) return;
 #endif
-    for (long fd = 3; fd < limit; fd++) {
-        if (fd != keep) close((int)fd);
-    }
+    for (long fd = last + 1; fd < limit; fd++) close((int)fd);
 }
 
 int cps_spawn(const struct cps_spawn_request *request, int *go_fd, int *status_fd)
@@ -116,22 +112,31 @@ int cps_spawn(const struct cps_spawn_request *request, int *go_fd, int *status_f
         sigset_t empty;
         sigemptyset(&empty);
         sigprocmask(SIG_SETMASK, &empty, NULL);
-        /* Wait until the daemon has recorded this process group durably. */
-        char go_byte = 0;
-        ssize_t got;
-        do {
-            got = read(go[0], &go_byte, 1);
-        } while (got < 0 && errno == EINTR);
-        if (got != 1) _exit(127);
+        /* Before waiting: stdio in place, the two pipe ends at 3 (go) and 4 (status), and nothing else of
+         * the daemon's open, so no lock, socket or database of it lives on in this process meanwhile.
+         * Stdio first, while the output pipes are still where the request says. */
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null_fd < 0) report_and_exit(status[1], errno);
         if (dup2(null_fd, 0) < 0 || dup2(request->stdout_fd, 1) < 0 || dup2(request->stderr_fd, 2) < 0) {
             report_and_exit(status[1], errno);
         }
-        if (request->directory != NULL && chdir(request->directory) != 0) report_and_exit(status[1], errno);
-        close_others(status[1], limit);
+        int go_fd = fcntl(go[0], F_DUPFD, 5);
+        int status_fd = fcntl(status[1], F_DUPFD, 5);
+        if (go_fd < 0 || status_fd < 0) report_and_exit(status[1], errno);
+        if (dup2(status_fd, 4) < 0 || fcntl(4, F_SETFD, FD_CLOEXEC) < 0) report_and_exit(status_fd, errno);
+        if (dup2(go_fd, 3) < 0) report_and_exit(4, errno);
+        close_others(4, limit);
+        /* Wait until the daemon has recorded this process group durably. */
+        char go_byte = 0;
+        ssize_t got;
+        do {
+            got = read(3, &go_byte, 1);
+        } while (got < 0 && errno == EINTR);
+        if (got != 1) _exit(127);
+        close(3);
+        if (request->directory != NULL && chdir(request->directory) != 0) report_and_exit(4, errno);
         execve(request->path, request->argv, request->envp);
-        report_and_exit(status[1], errno);
+        report_and_exit(4, errno);
     }
     close(go[0]);
     close(status[1]);

@@ -8,9 +8,14 @@ SWIFT_ROOT=${SWIFT_ROOT:-/opt/swift}
 # (a pyenv or other python3 earlier on PATH would not have them).
 TEST_BIN=.build/test-bin
 
-# What building memoryd needs beside Swift: the C toolchain parts swiftc links with, git for SwiftPM,
-# libmicrohttpd and zlib for the HTTP server, SQLite for the persistent queue.
-BUILD_PACKAGES=(binutils gcc libc6-dev libstdc++-12-dev pkg-config git ca-certificates tzdata
+# What the Swift toolchain itself needs on Debian 12: the shared libraries its programs load (`ldd
+# /opt/swift/usr/bin/*`: the driver needs ncurses and libedit, SwiftPM curl, xml2, sqlite, uuid), and
+# the C toolchain parts swiftc links with.
+SWIFT_PACKAGES=(libncurses6 libedit2 libcurl4 libxml2 libsqlite3-0 libuuid1 libicu72 libstdc++6
+    binutils gcc libc6-dev libstdc++-12-dev)
+# What building memoryd needs beside that: git for SwiftPM, libmicrohttpd and zlib for the HTTP server,
+# SQLite for the persistent queue, tzdata for the zones schedules run in.
+BUILD_PACKAGES=("${SWIFT_PACKAGES[@]}" pkg-config git ca-certificates tzdata
     libmicrohttpd-dev zlib1g-dev libsqlite3-dev)
 # The real peers the tests run against: curl, promtool and Prometheus, Alertmanager, Graphviz (dot),
 # systemd-analyze, tmux as the terminal of `memoryd top`, headless Chromium for the live page,

@@ -67,6 +67,14 @@ struct TasksAPI: Sendable {
             let tasks = run.tasks.mapValues(\.id.description)
             return json(
                 SubmitResponse(id: tasks[submission.job]!, run: run.id, tasks: tasks), status: 201)
+        } catch let error as PipelineRunner.DuplicateRun {
+            struct Answer: Encodable {
+                struct Detail: Encodable { var code: String, message: String, run: String }
+                var error: Detail
+            }
+            return json(
+                Answer(error: .init(code: "duplicate_run", message: "\(error); nothing was started", run: error.run)),
+                status: 409)
         } catch let error as JobError where error.code == .shutDown {
             return .error(503, code: "shutting_down", message: "the daemon is shutting down and takes no new work")
         } catch let error as SQLiteError where error.isDiskFull {

@@ -78,6 +78,11 @@ struct OpenAPIConformanceTests {
         _ = try await record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(id)")
         let slow = try await #require(
             try record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "slow"}"#)["id"] as? String)
+        // slow is unique: a second equal run is refused, naming the first.
+        let duplicate = try await record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "slow"}"#)
+        let detail = try #require(duplicate["error"] as? [String: Any])
+        #expect(detail["code"] as? String == "duplicate_run")
+        #expect((detail["run"] as? String)?.hasPrefix("run-") == true)
         _ = try await record("/v1/tasks/{id}", "DELETE", "/v1/tasks/\(slow)")
         _ = try await record("/v1/tasks", "POST", "/v1/tasks", body: "{not json")
         _ = try await record("/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "ghost"}"#)

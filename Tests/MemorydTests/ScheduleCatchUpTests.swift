@@ -80,3 +80,61 @@ struct ScheduleCatchUpTests {
         #expect(PipelineRunner.jitterDelay(nil, using: &generator) == .zero)
     }
 }
+
+/// `unique` and `max_concurrent`: equal runs refused while one is pending or running, and a job's own cap.
+struct UniqueRunTests {
+    static let toml = """
+        [jobs.ingest]
+        command = ["true"]
+        unique = ["file"]
+        max_concurrent = 2
+        [jobs.any]
+        command = ["true"]
+        unique = "params"
+        """
+
+    func runner() throws -> PipelineRunner {
+        let config = try MemorydConfig.parse(Self.toml, file: "u.toml", environment: [:])
+        let pools = Dictionary(config.pools.map { ($0.name, $0.slots) }, uniquingKeysWith: { first, _ in first })
+        return PipelineRunner(config: config, scheduler: try Scheduler(SchedulerConfiguration(workers: 2, pools: pools)))
+    }
+
+    @Test func anEqualRunIsRefusedWhileTheFirstIsPendingAndAllowedOnceItFinished() async throws {
+        let runner = try runner()
+        // The scheduler is not running yet: the first run stays pending.
+        let first = try runner.startRun(of: "ingest", parameters: ["file": "a.jsonl", "note": "x"])
+        do {
+            _ = try runner.startRun(of: "ingest", parameters: ["file": "a.jsonl", "note": "other"])
+            Issue.record("an equal run was started")
+        } catch let error as PipelineRunner.DuplicateRun {
+            #expect(error.run == first.id && error.job == "ingest")
+        }
+        // Another file is other work; for unique = "params" every parameter counts.
+        _ = try runner.startRun(of: "ingest", parameters: ["file": "b.jsonl"])
+        _ = try runner.startRun(of: "any", parameters: ["a": "1"])
+        _ = try runner.startRun(of: "any", parameters: ["a": "2"])
+        #expect(throws: PipelineRunner.DuplicateRun.self) { try runner.startRun(of: "any", parameters: ["a": "1"]) }
+        try await withRunningScheduler(runner.scheduler) { _ in
+            for handle in first.tasks.values { _ = await handle.result() }
+            #expect(throws: Never.self) { _ = try runner.startRun(of: "ingest", parameters: ["file": "a.jsonl"]) }
+        }
+    }
+
+    @Test func maxConcurrentIsAPoolOfTheJobsOwn() throws {
+        let config = try MemorydConfig.parse(Self.toml, file: "u.toml", environment: [:])
+        #expect(config.pools.contains { $0.name == "job:ingest" && $0.slots == 2 })
+        #expect(config.job("ingest")?.pools == ["job:ingest": 1])
+        #expect(config.job("any")?.pools.isEmpty == true)
+        func errors(_ text: String) -> [String] {
+            do {
+                _ = try MemorydConfig.parse(text, file: "u.toml", environment: [:])
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        #expect(errors("[pools.\"job:x\"]\nslots = 1\n").first?.contains("are the jobs' own") == true)
+        #expect(errors("[jobs.a]\ncommand = [\"true\"]\nunique = 3\n").first?.contains(#"must be "params" or a list"#) == true)
+        #expect(errors("[jobs.a]\ncommand = [\"true\"]\nmax_concurrent = 0\n").first?.contains("at least 1") == true)
+    }
+}

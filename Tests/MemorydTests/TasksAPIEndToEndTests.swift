@@ -20,6 +20,7 @@ struct TasksAPIEndToEndTests {
 
             [jobs.slow]
             command = ["sh", "-c", "echo $$ > \(pidFile); exec sleep 600"]
+            unique = "params"
 
             [jobs.nightly]
             command = ["true"]

@@ -43,6 +43,11 @@ extension MemorydConfig {
         if var pools = reader.table("pools") {
             for entry in pools.table.entries {
                 guard var pool = pools.table(entry.key) else { continue }
+                if entry.key.hasPrefix(MemorydConfig.jobPoolPrefix) {
+                    errors.add(
+                        entry.keyLocation,
+                        "pool names starting with '\(MemorydConfig.jobPoolPrefix)' are the jobs' own (max_concurrent); choose another")
+                }
                 if let slots = pool.integer("slots", atLeast: 1) {
                     config.pools.append((entry.key, slots))
                 } else if pool.table["slots"] == nil {
@@ -54,7 +59,13 @@ extension MemorydConfig {
         if var jobs = reader.table("jobs") {
             for entry in jobs.table.entries {
                 guard var job = jobs.table(entry.key) else { continue }
-                if let parsed = Self.job(entry.key, &job, location: entry.keyLocation, environment: environment) {
+                if var parsed = Self.job(entry.key, &job, location: entry.keyLocation, environment: environment) {
+                    // A job's own concurrency cap is a pool of its own, which only it uses.
+                    if let cap = parsed.maxConcurrent {
+                        let name = MemorydConfig.jobPoolPrefix + parsed.name
+                        config.pools.append((name, cap))
+                        parsed.pools[name] = 1
+                    }
                     config.jobs.append(parsed)
                 }
             }
@@ -193,10 +204,29 @@ extension MemorydConfig {
             }
         }
         if let catchUp = reader.bool("catch_up") { job.catchUp = catchUp }
+        job.maxConcurrent = reader.integer("max_concurrent", atLeast: 1)
+        if let unique = reader.value("unique") {
+            switch unique.kind {
+            case .string("params"): job.unique = .allParameters
+            case .array(let names):
+                let texts = names.compactMap { name -> String? in
+                    if case .string(let text) = name.kind { return text }
+                    return nil
+                }
+                if texts.count == names.count, !texts.isEmpty {
+                    job.unique = .parameters(texts.sorted())
+                } else {
+                    reader.errors.add(unique.location, "jobs.\(name).unique must list parameter names as strings")
+                }
+            default:
+                reader.errors.add(
+                    unique.location, #"jobs.\#(name).unique must be "params" or a list of parameter names such as ["file"]"#)
+            }
+        }
         job.jitter = reader.duration("jitter")
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
-            "catch_up", "jitter", "depends_on", "health_check", "stuck_after",
+            "catch_up", "jitter", "max_concurrent", "unique", "depends_on", "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {

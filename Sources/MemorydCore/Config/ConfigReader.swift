@@ -27,7 +27,8 @@ struct ConfigReader {
 
     private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private mutating func value(_ key: String) -> TOMLValue? {
+    /// The value at `key` as it is, marked as read.
+    mutating func value(_ key: String) -> TOMLValue? {
         used.insert(key)
         return table[key]
     }

@@ -60,6 +60,17 @@ public struct MemorydConfig: Sendable {
         }
     }
 
+    /// Which runs of a job are the same work: those with equal values of all or of some parameters.
+    public enum Uniqueness: Sendable, Hashable {
+        /// `unique = "params"`
+        case allParameters
+        /// `unique = ["file"]`
+        case parameters([String])
+    }
+
+    /// The prefix of the pool that holds a job's `max_concurrent` (`job:extract`).
+    public static let jobPoolPrefix = "job:"
+
     /// Retry backoff of a job: exponential from `initial`, capped at `max`.
     public struct Backoff: Sendable, Hashable {
         public var initial: Duration
@@ -84,6 +95,11 @@ public struct MemorydConfig: Sendable {
         public var timeZone: String?
         /// `catch_up`: whether a run the schedule missed while the daemon was down is made up at start.
         public var catchUp: Bool = true
+        /// `max_concurrent`: at most this many of the job's tasks run at once, whatever the pools allow.
+        public var maxConcurrent: Int?
+        /// `unique`: which runs count as equal, so that a second one is refused while the first is pending
+        /// or running.
+        public var unique: Uniqueness?
         /// `jitter`: each scheduled run starts up to this much later than its time, at random (like
         /// systemd's `RandomizedDelaySec=`), so many hosts with one schedule do not start at once.
         public var jitter: Duration?

@@ -56,7 +56,9 @@ extension PipelineRunner {
             }
             guard !tasks.isEmpty else { continue }
             store.track(run.key, tasks.map { ($0.job, $0.storeID!) })
-            _ = try submit(run.key, tasks)
+            let resumed = try submit(run.key, tasks)
+            // The run's first task is the job that started it.
+            if let first = run.value.first { registerUnique(resumed, job: first.job, parameters: first.parameters) }
             result.resumed += tasks.count
         }
         return result

@@ -1,5 +1,6 @@
 import FoundationEssentials
 public import Jobkit
+import Synchronization
 
 /// Turns the configured jobs into runs on a scheduler, and starts scheduled runs on time.
 ///
@@ -15,6 +16,8 @@ public final class PipelineRunner: Sendable {
     let localZone: ZoneInfo
     /// Where runs are recorded before they are submitted; `nil` keeps them in memory only.
     let store: TaskStore?
+    /// The latest run of each `unique` job and parameter values (``uniqueKey(of:parameters:)``).
+    let uniqueRuns = Mutex<[String: Run]>([:])
 
     public convenience init(
         config: MemorydConfig, scheduler: Scheduler, killGrace: Duration = CommandJob.defaultKillGrace
@@ -46,8 +49,24 @@ public final class PipelineRunner: Sendable {
     /// - Throws: ``JobError`` (`.unknownTask` for a job the config does not have; `.shutDown` once the
     ///   scheduler stops accepting work), or the store's error if the run could not be recorded.
     @discardableResult
+    ///
+    /// - Throws: ``DuplicateRun`` when the job is `unique` and an equal run is pending or running.
     public func startRun(of job: String, parameters: [String: String] = [:]) throws -> Run {
         guard config.job(job) != nil else { throw JobError(.unknownTask, "no job named '\(job)' in \(config.file)") }
+        guard let key = uniqueKey(of: job, parameters: parameters) else {
+            return try startNewRun(of: job, parameters: parameters)
+        }
+        // Checked and started under one lock, so two equal submits cannot both pass the check.
+        return try uniqueRuns.withLock { (runs: inout [String: Run]) throws -> Run in
+            if let existing = runs[key], !existing.isFinished { throw DuplicateRun(job: job, run: existing.id) }
+            runs = runs.filter { !$0.value.isFinished }
+            let run = try startNewRun(of: job, parameters: parameters)
+            runs[key] = run
+            return run
+        }
+    }
+
+    private func startNewRun(of job: String, parameters: [String: String]) throws -> Run {
         let members = downstream(of: job)
         let runID = Self.makeRunID()
         // Config order is a valid order only by accident; add upstream jobs before their dependants.

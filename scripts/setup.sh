@@ -17,6 +17,8 @@ SWIFT_PACKAGES=(libncurses6 libedit2 libcurl4 libxml2 libsqlite3-0 libuuid1 libi
 # SQLite for the persistent queue, tzdata for the zones schedules run in.
 BUILD_PACKAGES=("${SWIFT_PACKAGES[@]}" pkg-config git ca-certificates tzdata
     libmicrohttpd-dev zlib1g-dev libsqlite3-dev)
+# What running the daemon as the README shows needs beside the build: curl, which its examples use.
+RUN_PACKAGES=("${BUILD_PACKAGES[@]}" curl)
 # The real peers the tests run against: curl, promtool and Prometheus, Alertmanager, Graphviz (dot),
 # systemd-analyze, tmux as the terminal of `memoryd top`, headless Chromium for the live page,
 # util-linux for runuser and mount; and Python with Prometheus' reference client (its text parser),

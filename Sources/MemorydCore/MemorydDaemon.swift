@@ -102,6 +102,8 @@ public final class MemorydDaemon: Sendable {
             SchedulerConfiguration(workers: settings.workers, pools: pools, events: events), clock: clock,
             observers: [metrics, stats])
         metrics.attach(to: scheduler)
+        // Paused jobs stay paused: before the queue is resumed, so their tasks wait.
+        try JobsAPI.restore(store: store, scheduler: scheduler)
         metrics.declare(jobTypes: [Self.housekeepingJobType] + (config?.jobs.map(\.name) ?? []))
         self.registry = registry
         self.scheduler = scheduler
@@ -136,7 +138,9 @@ public final class MemorydDaemon: Sendable {
             authorization.readRefusal(for: request) ?? endpoint.respond(to: request)
         }
         TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
-        SchedulesAPI(config: configState, clock: scheduler.clock).register(on: &router)
+        SchedulesAPI(config: configState, scheduler: scheduler).register(on: &router)
+        JobsAPI(scheduler: scheduler, config: configState, store: store, authorization: authorization)
+            .register(on: &router)
         router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
         router.route(.get, "/healthz") { _ in health.liveness() }
         router.route(.get, "/readyz") { _ in

@@ -16,12 +16,17 @@ public struct ScheduleEntry: Codable, Sendable, Hashable {
     public var lastFire: Date?
     /// When it fires next; absent when it never does.
     public var nextFire: Date?
+    /// Whether the job is paused (`memoryd pause`).
+    public var paused: Bool
+    /// What its triggers do while it is paused: `hold` or `drop`.
+    public var pausedTriggers: String
 }
 
 /// `GET /v1/schedules`: every scheduled job with its last and next fire time.
 struct SchedulesAPI: Sendable {
     let config: ConfigState
-    let clock: JobClock
+    let scheduler: Scheduler
+    var clock: JobClock { scheduler.clock }
 
     func register(on router: inout HTTPRouter) {
         router.route(.get, "/v1/schedules") { _ in
@@ -38,6 +43,7 @@ struct SchedulesAPI: Sendable {
     func entries() -> [ScheduleEntry] {
         guard let pipeline = config.pipeline else { return [] }
         let now = clock.wallTime()
+        let paused = scheduler.pausedJobTypes()
         return pipeline.config.jobs.compactMap { job in
             guard let schedule = job.schedule else { return nil }
             let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? pipeline.localZone
@@ -46,7 +52,8 @@ struct SchedulesAPI: Sendable {
                 job: job.name, schedule: schedule.description, timezone: zone.name, catchUp: job.catchUp,
                 jitterSeconds: job.jitter.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
                 lastFire: last,
-                nextFire: PipelineRunner.nextFire(schedule, in: zone, after: max(last ?? now, now)))
+                nextFire: PipelineRunner.nextFire(schedule, in: zone, after: max(last ?? now, now)),
+                paused: paused.contains(job.name), pausedTriggers: job.pausedTriggers.rawValue)
         }
     }
 }

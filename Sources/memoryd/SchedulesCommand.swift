@@ -40,10 +40,53 @@ struct Schedules: ParsableCommand {
                 HumanOutput.localTime($0.timeIntervalSince1970, in: zone) + " (in " + HumanOutput.duration($0.timeIntervalSince(now)) + ")"
             }
             rows.append([
-                entry.job, entry.schedule + (entry.catchUp ? "" : " (no catch-up)"), entry.timezone, next ?? "never",
+                entry.job + (entry.paused ? " (paused)" : ""), entry.schedule + (entry.catchUp ? "" : " (no catch-up)"),
+                entry.timezone, next ?? "never",
                 entry.lastFire.map { HumanOutput.localTime($0.timeIntervalSince1970, in: zone) } ?? "-",
             ])
         }
         for line in HumanOutput.align(rows) { printLine(line) }
     }
+}
+
+struct Pause: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pause a job: its tasks wait, pending, until `memoryd resume`; running ones finish.",
+        discussion: """
+            The pause is kept across restarts. While a job is paused its schedules and sources still start \
+            runs, whose tasks wait, unless the job says paused_triggers = "drop".
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "A job of the daemon's config.")
+    var job: String
+
+    func run() throws { try setPaused(global, job, true) }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Resume a paused job: its waiting tasks go on, in the order they became ready.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "A job of the daemon's config.")
+    var job: String
+
+    func run() throws { try setPaused(global, job, false) }
+}
+
+private func setPaused(_ global: GlobalOptions, _ job: String, _ paused: Bool) throws {
+    // Job names are TOML keys, usually bare (letters, digits, - and _); anything else is percent-encoded.
+    let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+    let encoded = job.utf8.map { byte in
+        let hex = String(byte, radix: 16, uppercase: true)
+        return unreserved.contains(byte) ? String(UnicodeScalar(byte)) : "%" + (hex.count == 1 ? "0" : "") + hex
+    }
+    let path = "/v1/jobs/\(encoded.joined())/"
+    let response = try call { try global.client.send("POST", path + (paused ? "pause" : "resume")) }
+    struct Answer: Decodable { var pendingTasks: Int }
+    let waiting = (try? JSONDecoder().decode(Answer.self, from: Data(response.body)))?.pendingTasks ?? 0
+    printLine("\(job): " + (paused ? "paused, \(waiting) tasks waiting" : "resumed"))
 }

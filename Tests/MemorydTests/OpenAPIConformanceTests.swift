@@ -67,6 +67,11 @@ struct OpenAPIConformanceTests {
         #expect(nightly["job"] as? String == "nightly" && nightly["timezone"] as? String == "Europe/Berlin")
         #expect(nightly["jitterSeconds"] as? Double == 300 && nightly["catchUp"] as? Bool == true)
         #expect((nightly["nextFire"] as? String)?.hasSuffix(":30:00Z") == true, "\(nightly)")
+        #expect(try await record("/v1/jobs/{name}/pause", "POST", "/v1/jobs/nightly/pause")["paused"] as? Bool == true)
+        let pausedSchedules = try await record("/v1/schedules", "GET", "/v1/schedules")
+        #expect((pausedSchedules["schedules"] as? [[String: Any]])?.first?["paused"] as? Bool == true)
+        #expect(try await record("/v1/jobs/{name}/resume", "POST", "/v1/jobs/nightly/resume")["paused"] as? Bool == false)
+        _ = try await record("/v1/jobs/{name}/pause", "POST", "/v1/jobs/ghost/pause")
         let submitted = try await record(
             "/v1/tasks", "POST", "/v1/tasks", body: #"{"job": "greet", "params": {"name": "x"}}"#)
         let id = try #require(submitted["id"] as? String)

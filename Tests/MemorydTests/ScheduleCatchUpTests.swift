@@ -14,11 +14,12 @@ struct ScheduleCatchUpTests {
 
     /// One start of the daemon's schedules at `wallTime`: runs `job`'s schedule until it sleeps for its
     /// next fire, and returns how many runs it started.
-    func start(_ toml: String, at wallTime: Date, store: TaskStore) async throws -> Int {
+    func start(_ toml: String, at wallTime: Date, store: TaskStore, paused: String? = nil) async throws -> Int {
         let config = try MemorydConfig.parse(toml, file: "s.toml", environment: [:])
         let clock = ManualClock()
         let scheduler = try Scheduler(
             SchedulerConfiguration(workers: 1), clock: JobClock(clock, wallClockOrigin: wallTime))
+        if let paused { scheduler.pause(jobType: paused) }
         let runner = PipelineRunner(config: config, scheduler: scheduler, store: store, localZone: .utc)
         let schedules = Task { await runner.runSchedules() }
         // Once it sleeps towards the next fire, whatever it makes up has been started.
@@ -57,6 +58,20 @@ struct ScheduleCatchUpTests {
         let toml = Self.daily + "\ncatch_up = false\n"
         #expect(try await start(toml, at: Self.origin, store: store) == 0)
         #expect(try await start(toml, at: Self.origin.addingTimeInterval(86_400), store: store) == 0)
+    }
+
+    @Test func aPausedJobHoldsItsTriggersOrDropsThem() async throws {
+        let directory = try makeTemporaryDirectory("catch-up-paused")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try TaskStore(directory: directory.path)
+        let hold = Self.daily
+        let drop = Self.daily + "\npaused_triggers = \"drop\"\n"
+        #expect(try await start(hold, at: Self.origin, store: store) == 0)
+        // Held: the made-up run is queued (its task waits for the resume).
+        #expect(try await start(hold, at: Self.origin.addingTimeInterval(86_400), store: store, paused: "report") == 1)
+        // Dropped: nothing is queued, and the fire counts, so nothing is made up later either.
+        #expect(try await start(drop, at: Self.origin.addingTimeInterval(2 * 86_400), store: store, paused: "report") == 0)
+        #expect(try await start(drop, at: Self.origin.addingTimeInterval(2 * 86_400 + 60), store: store) == 0)
     }
 
     @Test func anIntervalKeepsItsCadenceAcrossARestart() async throws {

@@ -72,6 +72,8 @@ extension Scheduler {
             switch mode {
             case .drain:
                 if core.isAccepting { core.lifecycle = .draining }
+                // Held tasks would keep a drain waiting for ever.
+                core.resumeAll(effects: &effects)
             case .cancel:
                 if core.isAccepting { core.lifecycle = .draining }
                 core.cancelAll(effects: &effects)

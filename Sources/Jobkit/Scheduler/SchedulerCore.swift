@@ -44,6 +44,10 @@ struct SchedulerCore {
     var quietWaiters: [CheckedContinuation<Void, Never>] = []
     /// Set by `cancelAll`: failed attempts are not retried any more.
     var cancellingAll = false
+    /// Job types whose tasks wait, pending, instead of starting (``Scheduler/pause(jobType:)``).
+    var pausedJobTypes: Set<String> = []
+    /// Tasks of paused job types that became ready, in the order they did.
+    var heldTasks: [String: [TaskID]] = [:]
 
     init(
         configuration: SchedulerConfiguration,
@@ -172,6 +176,12 @@ struct SchedulerCore {
                     effects: &effects)
                 return
             }
+        }
+        if pausedJobTypes.contains(tasks[id]!.ref.jobType) {
+            // Held before its pools, so a paused job keeps no slot from anyone.
+            setState(id, .pending)
+            heldTasks[tasks[id]!.ref.jobType, default: []].append(id)
+            return
         }
         tasks[id]!.readyInstant = clock.now()
         tasks[id]!.readyAt = clock.wallTime()

@@ -205,6 +205,13 @@ extension MemorydConfig {
         }
         if let catchUp = reader.bool("catch_up") { job.catchUp = catchUp }
         job.maxConcurrent = reader.integer("max_concurrent", atLeast: 1)
+        if let triggers = reader.string("paused_triggers") {
+            if let value = PausedTriggers(rawValue: triggers) {
+                job.pausedTriggers = value
+            } else {
+                reader.error("paused_triggers", #"jobs.\#(name).paused_triggers must be "hold" or "drop", not "\#(triggers)""#)
+            }
+        }
         if let unique = reader.value("unique") {
             switch unique.kind {
             case .string("params"): job.unique = .allParameters
@@ -226,7 +233,7 @@ extension MemorydConfig {
         job.jitter = reader.duration("jitter")
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
-            "catch_up", "jitter", "max_concurrent", "unique", "depends_on", "health_check", "stuck_after",
+            "catch_up", "jitter", "max_concurrent", "unique", "paused_triggers", "depends_on", "health_check", "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {

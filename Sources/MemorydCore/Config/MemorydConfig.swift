@@ -60,6 +60,14 @@ public struct MemorydConfig: Sendable {
         }
     }
 
+    /// What triggers of a paused job do.
+    public enum PausedTriggers: String, Sendable, Hashable, CaseIterable {
+        /// Start the run; its tasks wait until the job is resumed.
+        case hold
+        /// Start nothing.
+        case drop
+    }
+
     /// Which runs of a job are the same work: those with equal values of all or of some parameters.
     public enum Uniqueness: Sendable, Hashable {
         /// `unique = "params"`
@@ -95,6 +103,8 @@ public struct MemorydConfig: Sendable {
         public var timeZone: String?
         /// `catch_up`: whether a run the schedule missed while the daemon was down is made up at start.
         public var catchUp: Bool = true
+        /// `paused_triggers`: what a schedule or source does for the job while it is paused.
+        public var pausedTriggers: PausedTriggers = .hold
         /// `max_concurrent`: at most this many of the job's tasks run at once, whatever the pools allow.
         public var maxConcurrent: Int?
         /// `unique`: which runs count as equal, so that a second one is refused while the first is pending

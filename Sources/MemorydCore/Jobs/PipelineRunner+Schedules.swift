@@ -55,10 +55,14 @@ extension PipelineRunner {
 
     /// Starts a run of `job` for its schedule's fire at `time`, and remembers the fire.
     private func fire(_ job: MemorydConfig.Job, at time: Date, onError: @Sendable (String) -> Void) {
-        do {
-            try startRun(of: job.name)
-        } catch {
-            onError("scheduled run of \(job.name) not started: \(error)")
+        if job.pausedTriggers == .drop, scheduler.pausedJobTypes().contains(job.name) {
+            onError("scheduled run of \(job.name) not started: the job is paused (paused_triggers = \"drop\")")
+        } else {
+            do {
+                try startRun(of: job.name)
+            } catch {
+                onError("scheduled run of \(job.name) not started: \(error)")
+            }
         }
         do {
             try store?.recordFire(of: job.name, at: time)

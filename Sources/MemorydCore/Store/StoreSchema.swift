@@ -45,6 +45,8 @@ enum StoreSchema {
         [
             "CREATE TABLE IF NOT EXISTS schedule_fires (job TEXT PRIMARY KEY, fired_at REAL NOT NULL)"
         ],
+        // 4: the jobs paused with `memoryd pause`, which stay paused across restarts.
+        ["CREATE TABLE IF NOT EXISTS paused_jobs (job TEXT PRIMARY KEY, paused_at REAL NOT NULL)"],
     ]
 
     /// The version a database has once every step is applied.

@@ -15,4 +15,22 @@ extension TaskStore {
                 [.text(job), .real(time.timeIntervalSince1970)])
         }
     }
+
+    /// The jobs paused with `memoryd pause`, by name.
+    func pausedJobs() throws -> Set<String> {
+        Set(try database.execute("SELECT job FROM paused_jobs").compactMap { $0[0].text })
+    }
+
+    /// Remembers that `job` is paused (or no longer is).
+    func setPaused(_ job: String, _ paused: Bool) throws {
+        try write {
+            if paused {
+                try database.execute(
+                    "INSERT OR IGNORE INTO paused_jobs (job, paused_at) VALUES (?1, ?2)",
+                    [.text(job), .real(Date().timeIntervalSince1970)])
+            } else {
+                try database.execute("DELETE FROM paused_jobs WHERE job = ?1", [.text(job)])
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Jobkit
 import Testing
 
 @testable import MemorydCore

@@ -1,3 +1,5 @@
+import Jobkit
+
 extension CronExpression {
     /// How far ahead the next fire time is looked for: 28 years hold every combination of weekday and
     /// leap day the Gregorian calendar repeats between 1901 and 2099.

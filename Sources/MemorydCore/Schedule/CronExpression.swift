@@ -1,3 +1,5 @@
+import Jobkit
+
 /// A cron schedule as cron(5) reads one: five fields, minute hour day-of-month month day-of-week, each
 /// `*`, a value, a range `a-b`, a step `*/n` or `a-b/n`, or a list of those; month and weekday names
 /// (`JAN`, `MON-FRI`); 0 and 7 both Sunday; or one of `@yearly` `@annually` `@monthly` `@weekly`

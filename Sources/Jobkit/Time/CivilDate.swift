@@ -1,5 +1,6 @@
-/// Proleptic Gregorian calendar dates as counts of days since 1970-01-01, without Foundation's calendar
-/// (FoundationEssentials has no time zone data, so the daemon does its own local time).
+/// Proleptic Gregorian calendar dates as counts of days since 1970-01-01 (Howard Hinnant's algorithms),
+/// without Foundation's calendar: for RFC 3339 times and for the daemon's own local time
+/// (FoundationEssentials has no time zone data).
 package struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     package var year: Int
     package var month: Int
@@ -78,7 +79,7 @@ package struct LocalTime: Sendable, Hashable, Comparable {
 
 extension Int64 {
     /// Division rounding towards negative infinity.
-    func floorDivided(by divisor: Int64) -> Int64 {
+    package func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

@@ -118,13 +118,13 @@ struct InstrumentTests {
     @Test func binarySearchFindsTheSameBucketsAsLinearSearch() throws {
         let bounds = (1...100).map(Double.init)
         let histogram = try MetricsRegistry().histogram("many", help: "h", buckets: Buckets(bounds)).unlabelled
-        for value in [0.5, 1, 1.0001, 50, 99.9, 100, 100.5] { histogram.observe(value) }
+        for value in [0.5, 1, 1.0001, 50, 99.9, 100, 100.5, .nan] { histogram.observe(value) }
         let (counts, _) = histogram.read()
         #expect(counts[0] == 2)  // 0.5 and 1 (bounds are inclusive)
         #expect(counts[1] == 3)  // + 1.0001
         #expect(counts[49] == 4)  // + 50
         #expect(counts[99] == 6)  // + 99.9, 100
-        #expect(counts[100] == 7)  // + 100.5 in +Inf
+        #expect(counts[100] == 8)  // + 100.5 and NaN in +Inf
     }
 
     @Test func everyValueLandsInTheFirstBucketWhoseBoundIsNotBelowIt() throws {
@@ -134,12 +134,13 @@ struct InstrumentTests {
             let histogram = try registry.histogram(
                 "layout_\(boundCount)", help: "h", buckets: Buckets(bounds)
             ).unlabelled
-            let probes: [Double] = [-1, 0] + bounds.flatMap { [$0 - 0.1, $0, $0 + 0.1] } + [1e9]
+            let probes: [Double] = [-1, 0] + bounds.flatMap { [$0 - 0.1, $0, $0 + 0.1] } + [1e9, .infinity, -.infinity, .nan]
             for probe in probes {
                 let before = histogram.read().cumulativeCounts
                 histogram.observe(probe)
                 let after = histogram.read().cumulativeCounts
-                // Reference: the linear scan a reader would write.
+                // Reference: the linear scan a reader would write; NaN is in no bucket but +Inf, as in
+                // client_golang.
                 let expected = bounds.firstIndex { probe <= $0 } ?? bounds.count
                 let landed = before.indices.first { before[$0] != after[$0] }
                 #expect(landed == expected, "\(probe) with bounds \(bounds)")

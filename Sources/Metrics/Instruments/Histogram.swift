@@ -134,24 +134,26 @@ public final class Histogram: @unchecked Sendable {
         return (counts, sum)
     }
 
-    /// The first bucket whose bound is ≥ `value` (the `+Inf` bucket when none is): the number of bounds below
-    /// `value`. Observed values land in unpredictable buckets, and a mispredicted branch per observation would
-    /// cost more than the search itself, so up to ``vectorSearchLimit`` bounds every bound is compared, in vectors.
+    /// The first bucket whose bound is ≥ `value` (the `+Inf` bucket when none is, NaN included, as in
+    /// client_golang): the number of bounds that are not ≥ `value`. Observed values land in unpredictable
+    /// buckets, and a mispredicted branch per observation would cost more than the search itself, so up to
+    /// ``vectorSearchLimit`` bounds every bound is compared, in vectors.
     @inline(__always)
     private func bucketIndex(for value: Double) -> Int {
         if boundsCount <= Self.vectorSearchLimit {
             let probe = SIMD8<Double>(repeating: value)
             var below = SIMD8<Int64>()
             for vector in 0..<vectorCount {
-                below &+= SIMD8<Int64>(repeating: 0).replacing(with: 1, where: boundVectors[vector] .< probe)
+                below &+= SIMD8<Int64>(repeating: 0).replacing(with: 1, where: .!(boundVectors[vector] .>= probe))
             }
-            return Int(below.wrappedSum())
+            // The +Inf padding of the last vector is not ≥ NaN either.
+            return min(Int(below.wrappedSum()), boundsCount)
         }
         var low = 0
         var high = boundsCount
         while low < high {
             let middle = (low &+ high) / 2
-            if value > boundsStorage[middle] { low = middle &+ 1 } else { high = middle }
+            if !(value <= boundsStorage[middle]) { low = middle &+ 1 } else { high = middle }
         }
         return low
     }

@@ -37,4 +37,34 @@ struct ReloadEndToEndTests {
         #expect(rejected.contains("retries must be at least 0"))
         #expect(try await daemon.terminate() == 0)
     }
+
+    /// Each reload with an Alertmanager configured replaced the notifier but left its thread running.
+    @Test func reloadsDoNotLeaveAlertmanagerThreadsBehind() async throws {
+        let directory = try makeTemporaryDirectory("reload-threads")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Port 1 on loopback: nothing listens; no alert fires anyway.
+        let config = try writeConfig(
+            "[health]\nalertmanager = \"http://127.0.0.1:1\"\n\n[jobs.first]\ncommand = [\"true\"]\n", in: directory)
+        let daemon = try DaemonProcess(arguments: ["--config", config.path])
+        _ = try await daemon.waitForPort()
+        func alertmanagerThreads() -> Int {
+            let tasks = "/proc/\(daemon.process.processIdentifier)/task"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []).filter { id in
+                (try? String(contentsOfFile: "\(tasks)/\(id)/comm", encoding: .utf8))?.hasPrefix("alertmanager") == true
+            }.count
+        }
+        #expect(alertmanagerThreads() == 1)
+        for _ in 0..<Self.reloads {
+            let reloaded = try await runTool(DaemonProcess.binary.path, ["reload", "--socket", daemon.socketPath])
+            #expect(reloaded.status == 0, "\(reloaded.output)")
+        }
+        // The replaced notifiers' threads end as their evaluation tasks do.
+        _ = try await poll("the replaced notifiers' threads to end", deadline: .seconds(30), context: { "\(alertmanagerThreads())" }) {
+            alertmanagerThreads() == 1 ? true : nil
+        }
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// Reloads of the test above.
+    static let reloads = 20
 }

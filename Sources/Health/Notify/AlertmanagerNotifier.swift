@@ -23,6 +23,8 @@ public final class AlertmanagerNotifier: Sendable {
     private let generatorURL: String
     private let pending = Mutex<[[Alert]]>([])
     private let wake = DispatchSemaphore(value: 0)
+    /// Set by ``finish()``: the thread sends what is queued, then exits.
+    private let finishing = Atomic<Bool>(false)
     /// Called with a message when a batch could not be delivered (it is then dropped, as Prometheus drops it).
     private let onFailure: @Sendable (String) -> Void
 
@@ -77,6 +79,13 @@ public final class AlertmanagerNotifier: Sendable {
         wake.signal()
     }
 
+    /// Sends what is queued, then ends the notifier's thread; alerts sent afterwards are dropped. A
+    /// notifier that is replaced (a reload) must be finished, or its thread lives on.
+    public func finish() {
+        finishing.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
     /// The JSON body Alertmanager's v2 API takes: `startsAt` is when the alert fired, `endsAt` when it
     /// resolved or, while it fires, when it should be considered resolved unless sent again.
     public func body(for alerts: [Alert]) -> [UInt8] {
@@ -110,6 +119,7 @@ public final class AlertmanagerNotifier: Sendable {
                     onFailure("alertmanager at \(host):\(port): \(error); \(batch.count) alert(s) not delivered")
                 }
             }
+            if finishing.load(ordering: .acquiring) { return }
         }
     }
 

@@ -121,6 +121,8 @@ final class HealthMonitor: Sendable {
                 }
             }
             hook?.finish()
+            // Replaced or stopped: its thread ends once what is queued is sent.
+            notifier?.finish()
         }
         let previous = running.withLock { current -> Running? in
             defer { current = Running(runner: runner, task: task) }

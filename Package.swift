@@ -101,6 +101,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // toml-test's decoder over the config parser, for scripts/toml-conformance (not a product).
+        .executableTarget(
+            name: "toml-test-decoder", dependencies: ["MemorydCore"], path: "Tools/TOMLTestDecoder",
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "memoryd",
             dependencies: [

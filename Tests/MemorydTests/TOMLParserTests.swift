@@ -14,6 +14,19 @@ struct TOMLParserTests {
         return current[path.last!]?.kind
     }
 
+    @Test(arguments: [
+        ([0x61, 0x20, 0x3D, 0x20, 0x22, 0xFF, 0x22], 6),  // a = "\xFF"
+        ([0x23, 0x20, 0xC3, 0xA9, 0x20, 0xED, 0xA0, 0x80], 5),  // # é, then a surrogate
+        ([0x61, 0x3D, 0x22, 0xC0, 0xAF, 0x22], 4),  // an overlong '/'
+        ([0x61, 0x3D, 0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], 4),  // past U+10FFFF
+        ([0x61, 0x3D, 0x22, 0xE2, 0x82], 4),  // cut short
+    ])
+    func bytesThatAreNotUTF8AreRefusedWithTheirPlace(bytes: [UInt8], column: Int) {
+        #expect(throws: ConfigError.self) { try TOMLParser.parse(utf8: bytes, file: "t.toml") }
+        #expect(TOMLParser.utf8Error(in: bytes, file: "t.toml")?.location.column == column)
+        #expect(TOMLParser.utf8Error(in: Array("a = \"café ✓ 😀\"".utf8), file: "t.toml") == nil)
+    }
+
     @Test func theConstructsConfigFilesUseParseWithTheirLocations() throws {
         let table = try parse(
             #"""

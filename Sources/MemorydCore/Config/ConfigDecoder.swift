@@ -17,6 +17,8 @@ extension MemorydConfig {
                     SourceLocation(file: path, line: 1, column: 1), "cannot read the file: \(Paths.unreadableReason(path))")
             ])
         }
+        // Not UTF-8 is refused with its place, not decoded with replacement characters.
+        if let error = TOMLParser.utf8Error(in: Array(data), file: path) { throw ConfigErrors(errors: [error]) }
         return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
     }
 

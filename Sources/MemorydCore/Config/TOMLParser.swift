@@ -5,7 +5,7 @@
 /// `[[arrays of tables]]`; basic and literal strings; integers, floats and booleans; arrays (over several
 /// lines, trailing comma allowed) and inline tables. Multi-line strings and dates and times are refused
 /// with an error saying so.
-struct TOMLParser {
+package struct TOMLParser {
     let file: String
     let bytes: [UInt8]
     var index = 0
@@ -17,8 +17,54 @@ struct TOMLParser {
     /// The table that `key = value` lines go into: a path from the root (an array of tables means its last table).
     private var currentPath: [String] = []
 
+    /// Parses the bytes of a file, naming it `file` in errors; bytes that are not UTF-8 are refused with
+    /// the place of the first, as TOML requires.
+    package static func parse(utf8 bytes: [UInt8], file: String) throws(ConfigError) -> TOMLTable {
+        if let error = utf8Error(in: bytes, file: file) { throw error }
+        return try parse(String(decoding: bytes, as: UTF8.self), file: file)
+    }
+
+    /// Where `bytes` stop being UTF-8, as an error, or `nil` when they are UTF-8 throughout.
+    static func utf8Error(in bytes: [UInt8], file: String) -> ConfigError? {
+        guard let bad = firstInvalidUTF8(bytes) else { return nil }
+        let before = bytes[..<bad]
+        let line = before.count { $0 == UInt8(ascii: "\n") } + 1
+        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<bad], as: UTF8.self).count + 1
+        return ConfigError(SourceLocation(file: file, line: line, column: column), "not UTF-8: a TOML file must be UTF-8")
+    }
+
+    /// The index of the first byte that is not part of well-formed UTF-8 (no overlong forms, surrogates or
+    /// values past U+10FFFF), or `nil`.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let (length, low, high): (Int, UInt8, UInt8) =
+                switch lead {
+                case 0x00...0x7F: (1, 0x80, 0xBF)
+                case 0xC2...0xDF: (2, 0x80, 0xBF)
+                case 0xE0: (3, 0xA0, 0xBF)
+                case 0xED: (3, 0x80, 0x9F)
+                case 0xE1...0xEF: (3, 0x80, 0xBF)
+                case 0xF0: (4, 0x90, 0xBF)
+                case 0xF4: (4, 0x80, 0x8F)
+                case 0xF1...0xF3: (4, 0x80, 0xBF)
+                default: (0, 0, 0)
+                }
+            guard length > 0, index + length <= bytes.count else { return index }
+            for offset in 1..<max(length, 1) {
+                let byte = bytes[index + offset]
+                let range = offset == 1 ? low...high : 0x80...0xBF
+                if !range.contains(byte) { return index }
+            }
+            index += length
+        }
+        return nil
+    }
+
     /// Parses `text`, naming it `file` in errors.
-    static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
+    package static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
         var parser = TOMLParser(file: file, bytes: Array(text.utf8))
         try parser.parseDocument()
         return parser.root

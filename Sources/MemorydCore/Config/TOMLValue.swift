@@ -21,8 +21,8 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A TOML value with where it was written.
-struct TOMLValue: Sendable {
-    enum Kind: Sendable {
+package struct TOMLValue: Sendable {
+    package enum Kind: Sendable {
         case string(String)
         case integer(Int64)
         case float(Double)
@@ -31,8 +31,8 @@ struct TOMLValue: Sendable {
         case table(TOMLTable)
     }
 
-    var kind: Kind
-    var location: SourceLocation
+    package var kind: Kind
+    package var location: SourceLocation
 
     /// The TOML type name, for "expected …, found …" messages.
     var typeName: String {
@@ -48,14 +48,14 @@ struct TOMLValue: Sendable {
 }
 
 /// A TOML table: keys in the order written, each with its value and the location of the key.
-struct TOMLTable: Sendable {
-    struct Entry: Sendable {
-        var key: String
-        var keyLocation: SourceLocation
-        var value: TOMLValue
+package struct TOMLTable: Sendable {
+    package struct Entry: Sendable {
+        package var key: String
+        package var keyLocation: SourceLocation
+        package var value: TOMLValue
     }
 
-    var entries: [Entry] = []
+    package var entries: [Entry] = []
     /// Defined by a `[header]` (or `[[header]]`), as opposed to implicitly by a dotted key or a subtable.
     var explicitlyDefined = false
     /// Written inline (`{ … }`), so nothing may be added later.

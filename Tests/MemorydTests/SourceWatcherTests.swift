@@ -44,4 +44,32 @@ struct SourceWatcherTests {
         #expect(second.scanOnce() == 1)
         #expect(second.scanOnce() == 0)
     }
+
+    @Test func aPausedJobThatDropsTriggersLeavesItsFilesUntilResumed() throws {
+        let root = try makeTemporaryDirectory("sources-paused").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let inbox = root + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: inbox + "/a.jsonl", contents: Data("x\n".utf8)))
+        let config = try MemorydConfig.parse(
+            """
+            [sources.inbox]
+            dir = "\(inbox)"
+            glob = "*.jsonl"
+            job = "extract"
+            [jobs.extract]
+            command = ["true"]
+            paused_triggers = "drop"
+            """, file: "s.toml", environment: [:])
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1))
+        let store = try TaskStore(directory: root)
+        let watcher = SourceWatcher(
+            pipeline: PipelineRunner(config: config, scheduler: scheduler, store: store), store: store,
+            scanInterval: .seconds(60))
+        scheduler.pause(jobType: "extract")
+        #expect(watcher.scanOnce() == 0)
+        #expect(watcher.scanOnce() == 0)
+        scheduler.resume(jobType: "extract")
+        #expect(watcher.scanOnce() == 1, "the file waited in its directory")
+    }
 }

@@ -51,6 +51,13 @@ struct SourceWatcher: Sendable {
                 onError("source \(source.name): \(error)")
                 continue
             }
+            // A paused job with paused_triggers = "drop" leaves its new files where they are, to be taken
+            // once it is resumed.
+            if pipeline.config.job(source.job)?.pausedTriggers == .drop,
+                pipeline.scheduler.pausedJobTypes().contains(source.job)
+            {
+                continue
+            }
             for name in names where fnmatch(source.glob, name, FNM_PERIOD) == 0 {
                 let path = Paths.join(source.directory, name)
                 guard !handled.contains(path), Self.isRegularFile(path) else { continue }

@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitDaemonTests",
-            dependencies: ["JobkitDaemon", "Jobkit"],
+            dependencies: ["JobkitDaemon", "Jobkit", "JobkitMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import JobkitMetrics
 import Testing
 
 @testable import JobkitDaemon
@@ -16,6 +17,7 @@ struct ConnectionGuardTests {
     final class Fixture: Sendable {
         let server: HTTPServer
         let port: Int
+        let registry = MetricsRegistry()
         var address: String { "127.0.0.1:\(port)" }
 
         init() throws {
@@ -36,13 +38,20 @@ struct ConnectionGuardTests {
                     }
                 }
             }
-            server = HTTPServer(router: router, configuration: ConnectionGuardTests.configuration)
+            server = HTTPServer(router: router, configuration: ConnectionGuardTests.configuration, registry: registry)
             let socket = try ListenSocket.tcp("127.0.0.1:0")
             port = socket.port!
             try server.listen(on: socket)
         }
 
         var client: RawHTTPClient { RawHTTPClient(target: .tcp(port: port)) }
+
+        /// `jobkit_http_connections_refused_total` of this listener for `reason`.
+        func refused(_ reason: String) -> Double {
+            let text = String(decoding: PrometheusText.render(registry.collect()), as: UTF8.self)
+            let series = "jobkit_http_connections_refused_total{listener=\"\(address)\",reason=\"\(reason)\"} "
+            return text.split(separator: "\n").first { $0.hasPrefix(series) }.flatMap { Double($0.dropFirst(series.count)) } ?? 0
+        }
     }
 
     /// Reads from `descriptor` until the peer closes it or `seconds` pass; returns what came and whether
@@ -103,9 +112,9 @@ struct ConnectionGuardTests {
         #expect(third.status == 503)
         #expect(third.text.contains("too_many_streams"))
 
-        // Not read for the stall timeout (time passing is what is tested here): the stream ends with its
-        // marker, and the connection is closed.
-        try await Task.sleep(for: .milliseconds(1500))
+        // Not read: once the guard has found it stalled, the stream ends with its marker, and the
+        // connection is closed.
+        _ = try await waitFor({ fixture.refused("stream_stalled") > 0 })
         let outcome = await onThread { Self.readUntilClosed(stalled, within: conditionDeadline) }
         #expect(outcome.closed)
         #expect(String(decoding: outcome.bytes, as: UTF8.self).contains(Self.marker.dropLast()), "no stall marker")

@@ -47,11 +47,6 @@ struct JobsAPI: Sendable {
             /// Tasks of the job waiting now (held while it is paused).
             var pendingTasks: Int
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(Answer(job: name, paused: paused, pendingTasks: waiting)) else {
-            return .error(500, code: "internal", message: "could not encode the answer")
-        }
-        return .json(Array(data) + [10])
+        return .encoded(Answer(job: name, paused: paused, pendingTasks: waiting))
     }
 }

@@ -29,15 +29,7 @@ struct SchedulesAPI: Sendable {
     var clock: JobClock { scheduler.clock }
 
     func register(on router: inout HTTPRouter) {
-        router.route(.get, "/v1/schedules") { _ in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            guard let data = try? encoder.encode(["schedules": entries()]) else {
-                return .error(500, code: "internal", message: "could not encode the schedules")
-            }
-            return .json(Array(data) + [10])
-        }
+        router.route(.get, "/v1/schedules") { _ in .encoded(["schedules": entries()]) }
     }
 
     func entries() -> [ScheduleEntry] {
@@ -46,11 +38,11 @@ struct SchedulesAPI: Sendable {
         let paused = scheduler.pausedJobTypes()
         return pipeline.config.jobs.compactMap { job in
             guard let schedule = job.schedule else { return nil }
-            let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? pipeline.localZone
+            let zone = pipeline.zone(of: job)
             let last = (try? config.store?.lastFire(of: job.name)) ?? nil
             return ScheduleEntry(
                 job: job.name, schedule: schedule.description, timezone: zone.name, catchUp: job.catchUp,
-                jitterSeconds: job.jitter.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
+                jitterSeconds: job.jitter?.seconds,
                 lastFire: last,
                 nextFire: PipelineRunner.nextFire(schedule, in: zone, after: max(last ?? now, now)),
                 paused: paused.contains(job.name), pausedTriggers: job.pausedTriggers.rawValue)

@@ -126,13 +126,7 @@ struct TasksAPI: Sendable {
     }
 
     private func json<Value: Encodable>(_ value: Value, status: Int = 200) -> HTTPResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        guard let data = try? encoder.encode(value) else {
-            return .error(500, code: "internal", message: "could not encode the response")
-        }
-        return .json(Array(data) + [10], status: status)
+        .encoded(value, status: status)
     }
 
     private static func describe(_ error: any Error) -> String {

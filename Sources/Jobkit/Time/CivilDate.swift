@@ -79,7 +79,7 @@ package struct LocalTime: Sendable, Hashable, Comparable {
 
 extension Int64 {
     /// Division rounding towards negative infinity.
-    package func floorDivided(by divisor: Int64) -> Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

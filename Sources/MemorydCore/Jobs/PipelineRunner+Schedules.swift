@@ -14,7 +14,7 @@ extension PipelineRunner {
         await withTaskGroup(of: Void.self) { group in
             for job in config.jobs {
                 guard let schedule = job.schedule else { continue }
-                let zone = job.timeZone.flatMap { try? ZoneInfo.load($0) } ?? localZone
+                let zone = zone(of: job)
                 group.addTask { await self.runSchedule(of: job, schedule, in: zone, onError: onError) }
             }
         }
@@ -71,20 +71,21 @@ extension PipelineRunner {
         }
     }
 
+    /// The zone of `job`'s schedule: its `timezone`, read when the config was loaded, else the local one.
+    func zone(of job: MemorydConfig.Job) -> ZoneInfo {
+        job.timeZone.flatMap { jobZones[$0] } ?? localZone
+    }
+
     /// A random delay in `[0, maximum)` added to a scheduled run; none without a jitter.
     static func jitterDelay(_ maximum: Duration?, using generator: inout some RandomNumberGenerator) -> Duration {
         guard let maximum, maximum > .zero else { return .zero }
-        let milliseconds = maximum.components.seconds * 1000 + maximum.components.attoseconds / 1_000_000_000_000_000
-        return .milliseconds(Int64.random(in: 0..<max(1, milliseconds), using: &generator))
+        return .milliseconds(Int64.random(in: 0..<max(1, maximum.milliseconds), using: &generator))
     }
 
     /// When `schedule` fires next after `time` in `zone`; `nil` if never.
     static func nextFire(_ schedule: MemorydConfig.Schedule, in zone: ZoneInfo, after time: Date) -> Date? {
-        if case .every(let interval) = schedule {
-            return time.addingTimeInterval(Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
-        }
-        let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
-        return schedule.cronExpression?.nextFire(after: milliseconds.floorDivided(by: 1000), in: zone)
+        if case .every(let interval) = schedule { return time.addingTimeInterval(interval.seconds) }
+        return schedule.cronExpression?.nextFire(after: Int64(time.timeIntervalSince1970.rounded(.down)), in: zone)
             .map { Date(timeIntervalSince1970: TimeInterval($0)) }
     }
 

@@ -14,6 +14,8 @@ public final class PipelineRunner: Sendable {
     let killGrace: Duration
     /// The zone of `daily` and cron schedules of jobs without a `timezone` of their own.
     let localZone: ZoneInfo
+    /// The zones jobs name in `timezone`, by name, read once (``zone(of:)``).
+    let jobZones: [String: ZoneInfo]
     /// Where runs are recorded before they are submitted; `nil` keeps them in memory only.
     let store: TaskStore?
     /// The latest run of each `unique` job and parameter values (``uniqueKey(of:parameters:)``).
@@ -34,6 +36,10 @@ public final class PipelineRunner: Sendable {
         self.store = store
         self.killGrace = killGrace
         self.localZone = localZone
+        // The config check has read each of them already; one that has gone since falls back to local time.
+        jobZones = Dictionary(
+            config.jobs.compactMap { job in job.timeZone.flatMap { name in (try? ZoneInfo.load(name)).map { (name, $0) } } },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// A started run.
@@ -47,10 +53,9 @@ public final class PipelineRunner: Sendable {
     /// a store.
     ///
     /// - Throws: ``JobError`` (`.unknownTask` for a job the config does not have; `.shutDown` once the
-    ///   scheduler stops accepting work), or the store's error if the run could not be recorded.
+    ///   scheduler stops accepting work), ``DuplicateRun`` when the job is `unique` and an equal run is
+    ///   pending or running, or the store's error if the run could not be recorded.
     @discardableResult
-    ///
-    /// - Throws: ``DuplicateRun`` when the job is `unique` and an equal run is pending or running.
     public func startRun(of job: String, parameters: [String: String] = [:]) throws -> Run {
         guard config.job(job) != nil else { throw JobError(.unknownTask, "no job named '\(job)' in \(config.file)") }
         guard let key = uniqueKey(of: job, parameters: parameters) else {

@@ -101,6 +101,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // PromQL's test cases evaluated by the rule engine, for scripts/promql-conformance (not a product).
+        .executableTarget(
+            name: "promql-test-evaluator", dependencies: ["JobkitHealth"], path: "Tools/PromQLTestEvaluator",
+            swiftSettings: strictSettings),
         // toml-test's decoder over the config parser, for scripts/toml-conformance (not a product).
         .executableTarget(
             name: "toml-test-decoder", dependencies: ["MemorydCore"], path: "Tools/TOMLTestDecoder",

@@ -5,8 +5,18 @@ import Testing
 struct PromQLEvaluatorTests {
     static let minute: Int64 = 60_000
 
-    func evaluate(_ text: String, at time: Int64, _ snapshots: [SampleSnapshot]) throws -> [PromQLSample] {
-        try PromQLEvaluator(snapshots: snapshots).evaluate(try PromQLParser.parse(text), at: time).samples
+    /// The registry's samples at one moment, as the rule engine writes them to its store.
+    struct Scrape {
+        var time: Int64
+        var samples: [Labels: Double]
+    }
+
+    func evaluate(_ text: String, at time: Int64, _ scrapes: [Scrape]) throws -> [PromQLSample] {
+        let store = SeriesStore(retentionMilliseconds: 24 * 60 * Self.minute)
+        for scrape in scrapes {
+            store.write(scrape.samples.map { (LabelSet($0.key), $0.value) }, writer: SeriesStore.registryWriter, at: scrape.time)
+        }
+        return try PromQLEvaluator(source: store).evaluate(try PromQLParser.parse(text), at: time).samples
     }
 
     func series(_ name: String, _ labels: Labels = [:]) -> Labels {
@@ -16,7 +26,7 @@ struct PromQLEvaluatorTests {
     @Test func rateExtrapolatesToTheWindowAndClampsAtZero() throws {
         let counter = series("testcounter")
         let snapshots = [(0, 60.0), (4, 300), (8, 540)].map {
-            SampleSnapshot(time: Int64($0.0) * Self.minute, samples: [counter: $0.1])
+            Scrape(time: Int64($0.0) * Self.minute, samples: [counter: $0.1])
         }
         let rate = try evaluate("rate(testcounter[20m])", at: 10 * Self.minute, snapshots)
         #expect(rate.count == 1)
@@ -29,7 +39,7 @@ struct PromQLEvaluatorTests {
     @Test func rateCountsAResetAsARestartFromZero() throws {
         let counter = series("c")
         let snapshots = [(0, 10.0), (1, 20), (2, 5), (3, 15)].map {
-            SampleSnapshot(time: Int64($0.0) * Self.minute, samples: [counter: $0.1])
+            Scrape(time: Int64($0.0) * Self.minute, samples: [counter: $0.1])
         }
         // 10 → 20 (+10), reset to 5 (+5), → 15 (+10): 25 over the samples' 3 minutes, whose ends are the window's.
         let increase = try evaluate("increase(c[3m])", at: 3 * Self.minute, snapshots)
@@ -39,7 +49,7 @@ struct PromQLEvaluatorTests {
     @Test func deltaOfAGaugeHasNoResetsAndMayBeNegative() throws {
         let gauge = series("backlog")
         let snapshots = [(1, 100.0), (2, 80), (3, 70)].map {
-            SampleSnapshot(time: Int64($0.0) * Self.minute, samples: [gauge: $0.1])
+            Scrape(time: Int64($0.0) * Self.minute, samples: [gauge: $0.1])
         }
         // -30 over the samples' 2 minutes, extrapolated a minute to each edge of the 4-minute window.
         let delta = try evaluate("delta(backlog[4m])", at: 4 * Self.minute, snapshots)
@@ -50,7 +60,7 @@ struct PromQLEvaluatorTests {
     }
 
     @Test func aRangeNeedsTwoSamples() throws {
-        let snapshots = [SampleSnapshot(time: 0, samples: [series("c"): 1])]
+        let snapshots = [Scrape(time: 0, samples: [series("c"): 1])]
         #expect(try evaluate("rate(c[5m])", at: Self.minute, snapshots).isEmpty)
     }
 
@@ -59,7 +69,7 @@ struct PromQLEvaluatorTests {
         var samples: [Labels: Double] = [:]
         for (le, count) in counts { samples[series("h_bucket", ["le": le, "job": "x"])] = count }
         let result = try evaluate(
-            "histogram_quantile(0.5, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: samples)])
+            "histogram_quantile(0.5, h_bucket)", at: 0, [Scrape(time: 0, samples: samples)])
         #expect(result == [PromQLSample(labels: ["job": "x"], value: 8.5)])
     }
 
@@ -68,9 +78,9 @@ struct PromQLEvaluatorTests {
             series("h_bucket", ["le": "1"]): 0, series("h_bucket", ["le": "+Inf"]): 0,
         ]
         let empty = try evaluate(
-            "histogram_quantile(0.9, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: buckets)])
+            "histogram_quantile(0.9, h_bucket)", at: 0, [Scrape(time: 0, samples: buckets)])
         #expect(empty.count == 1 && empty[0].value.isNaN)
-        let above = try evaluate("histogram_quantile(2, h_bucket)", at: 0, [SampleSnapshot(time: 0, samples: buckets)])
+        let above = try evaluate("histogram_quantile(2, h_bucket)", at: 0, [Scrape(time: 0, samples: buckets)])
         #expect(above[0].value == .infinity)
     }
 
@@ -79,7 +89,7 @@ struct PromQLEvaluatorTests {
             series("t", ["job": "a", "outcome": "ok"]): 3, series("t", ["job": "a", "outcome": "failed"]): 1,
             series("t", ["job": "b", "outcome": "ok"]): 5,
         ]
-        let snapshot = [SampleSnapshot(time: 0, samples: samples)]
+        let snapshot = [Scrape(time: 0, samples: samples)]
         let byJob = Set(try evaluate("sum by (job) (t)", at: 0, snapshot))
         #expect(byJob == [PromQLSample(labels: ["job": "a"], value: 4), PromQLSample(labels: ["job": "b"], value: 5)])
         let without = Set(try evaluate("max without (outcome) (t)", at: 0, snapshot))
@@ -96,7 +106,7 @@ struct PromQLEvaluatorTests {
             series("failed", ["job": "a", "instance": "1"]): 2, series("all", ["job": "a", "instance": "1"]): 8,
             series("all", ["job": "b", "instance": "1"]): 4,
         ]
-        let snapshot = [SampleSnapshot(time: 0, samples: samples)]
+        let snapshot = [Scrape(time: 0, samples: samples)]
         #expect(
             try evaluate("failed / all", at: 0, snapshot)
                 == [PromQLSample(labels: ["job": "a", "instance": "1"], value: 0.25)])
@@ -110,7 +120,7 @@ struct PromQLEvaluatorTests {
 
     @Test func comparisonsFilterUnlessBool() throws {
         let samples: [Labels: Double] = [series("q", ["state": "queued"]): 12, series("q", ["state": "running"]): 2]
-        let snapshot = [SampleSnapshot(time: 0, samples: samples)]
+        let snapshot = [Scrape(time: 0, samples: samples)]
         #expect(
             try evaluate("q > 10", at: 0, snapshot) == [
                 PromQLSample(labels: series("q", ["state": "queued"]), value: 12)
@@ -134,7 +144,7 @@ struct PromQLEvaluatorTests {
     }
 
     @Test func absentNamesTheLabelsItsSelectorPins() throws {
-        let snapshot = [SampleSnapshot(time: 0, samples: [series("up"): 1])]
+        let snapshot = [Scrape(time: 0, samples: [series("up"): 1])]
         #expect(
             try evaluate(#"absent(nope{job="a", instance=~".+"})"#, at: 0, snapshot)
                 == [PromQLSample(labels: ["job": "a"], value: 1)])
@@ -145,8 +155,8 @@ struct PromQLEvaluatorTests {
 
     @Test func aSeriesLeavingTheRegistryIsStaleAtOnce() throws {
         let snapshots = [
-            SampleSnapshot(time: 0, samples: [series("g", ["x": "1"]): 1, series("g", ["x": "2"]): 1]),
-            SampleSnapshot(time: Self.minute, samples: [series("g", ["x": "1"]): 1]),
+            Scrape(time: 0, samples: [series("g", ["x": "1"]): 1, series("g", ["x": "2"]): 1]),
+            Scrape(time: Self.minute, samples: [series("g", ["x": "1"]): 1]),
         ]
         #expect(try evaluate("g", at: Self.minute, snapshots).count == 1)
         #expect(try evaluate("g", at: 7 * Self.minute, snapshots).isEmpty)  // past the 5m lookback

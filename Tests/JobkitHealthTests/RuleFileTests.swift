@@ -56,7 +56,7 @@ struct RuleFileTests {
                     expr: rate(x)
                   - alert: Outside
                     expr: sum(x)
-                      + topk(3, y)
+                      + on(a) 1
                   - record: bad name
                     expr: x
                     for: 5m
@@ -80,7 +80,7 @@ struct RuleFileTests {
             guard let error = error as? RuleFileErrors else { return false }
             let expected = [
                 #"r.yml:5:20: group "a", rule 1, "Bad": could not parse expression: expected type range vector in call to function "rate", got instant vector"#,
-                #"r.yml:8:13: group "a", rule 2, "Outside": could not parse expression: the aggregation 'topk' is outside memoryd's PromQL subset (docs/rules.md)"#,
+                #"r.yml:8:11: group "a", rule 2, "Outside": could not parse expression: vector matching only allowed between instant vectors"#,
                 #"r.yml:9:9: group "a", rule 3, "bad name": invalid field 'for' in recording rule"#,
                 #"r.yml:12:9: group "a", rule 4, "Both": only one of 'record' and 'alert' must be set"#,
                 #"r.yml:15:9: group "a", rule 5, "NoExpr": field 'expr' must be set in rule"#,

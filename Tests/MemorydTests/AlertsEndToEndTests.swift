@@ -98,7 +98,7 @@ struct AlertsEndToEndTests {
         #expect(check.status != 0)
         #expect(
             check.output.contains(
-                "\(rules.path):5:57: group \"jobs\", rule 1, \"JobFailing\": could not parse expression: 'offset' is outside memoryd's PromQL subset"
+                "\(rules.path):5:57: group \"jobs\", rule 1, \"JobFailing\": could not parse expression: offset and @ modifiers must be preceded by an instant vector selector, a range vector selector or a subquery"
             ), "\(check.output)")
     }
 }

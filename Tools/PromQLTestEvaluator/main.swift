@@ -47,8 +47,10 @@ func answer(_ line: String) -> Answer {
     guard let input = try? JSONDecoder().decode(Case.self, from: Data(line.utf8)) else {
         return Answer(error: "bad case")
     }
-    var byTime: [Int64: [Labels: Double]] = [:]
+    // Retention reaches back past any case's data; the cases are at most days long.
+    let store = SeriesStore(retentionMilliseconds: Int64.max / 4)
     for series in input.series {
+        let labels = LabelSet(series.labels)
         for point in series.points {
             guard point.count == 2, case .time(let time) = point[0], case .value(let value) = point[1] else { continue }
             let number: Double =
@@ -56,15 +58,15 @@ func answer(_ line: String) -> Answer {
                 case "NaN": .nan
                 case "+Inf", "Inf": .infinity
                 case "-Inf": -.infinity
+                case "stale": SamplePoint.staleValue
                 default: Double(value) ?? .nan
                 }
-            byTime[time, default: [:]][series.labels] = number
+            store.append(labels, SamplePoint(time: time, value: number))
         }
     }
-    let snapshots = byTime.keys.sorted().map { SampleSnapshot(time: $0, samples: byTime[$0]!) }
     do {
         let expression = try PromQLParser.parse(input.query)
-        switch try PromQLEvaluator(snapshots: snapshots).evaluate(expression, at: input.time) {
+        switch try PromQLEvaluator(source: store).evaluate(expression, at: input.time) {
         case .scalar(let value): return Answer(scalar: text(value))
         case .vector(let samples):
             return Answer(vector: samples.map { Answer.Sample(labels: $0.labels, value: text($0.value)) })

@@ -1,7 +1,7 @@
 public import JobkitMetrics
 import Synchronization
 
-/// Evaluates rule groups over snapshots of a registry, keeping each alerting rule's alerts through
+/// Evaluates rule groups over the samples of a registry, keeping each alerting rule's alerts through
 /// inactive → pending → firing → resolved as Prometheus does.
 public final class RuleEngine: Sendable {
     /// What one evaluation of a group did.
@@ -14,7 +14,8 @@ public final class RuleEngine: Sendable {
     public let groups: [RuleGroup]
     /// Milliseconds between evaluations of groups without an interval of their own.
     public let defaultIntervalMilliseconds: Int64
-    public let history: SampleHistory
+    /// The samples the rules read: registry scrapes and recording rules' results.
+    public let store: SeriesStore
     private let alerts = Mutex<[[Labels: Alert]]>([])
     /// Alerts of ``AlertSource`` rules (watchdogs, health checks), by rule name.
     private let nativeAlerts = Mutex<[String: [Labels: Alert]]>([:])
@@ -27,11 +28,11 @@ public final class RuleEngine: Sendable {
     public init(groups: [RuleGroup], defaultIntervalMilliseconds: Int64) {
         self.groups = groups
         self.defaultIntervalMilliseconds = defaultIntervalMilliseconds
-        let longestRange = groups.flatMap(\.rules).map(\.expression.longestRangeMilliseconds).max() ?? 0
+        let expressions = groups.flatMap(\.rules).map(\.expression)
+        let reach = expressions.map { $0.reach(lookback: PromQLEvaluator.defaultLookbackMilliseconds) }.max() ?? 0
         let longestInterval = groups.map { $0.intervalMilliseconds ?? defaultIntervalMilliseconds }.max() ?? 0
-        // Ranges need their whole window; instant selectors look back up to 5 minutes.
-        history = SampleHistory(
-            retentionMilliseconds: max(longestRange, PromQLEvaluator.defaultLookbackMilliseconds) + longestInterval)
+        // Ranges, offsets and subqueries need their whole window, instant selectors their lookback.
+        store = SeriesStore(retentionMilliseconds: reach + longestInterval, selectors: expressions.flatMap(\.selectors))
         var slots: [[Int]] = []
         var next = 0
         for group in groups {
@@ -47,14 +48,12 @@ public final class RuleEngine: Sendable {
     /// Milliseconds between evaluations of `group`.
     public func interval(of group: RuleGroup) -> Int64 { group.intervalMilliseconds ?? defaultIntervalMilliseconds }
 
-    /// Records `families` as the samples at `time` and evaluates group `index` over the history.
+    /// Records `families` as the samples at `time` and evaluates group `index` over the store.
     public func evaluate(group index: Int, at time: Int64, families: [FamilySnapshot]) -> Evaluation {
-        if !history.all.contains(where: { $0.time == time }) {
-            history.record(SampleSnapshot(time: time, families: families))
-        }
+        store.write(families, at: time)
         var evaluation = Evaluation()
+        let evaluator = PromQLEvaluator(source: store, defaultStepMilliseconds: interval(of: groups[index]))
         for (rule, slot) in zip(groups[index].rules, ruleSlots[index]) {
-            let evaluator = PromQLEvaluator(snapshots: history.all)
             let samples: [PromQLSample]
             do {
                 samples = try evaluator.evaluate(rule.expression, at: time).samples
@@ -65,7 +64,8 @@ public final class RuleEngine: Sendable {
             switch rule.kind {
             case .record(let name):
                 do {
-                    history.add(try Self.recorded(samples, name: name, labels: rule.labels), at: time)
+                    let recorded = try Self.recorded(samples, name: name, labels: rule.labels)
+                    store.write(recorded.map { (LabelSet($0.key), $0.value) }, writer: slot, at: time)
                 } catch {
                     evaluation.failures.append((rule.name, "\(error)"))
                 }

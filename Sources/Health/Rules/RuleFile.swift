@@ -50,7 +50,7 @@ public struct RuleFileErrors: Error, Sendable, CustomStringConvertible {
 }
 
 /// Reads rule files in Prometheus' format (`groups:` of `rules:` with `alert`/`record`, `expr`, `for`,
-/// `keep_firing_for`, `labels`, `annotations`), checking every expression against the PromQL subset.
+/// `keep_firing_for`, `labels`, `annotations`), parsing and type-checking every expression.
 public enum RuleFile {
     /// The groups of the file at `path`.
     public static func load(path: String) throws(RuleFileErrors) -> [RuleGroup] {

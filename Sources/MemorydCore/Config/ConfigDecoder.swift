@@ -100,7 +100,7 @@ extension MemorydConfig {
         return config
     }
 
-    /// The groups of every file in `health.rule_files`, each checked against the PromQL subset.
+    /// The groups of every file in `health.rule_files`, each expression parsed and type-checked.
     ///
     /// - Throws: ``ConfigErrors`` with each problem at its place in its rule file.
     public func ruleGroups() throws(ConfigErrors) -> [RuleGroup] {

@@ -1,4 +1,4 @@
-/// An expression that cannot be parsed, or uses PromQL outside the supported subset.
+/// An expression that cannot be parsed or type-checked.
 public struct PromQLError: Error, Sendable, CustomStringConvertible {
     /// Offset of the offending token in the expression, in Unicode scalars from its start.
     public var offset: Int
@@ -10,6 +10,7 @@ public struct PromQLError: Error, Sendable, CustomStringConvertible {
 /// One token of an expression and where it starts.
 struct PromQLToken: Equatable {
     enum Kind: Equatable {
+        /// A name: metric, label, function or keyword (keywords are recognized by the parser, in any case).
         case identifier(String)
         case number(Double)
         case string(String)
@@ -23,7 +24,7 @@ struct PromQLToken: Equatable {
     var offset: Int
 }
 
-/// Splits an expression into tokens.
+/// Splits an expression into tokens as Prometheus' lexer does.
 struct PromQLLexer {
     private let scalars: [Unicode.Scalar]
     private var position = 0
@@ -43,7 +44,7 @@ struct PromQLLexer {
 
     private static let symbols = [
         "==", "!=", ">=", "<=", "=~", "!~", "(", ")", "{", "}", "[", "]", ",", "=", "+", "-",
-        "*", "/", "%", "^", ">", "<", ":",
+        "*", "/", "%", "^", ">", "<", ":", "@",
     ]
 
     private mutating func next() throws(PromQLError) -> PromQLToken {
@@ -51,10 +52,10 @@ struct PromQLLexer {
         let start = position
         guard position < scalars.count else { return PromQLToken(kind: .end, offset: start) }
         let scalar = scalars[position]
-        if scalar.properties.isAlphabetic || scalar == "_" || scalar == ":" && isIdentifierStart(at: position + 1) {
+        if Self.isLetter(scalar) || scalar == "_" || scalar == ":" && isIdentifierStart(at: position + 1) {
             return PromQLToken(kind: .identifier(identifier()), offset: start)
         }
-        if scalar.properties.numericType != nil || scalar == "." {
+        if Self.isDigit(scalar) || scalar == "." && position + 1 < scalars.count && Self.isDigit(scalars[position + 1]) {
             return PromQLToken(kind: try numberOrDuration(), offset: start)
         }
         if scalar == "\"" || scalar == "'" || scalar == "`" {
@@ -67,8 +68,12 @@ struct PromQLLexer {
         throw PromQLError(offset: start, message: "unexpected character '\(scalar)'")
     }
 
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+
     private func isIdentifierStart(at index: Int) -> Bool {
-        index < scalars.count && (scalars[index].properties.isAlphabetic || scalars[index] == "_")
+        index < scalars.count && (Self.isLetter(scalars[index]) || scalars[index] == "_")
     }
 
     private func matches(_ symbol: String) -> Bool {
@@ -93,9 +98,7 @@ struct PromQLLexer {
         var text = ""
         while position < scalars.count {
             let scalar = scalars[position]
-            guard
-                scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_" || scalar == ":"
-            else { break }
+            guard Self.isLetter(scalar) || Self.isDigit(scalar) || scalar == "_" || scalar == ":" else { break }
             text.unicodeScalars.append(scalar)
             position += 1
         }
@@ -103,7 +106,7 @@ struct PromQLLexer {
     }
 
     /// Milliseconds per duration unit, as Prometheus reads them.
-    private static let unitMilliseconds: [(String, Int64)] = [
+    static let unitMilliseconds: [(String, Int64)] = [
         ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000),
         ("y", 31_536_000_000),
     ]
@@ -111,22 +114,49 @@ struct PromQLLexer {
     private mutating func numberOrDuration() throws(PromQLError) -> PromQLToken.Kind {
         let start = position
         var text = ""
+        let hexadecimal = matches("0x") || matches("0X")
+        if hexadecimal {
+            text = "0x"
+            position += 2
+        }
         while position < scalars.count {
             let scalar = scalars[position]
-            let isExponent = (scalar == "e" || scalar == "E") && !text.isEmpty
-            let isExponentSign = (scalar == "+" || scalar == "-") && (text.hasSuffix("e") || text.hasSuffix("E"))
-            guard scalar.properties.numericType != nil || scalar == "." || isExponent || isExponentSign else { break }
+            if hexadecimal {
+                guard scalar.properties.isASCIIHexDigit else { break }
+            } else {
+                let isExponent = (scalar == "e" || scalar == "E") && !text.isEmpty && !text.contains("e")
+                    && position + 1 < scalars.count
+                    && (Self.isDigit(scalars[position + 1]) || scalars[position + 1] == "+" || scalars[position + 1] == "-")
+                let isExponentSign = (scalar == "+" || scalar == "-") && (text.hasSuffix("e") || text.hasSuffix("E"))
+                guard Self.isDigit(scalar) || scalar == "." || isExponent || isExponentSign else { break }
+            }
             text.unicodeScalars.append(scalar)
             position += 1
         }
-        if position < scalars.count, scalars[position].properties.isAlphabetic, let whole = Int64(text) {
+        if !hexadecimal, position < scalars.count, Self.isLetter(scalars[position]), let whole = Int64(text) {
             guard let milliseconds = durationRest(first: whole) else {
                 throw PromQLError(offset: start, message: "bad duration; use units ms, s, m, h, d, w, y as in 1h30m")
             }
             return .duration(milliseconds)
         }
-        guard let value = Double(text) else { throw PromQLError(offset: start, message: "bad number '\(text)'") }
+        if position < scalars.count, Self.isLetter(scalars[position]) || scalars[position] == "_" {
+            throw PromQLError(offset: start, message: "bad number or duration syntax: \"\(text)\"")
+        }
+        guard let value = Self.number(text) else {
+            throw PromQLError(offset: start, message: "bad number '\(text)'")
+        }
         return .number(value)
+    }
+
+    /// A number as Prometheus reads it: Go's `ParseInt(text, 0, 64)` (hex, octal with a leading 0), then `ParseFloat`.
+    static func number(_ text: String) -> Double? {
+        if text.hasPrefix("0x") || text.hasPrefix("0X") { return Int64(text.dropFirst(2), radix: 16).map(Double.init) }
+        if text.count > 1, text.hasPrefix("0"), text.unicodeScalars.allSatisfy(isDigit),
+            let octal = Int64(text.dropFirst(), radix: 8)
+        {
+            return Double(octal)
+        }
+        return Double(text)
     }
 
     /// Reads the units of a duration whose first number was already read; `nil` if it is not one (or
@@ -136,7 +166,7 @@ struct PromQLLexer {
         var total: Int64 = 0
         while true {
             var unit = ""
-            while position < scalars.count, scalars[position].properties.isAlphabetic {
+            while position < scalars.count, Self.isLetter(scalars[position]) {
                 unit.unicodeScalars.append(scalars[position])
                 position += 1
             }
@@ -147,7 +177,7 @@ struct PromQLLexer {
             guard !overflowed, !overflowedSum else { return nil }
             total = sum
             var digits = ""
-            while position < scalars.count, scalars[position].properties.numericType != nil {
+            while position < scalars.count, Self.isDigit(scalars[position]) {
                 digits.unicodeScalars.append(scalars[position])
                 position += 1
             }
@@ -165,22 +195,42 @@ struct PromQLLexer {
             let scalar = scalars[position]
             position += 1
             if scalar == quote { return text }
+            if scalar == "\n" && quote != "`" { break }
             if scalar == "\\" && quote != "`" {
-                guard position < scalars.count else { break }
-                let escaped = scalars[position]
-                position += 1
-                switch escaped {
-                case "n": text += "\n"
-                case "t": text += "\t"
-                case "r": text += "\r"
-                case "\\", "\"", "'": text.unicodeScalars.append(escaped)
-                default:
-                    throw PromQLError(offset: position - 2, message: "unknown escape sequence '\\\(escaped)'")
-                }
+                text.unicodeScalars.append(try escape(quote: quote))
             } else {
                 text.unicodeScalars.append(scalar)
             }
         }
-        throw PromQLError(offset: start, message: "unterminated string")
+        throw PromQLError(offset: start, message: "unterminated quoted string")
+    }
+
+    /// One Go escape sequence, the backslash already read.
+    private mutating func escape(quote: Unicode.Scalar) throws(PromQLError) -> Unicode.Scalar {
+        let start = position - 1
+        guard position < scalars.count else { throw PromQLError(offset: start, message: "unterminated quoted string") }
+        let escaped = scalars[position]
+        position += 1
+        let simple: [Unicode.Scalar: Unicode.Scalar] = [
+            "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}", "\\": "\\",
+        ]
+        if let value = simple[escaped] { return value }
+        if escaped == quote { return escaped }
+        let (digits, radix): (Int, Int)
+        switch escaped {
+        case "x": (digits, radix) = (2, 16)
+        case "u": (digits, radix) = (4, 16)
+        case "U": (digits, radix) = (8, 16)
+        case "0"..."7":
+            position -= 1
+            (digits, radix) = (3, 8)
+        default: throw PromQLError(offset: start, message: "unknown escape sequence '\\\(escaped)'")
+        }
+        guard position + digits <= scalars.count,
+            let code = UInt32(String(String.UnicodeScalarView(scalars[position..<position + digits])), radix: radix),
+            let value = Unicode.Scalar(code), radix == 16 || code <= 255
+        else { throw PromQLError(offset: start, message: "invalid escape sequence '\\\(escaped)'") }
+        position += digits
+        return value
     }
 }

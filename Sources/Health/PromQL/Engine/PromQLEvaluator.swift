@@ -1,0 +1,136 @@
+/// Evaluates expressions as instant queries with Prometheus 2.x semantics: closed range windows,
+/// a 5-minute lookback, staleness markers, extrapolated `rate`, subqueries aligned to their step.
+public struct PromQLEvaluator: Sendable {
+    public let source: any SeriesSource
+    /// How old the newest sample may be for an instant selector to still see it.
+    public var lookbackMilliseconds: Int64
+    /// The step of subqueries that give none (`x[10m:]`): the rule group's interval.
+    public var defaultStepMilliseconds: Int64
+
+    /// Prometheus' default lookback delta: 5 minutes.
+    public static let defaultLookbackMilliseconds: Int64 = 300_000
+    /// Prometheus' default evaluation interval: 1 minute.
+    public static let defaultStep: Int64 = 60_000
+
+    public init(
+        source: any SeriesSource, lookbackMilliseconds: Int64 = defaultLookbackMilliseconds,
+        defaultStepMilliseconds: Int64 = defaultStep
+    ) {
+        self.source = source
+        self.lookbackMilliseconds = lookbackMilliseconds
+        self.defaultStepMilliseconds = defaultStepMilliseconds
+    }
+
+    /// The value of `expression` at `time` (milliseconds since the Unix epoch).
+    public func evaluate(_ expression: PromQLExpression, at time: Int64) throws(PromQLEvaluationError) -> PromQLValue {
+        let context = Context(queryTime: time, time: time)
+        switch try value(of: expression, context) {
+        case .scalar(let value): return .scalar(value)
+        case .vector(let elements):
+            return .vector(elements.map { PromQLSample(labels: $0.labels.dictionary, value: $0.value) })
+        case .matrix: throw PromQLEvaluationError("a range vector cannot be the result of an instant query or rule")
+        case .string: throw PromQLEvaluationError("a string cannot be the result of a rule")
+        }
+    }
+
+    /// When an evaluation happens: the query's time (`start()`, `end()`) and the time of this step.
+    struct Context {
+        var queryTime: Int64
+        var time: Int64
+
+        func at(_ time: Int64) -> Context { Context(queryTime: queryTime, time: time) }
+
+        /// The time a selector or subquery with these modifiers reads at.
+        func effectiveTime(at modifier: AtModifier?, offset: Int64) -> Int64 {
+            let base: Int64 =
+                switch modifier {
+                case .time(let fixed): fixed
+                case .start, .end: queryTime
+                case nil: time
+                }
+            return base - offset
+        }
+    }
+
+    func value(of expression: PromQLExpression, _ context: Context) throws(PromQLEvaluationError) -> EvaluatedValue {
+        switch expression {
+        case .number(let number): return .scalar(number)
+        case .string(let text): return .string(text)
+        case .selector(let selector): return .vector(instant(selector, context))
+        case .matrix(let selector, let range):
+            let end = context.effectiveTime(at: selector.at, offset: selector.offset)
+            return .matrix(self.range(selector, from: end - range, to: end))
+        case .subquery(let subquery): return .matrix(try self.subquery(subquery, context))
+        case .parenthesized(let inner): return try value(of: inner, context)
+        case .negate(let inner):
+            switch try value(of: inner, context) {
+            case .scalar(let number): return .scalar(-number)
+            case .vector(let elements):
+                return .vector(
+                    try Self.unique(
+                        elements.map { VectorElement(labels: $0.labels.droppingName, value: -$0.value, time: context.time) }))
+            default: throw PromQLEvaluationError("unary minus needs a scalar or an instant vector")
+            }
+        case .call(let function, let arguments): return try call(function, arguments, context)
+        case .aggregate(let aggregation): return .vector(try aggregate(aggregation, context))
+        case .binary(let binary): return try self.binary(binary, context)
+        }
+    }
+
+    /// `elements`, refused when two share a label set (a function or operator dropped what told them apart).
+    static func unique(_ elements: [VectorElement]) throws(PromQLEvaluationError) -> [VectorElement] {
+        var seen = Set<LabelSet>(minimumCapacity: elements.count)
+        for element in elements where !seen.insert(element.labels).inserted {
+            throw PromQLEvaluationError("vector cannot contain metrics with the same labelset")
+        }
+        return elements
+    }
+
+    // MARK: - Selectors
+
+    /// The newest sample of each matching series within the lookback, unless it is a staleness marker.
+    func instant(_ selector: VectorSelector, _ context: Context) -> [VectorElement] {
+        let end = context.effectiveTime(at: selector.at, offset: selector.offset)
+        return source.series(matching: selector.matchers, from: end - lookbackMilliseconds, to: end).compactMap {
+            guard let last = $0.points.last(where: { $0.time <= end }), last.time >= end - lookbackMilliseconds,
+                !last.isStale
+            else { return nil }
+            return VectorElement(labels: $0.labels, value: last.value, time: last.time)
+        }
+    }
+
+    func range(_ selector: VectorSelector, from start: Int64, to end: Int64) -> RangeValue {
+        let series = source.series(matching: selector.matchers, from: start, to: end).compactMap { series in
+            let points = series.points.filter { $0.time >= start && $0.time <= end && !$0.isStale }
+            return points.isEmpty ? nil : SeriesSamples(labels: series.labels, points: points)
+        }
+        return RangeValue(series: series, start: start, end: end)
+    }
+
+    /// The inner expression at every multiple of the step inside the window, as a range query would.
+    private func subquery(_ subquery: Subquery, _ context: Context) throws(PromQLEvaluationError) -> RangeValue {
+        let end = context.effectiveTime(at: subquery.at, offset: subquery.offset)
+        let step = subquery.step ?? defaultStepMilliseconds
+        let start = end - subquery.range
+        // The first multiple of the step at or after the window's start (Go's truncating division).
+        var time = step * (start / step)
+        if time < start { time += step }
+        var order: [LabelSet] = []
+        var series: [LabelSet: [SamplePoint]] = [:]
+        while time <= end {
+            let elements: [VectorElement]
+            switch try value(of: subquery.expression, context.at(time)) {
+            case .vector(let vector): elements = vector
+            case .scalar(let value): elements = [VectorElement(labels: .empty, value: value, time: time)]
+            default: throw PromQLEvaluationError("subquery is only allowed on instant vectors")
+            }
+            for element in elements {
+                if series[element.labels] == nil { order.append(element.labels) }
+                series[element.labels, default: []].append(SamplePoint(time: time, value: element.value))
+            }
+            time += step
+        }
+        return RangeValue(
+            series: order.sorted().map { SeriesSamples(labels: $0, points: series[$0]!) }, start: start, end: end)
+    }
+}

@@ -1,0 +1,111 @@
+/// The result of an instant query: a scalar or a vector of samples.
+public enum PromQLValue: Sendable, Equatable {
+    case scalar(Double)
+    case vector([PromQLSample])
+
+    /// The samples, a scalar being one sample without labels (as a rule sees it).
+    public var samples: [PromQLSample] {
+        switch self {
+        case .scalar(let value): [PromQLSample(labels: [:], value: value)]
+        case .vector(let samples): samples
+        }
+    }
+}
+
+/// One element of an instant vector.
+public struct PromQLSample: Sendable, Hashable {
+    public var labels: Labels
+    public var value: Double
+
+    public init(labels: Labels, value: Double) {
+        self.labels = labels
+        self.value = value
+    }
+}
+
+/// An expression that parsed but cannot be evaluated over the data, as Prometheus would also refuse it.
+public struct PromQLEvaluationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// One sample of a series: milliseconds since the Unix epoch and a value.
+public struct SamplePoint: Sendable, Hashable {
+    public var time: Int64
+    public var value: Double
+
+    public init(time: Int64, value: Double) {
+        self.time = time
+        self.value = value
+    }
+
+    /// Prometheus' staleness marker: the NaN that says a series ended.
+    public static let staleValue = Double(bitPattern: 0x7ff0_0000_0000_0002)
+
+    public var isStale: Bool { value.bitPattern == Self.staleValue.bitPattern }
+}
+
+/// A series' labels and its samples in a time window, oldest first.
+public struct SeriesSamples: Sendable {
+    public var labels: LabelSet
+    public var points: [SamplePoint]
+
+    public init(labels: LabelSet, points: [SamplePoint]) {
+        self.labels = labels
+        self.points = points
+    }
+}
+
+/// Where the evaluator reads samples.
+public protocol SeriesSource: Sendable {
+    /// Every series that `matches` accepts with its samples (staleness markers included) from `start`
+    /// to `end` inclusive, sorted by labels; series without samples there may be left out.
+    func series(matching matchers: [LabelMatcher], from start: Int64, to end: Int64) -> [SeriesSamples]
+}
+
+/// An instant vector while it is evaluated.
+struct VectorElement {
+    var labels: LabelSet
+    var value: Double
+    /// When the sample was taken, for `timestamp()`; the evaluation time for computed samples.
+    var time: Int64
+}
+
+/// A value while it is evaluated.
+enum EvaluatedValue {
+    case scalar(Double)
+    case string(String)
+    case vector([VectorElement])
+    case matrix(RangeValue)
+
+    var vector: [VectorElement] {
+        if case .vector(let elements) = self { return elements }
+        return []
+    }
+
+    var scalar: Double {
+        if case .scalar(let value) = self { return value }
+        return .nan
+    }
+
+    var string: String {
+        if case .string(let text) = self { return text }
+        return ""
+    }
+
+    var matrix: RangeValue {
+        if case .matrix(let range) = self { return range }
+        return RangeValue(series: [], start: 0, end: 0)
+    }
+}
+
+/// A range vector and the window it was read over (what `rate` extrapolates to).
+struct RangeValue {
+    var series: [SeriesSamples]
+    /// Milliseconds, both inclusive.
+    var start: Int64
+    var end: Int64
+
+    var rangeSeconds: Double { Double(end - start) / 1000 }
+}

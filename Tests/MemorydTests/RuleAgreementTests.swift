@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// One rule file, loaded by memoryd and by a real Prometheus (Debian's package) scraping that memoryd:
-/// after failures and a slow task, both report the same alerts firing, with the same labels.
+/// after failures and a slow task, both report the same alerts firing, with the same labels. The rules
+/// use set operators, `group_left`, `offset`, `*_over_time` and `label_replace` besides the basics.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct RuleAgreementTests {
     static let rules = """
@@ -30,6 +31,25 @@ struct RuleAgreementTests {
                 expr: absent(jobkit_tasks_total{job="nightly"})
                 labels:
                   severity: info
+              - alert: OnlySuccesses
+                expr: |
+                  sum by (job) (jobkit_tasks_total{job!="housekeeping"}) > 0
+                    unless on (job) sum by (job) (jobkit_tasks_total{outcome="failure"}) > 0
+              - alert: FailedAndRanTwice
+                expr: |
+                  sum by (job) (jobkit_tasks_total{outcome="failure"}) > 0
+                    and on (job) sum by (job) (jobkit_tasks_total) >= 2
+              - alert: EitherJob
+                expr: sum by (job) (jobkit_tasks_total{job="broken"}) > 100 or sum by (job) (jobkit_tasks_total{job="slow"}) > 0
+              - alert: TeamFailures
+                expr: |
+                  jobkit_tasks_total{outcome="failure"}
+                    * on (job) group_left (team) label_replace(sum by (job) (jobkit_tasks_total), "team", "core", "", "")
+                    > 0
+              - alert: FailedEarlier
+                expr: sum by (job) (jobkit_tasks_total{outcome="failure"} offset 3s) > 0
+              - alert: FailedInTheLastMinute
+                expr: max_over_time(jobkit_tasks_total{outcome="failure"}[1m]) > 0
         """
 
     static let config = """
@@ -51,6 +71,12 @@ struct RuleAgreementTests {
         ["alertname": "SlowJob", "job": "slow"],
         ["alertname": "FailureRatio", "job": "broken"],
         ["alertname": "NothingScheduled", "job": "nightly", "severity": "info"],
+        ["alertname": "OnlySuccesses", "job": "slow"],
+        ["alertname": "FailedAndRanTwice", "job": "broken"],
+        ["alertname": "EitherJob", "job": "slow"],
+        ["alertname": "TeamFailures", "job": "broken", "outcome": "failure", "team": "core"],
+        ["alertname": "FailedEarlier", "job": "broken"],
+        ["alertname": "FailedInTheLastMinute", "job": "broken", "outcome": "failure"],
     ]
     static let deadline: Duration = .seconds(120)
 

@@ -4,7 +4,7 @@
 #   bash Fuzz/fuzz.sh [SECONDS] [TARGET...]     # default 60 s each, every target, two at a time
 #   bash Fuzz/fuzz.sh --merge [TARGET...]       # fold new inputs of the last runs into Corpus/
 #
-# Targets: promql (PromQL parser), toml (TOML parser and config decoder), rulefile (rule-file loader:
+# Targets: promql (PromQL parser and evaluator), toml (TOML parser and config decoder), rulefile (rule-file loader:
 # YAML, rulefmt, templates), http (the request path: head checks, router, query, header and body
 # parsing). Each runs on a copy of its corpus in Corpus/TARGET, so a run leaves the repository as it
 # was; crashes are written to .build/fuzz/TARGET/ and fail the run with the input's path.

@@ -161,4 +161,13 @@ struct PromQLEvaluatorTests {
         #expect(try evaluate("g", at: Self.minute, snapshots).count == 1)
         #expect(try evaluate("g", at: 7 * Self.minute, snapshots).isEmpty)  // past the 5m lookback
     }
+
+    @Test func aTinyStepOverALongRangeFailsInsteadOfRunningForHours() throws {
+        let scrapes = [Scrape(time: 0, samples: [series("g"): 1])]
+        #expect {
+            try evaluate("sum_over_time(g[10y:1ms])", at: Self.minute, scrapes)
+        } throws: { error in
+            "\(error)".contains("too many samples")
+        }
+    }
 }

@@ -6,24 +6,30 @@ public struct PromQLEvaluator: Sendable {
     public var lookbackMilliseconds: Int64
     /// The step of subqueries that give none (`x[10m:]`): the rule group's interval.
     public var defaultStepMilliseconds: Int64
+    /// The most samples one evaluation may load (selected samples and subquery points); past it the
+    /// evaluation fails, so one rule cannot take the daemon's memory or time.
+    public var maximumSamples: Int
 
     /// Prometheus' default lookback delta: 5 minutes.
     public static let defaultLookbackMilliseconds: Int64 = 300_000
     /// Prometheus' default evaluation interval: 1 minute.
     public static let defaultStep: Int64 = 60_000
+    /// Prometheus' default `--query.max-samples`: 50 million.
+    public static let defaultMaximumSamples = 50_000_000
 
     public init(
         source: any SeriesSource, lookbackMilliseconds: Int64 = defaultLookbackMilliseconds,
-        defaultStepMilliseconds: Int64 = defaultStep
+        defaultStepMilliseconds: Int64 = defaultStep, maximumSamples: Int = defaultMaximumSamples
     ) {
         self.source = source
         self.lookbackMilliseconds = lookbackMilliseconds
         self.defaultStepMilliseconds = defaultStepMilliseconds
+        self.maximumSamples = maximumSamples
     }
 
     /// The value of `expression` at `time` (milliseconds since the Unix epoch).
     public func evaluate(_ expression: PromQLExpression, at time: Int64) throws(PromQLEvaluationError) -> PromQLValue {
-        let context = Context(queryTime: time, time: time)
+        let context = Context(queryTime: time, time: time, budget: SampleBudget(maximumSamples))
         switch try value(of: expression, context) {
         case .scalar(let value): return .scalar(value)
         case .vector(let elements):
@@ -37,8 +43,9 @@ public struct PromQLEvaluator: Sendable {
     struct Context {
         var queryTime: Int64
         var time: Int64
+        let budget: SampleBudget
 
-        func at(_ time: Int64) -> Context { Context(queryTime: queryTime, time: time) }
+        func at(_ time: Int64) -> Context { Context(queryTime: queryTime, time: time, budget: budget) }
 
         /// The time a selector or subquery with these modifiers reads at.
         func effectiveTime(at modifier: AtModifier?, offset: Int64) -> Int64 {
@@ -56,10 +63,15 @@ public struct PromQLEvaluator: Sendable {
         switch expression {
         case .number(let number): return .scalar(number)
         case .string(let text): return .string(text)
-        case .selector(let selector): return .vector(instant(selector, context))
+        case .selector(let selector):
+            let elements = instant(selector, context)
+            try context.budget.spend(elements.count)
+            return .vector(elements)
         case .matrix(let selector, let range):
             let end = context.effectiveTime(at: selector.at, offset: selector.offset)
-            return .matrix(self.range(selector, from: end - range, to: end))
+            let matrix = self.range(selector, from: end - range, to: end)
+            try context.budget.spend(matrix.series.reduce(0) { $0 + $1.points.count })
+            return .matrix(matrix)
         case .subquery(let subquery): return .matrix(try self.subquery(subquery, context))
         case .parenthesized(let inner): return try value(of: inner, context)
         case .negate(let inner):
@@ -115,6 +127,8 @@ public struct PromQLEvaluator: Sendable {
         // The first multiple of the step at or after the window's start (Go's truncating division).
         var time = step * (start / step)
         if time < start { time += step }
+        // Each step counts, so a tiny step over a long range fails at once rather than runs for hours.
+        try context.budget.spend(Int(max(0, end - time) / step) + 1)
         var order: [LabelSet] = []
         var series: [LabelSet: [SamplePoint]] = [:]
         while time <= end {
@@ -132,5 +146,19 @@ public struct PromQLEvaluator: Sendable {
         }
         return RangeValue(
             series: order.sorted().map { SeriesSamples(labels: $0, points: series[$0]!) }, start: start, end: end)
+    }
+}
+
+/// What is left of an evaluation's sample allowance.
+final class SampleBudget {
+    private var remaining: Int
+
+    init(_ limit: Int) { remaining = limit }
+
+    func spend(_ count: Int) throws(PromQLEvaluationError) {
+        remaining -= count
+        if remaining < 0 {
+            throw PromQLEvaluationError("query processing would load too many samples into memory in query execution")
+        }
     }
 }

@@ -25,6 +25,9 @@ public final class RuleRunner: Sendable {
     private let alertStates: GaugeFamily
     private let evaluations: CounterFamily
     private let failures: CounterFamily
+    private let lastDuration: GaugeFamily
+    private let storedSeries: GaugeFamily
+    private let storedSamples: GaugeFamily
     private let shownStates = Mutex<Set<[String]>>([])
 
     public static let defaultResendDelayMilliseconds: Int64 = 60_000
@@ -54,6 +57,14 @@ public final class RuleRunner: Sendable {
         failures = try registry.counter(
             "jobkit_rule_evaluation_failures_total", help: "Rules whose expression could not be evaluated.",
             labelNames: ["rule_group"])
+        lastDuration = try registry.gauge(
+            "jobkit_rule_group_last_duration_seconds", help: "How long the last evaluation of each rule group took.",
+            labelNames: ["rule_group"])
+        storedSeries = try registry.gauge(
+            "jobkit_rule_store_series", help: "Series the rule engine keeps samples of (those its rules can read).",
+            labelNames: [])
+        storedSamples = try registry.gauge(
+            "jobkit_rule_store_samples", help: "Samples the rule engine keeps, over all its series.", labelNames: [])
     }
 
     /// Evaluates every group on its interval, and each of `sources` every `sourceInterval`, until the
@@ -89,7 +100,13 @@ public final class RuleRunner: Sendable {
     /// One evaluation of group `index` at `time` (milliseconds since the epoch), with its effects.
     public func evaluate(group index: Int, at time: Int64) {
         let group = engine.groups[index]
+        let started = ContinuousClock.now
         let evaluation = engine.evaluate(group: index, at: time, families: registry.collect())
+        let took = ContinuousClock.now - started
+        try? lastDuration.labels(group.name).set(took.seconds)
+        let size = engine.store.size
+        try? storedSeries.labels().set(Double(size.series))
+        try? storedSamples.labels().set(Double(size.samples))
         try? evaluations.labels(group.name).increment()
         for failure in evaluation.failures {
             try? failures.labels(group.name).increment()

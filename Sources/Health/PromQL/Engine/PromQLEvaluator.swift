@@ -113,7 +113,9 @@ public struct PromQLEvaluator: Sendable {
 
     func range(_ selector: VectorSelector, from start: Int64, to end: Int64) -> RangeValue {
         let series = source.series(matching: selector.matchers, from: start, to: end).compactMap { series in
-            let points = series.points.filter { $0.time >= start && $0.time <= end && !$0.isStale }
+            // Copied again only when there is something to drop.
+            let clean = series.points.allSatisfy { $0.time >= start && $0.time <= end && !$0.isStale }
+            let points = clean ? series.points : series.points.filter { $0.time >= start && $0.time <= end && !$0.isStale }
             return points.isEmpty ? nil : SeriesSamples(labels: series.labels, points: points)
         }
         return RangeValue(series: series, start: start, end: end)

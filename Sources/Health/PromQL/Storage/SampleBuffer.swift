@@ -32,13 +32,14 @@ struct SampleBuffer {
     /// The samples from `start` to `end`, both inclusive.
     func points(from start: Int64, to end: Int64) -> [SamplePoint] {
         let first = firstIndex(atOrAfter: start)
-        var output: [SamplePoint] = []
-        var index = first
-        while index < times.count && times[index] <= end {
-            output.append(SamplePoint(time: times[index], value: values[index]))
-            index += 1
+        let past = end == .max ? times.count : firstIndex(atOrAfter: end + 1)
+        guard first < past else { return [] }
+        return [SamplePoint](unsafeUninitializedCapacity: past - first) { buffer, count in
+            for index in first..<past {
+                buffer[index - first] = SamplePoint(time: times[index], value: values[index])
+            }
+            count = past - first
         }
-        return output
     }
 
     /// Binary search among the live samples.

@@ -10,12 +10,19 @@ extension SeriesStore {
             var now = Set<Int>()
             for family in families {
                 let descriptor = family.descriptor
+                if state.familyWanted[descriptor.name] == nil {
+                    let names =
+                        descriptor.kind == .histogram
+                        ? ["_bucket", "_sum", "_count"].map { descriptor.name + $0 } : [descriptor.name]
+                    state.familyWanted[descriptor.name] = wanted(names)
+                }
+                guard state.familyWanted[descriptor.name] == true else { continue }
                 for series in family.series {
                     let ids = registryIDs(descriptor, series, &state)
                     let values: [Double]
                     switch series.value {
                     case .counter(let value), .gauge(let value): values = [value]
-                    case .histogram(_, let counts, let sum): values = counts.map(Double.init) + [sum, Double(counts.last ?? 0)]
+                    case .histogram(_, let counts, let sum): values = counts.map { Double($0) } + [sum, Double(counts.last ?? 0)]
                     }
                     for (id, value) in zip(ids, values) {
                         guard let id else { continue }

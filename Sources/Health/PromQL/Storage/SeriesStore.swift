@@ -20,13 +20,16 @@ public final class SeriesStore: SeriesSource, Sendable {
     struct State {
         var ids: [LabelSet: Int] = [:]
         var series: [Int: Series] = [:]
-        var byName: [String: Set<Int>] = [:]
+        /// Each metric name's series, sorted by labels: what a selector with a name reads, in order.
+        var byName: [String: [Int]] = [:]
         var nextID = 0
         /// The series each writer (the registry, each recording rule) wrote last time.
         var written: [Int: Set<Int>] = [:]
         /// Interned registry series by family name and label values: a scrape builds no label sets.
         var registryIDs: [String: [[String]: [Int?]]] = [:]
         var trimmedBefore = Int64.min
+        /// Whether a registry family has a name some selector can match; a family none can is skipped whole.
+        var familyWanted: [String: Bool] = [:]
     }
 
     /// The writer for registry scrapes; recording rules use their own.
@@ -75,6 +78,16 @@ public final class SeriesStore: SeriesSource, Sendable {
         trim(before: time - retentionMilliseconds, &state)
     }
 
+    /// Whether some selector can match a series named one of `names` (its other matchers aside).
+    func wanted(_ names: [String]) -> Bool {
+        guard let selectors else { return true }
+        return selectors.contains { selector in
+            names.contains { name in
+                selector.matchers.allSatisfy { $0.name != LabelSet.metricName || $0.matches(name) }
+            }
+        }
+    }
+
     /// The id of `labels`, interned now if new; `nil` for a series no rule can read.
     func intern(_ labels: LabelSet, _ state: inout State) -> Int? {
         if let id = state.ids[labels] { return id }
@@ -83,16 +96,22 @@ public final class SeriesStore: SeriesSource, Sendable {
         state.nextID += 1
         state.ids[labels] = id
         state.series[id] = Series(labels: labels, samples: SampleBuffer(), writer: Self.registryWriter, lastWrite: .min)
-        state.byName[labels[LabelSet.metricName] ?? "", default: []].insert(id)
+        let name = labels[LabelSet.metricName] ?? ""
+        let named = state.byName[name, default: []]
+        var (low, high) = (0, named.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if state.series[named[middle]]!.labels < labels { low = middle + 1 } else { high = middle }
+        }
+        state.byName[name, default: []].insert(id, at: low)
         return id
     }
 
     func append(_ id: Int, _ point: SamplePoint, writer: Int, _ state: inout State) {
-        guard var series = state.series.removeValue(forKey: id) else { return }
-        series.samples.append(point)
-        series.writer = writer
-        series.lastWrite = point.time
-        state.series[id] = series
+        // Mutated in place: no copy of the series or the dictionary.
+        state.series[id]?.samples.append(point)
+        state.series[id]?.writer = writer
+        state.series[id]?.lastWrite = point.time
     }
 
     /// Drops samples older than `oldest`, and series left with none (once per time).
@@ -100,20 +119,21 @@ public final class SeriesStore: SeriesSource, Sendable {
         guard oldest > state.trimmedBefore else { return }
         state.trimmedBefore = oldest
         var emptied: [(id: Int, labels: LabelSet)] = []
-        for id in Array(state.series.keys) {
-            guard var series = state.series.removeValue(forKey: id) else { continue }
-            series.samples.removeSamples(before: oldest)
-            if series.samples.count == 0 {
-                emptied.append((id, series.labels))
-            } else {
-                state.series[id] = series
+        // Walked by index, each value mutated in place, so the dictionary is never copied.
+        var index = state.series.startIndex
+        while index != state.series.endIndex {
+            state.series.values[index].samples.removeSamples(before: oldest)
+            if state.series.values[index].samples.count == 0 {
+                emptied.append((state.series.keys[index], state.series.values[index].labels))
             }
+            state.series.formIndex(after: &index)
         }
         guard !emptied.isEmpty else { return }
         let gone = Set(emptied.map(\.id))
         for (id, labels) in emptied {
+            state.series[id] = nil
             state.ids[labels] = nil
-            state.byName[labels[LabelSet.metricName] ?? ""]?.remove(id)
+            state.byName[labels[LabelSet.metricName] ?? ""]?.removeAll { $0 == id }
         }
         for writer in state.written.keys { state.written[writer]?.subtract(gone) }
         for family in state.registryIDs.keys {
@@ -126,16 +146,18 @@ public final class SeriesStore: SeriesSource, Sendable {
     public func series(matching matchers: [LabelMatcher], from start: Int64, to end: Int64) -> [SeriesSamples] {
         state.withLock { state in
             let name = matchers.first { $0.name == LabelSet.metricName && $0.kind == .equal }?.value
-            let candidates: [Int] = name.map { Array(state.byName[$0] ?? []) } ?? Array(state.series.keys)
+            // A name gives its series already in order; otherwise every series is a candidate.
+            let candidates: [Int] = name.map { state.byName[$0] ?? [] } ?? Array(state.series.keys)
+            let others = matchers.filter { !($0.name == LabelSet.metricName && $0.kind == .equal && $0.value == name) }
             var output: [SeriesSamples] = []
             for id in candidates {
                 guard let series = state.series[id],
-                    matchers.allSatisfy({ $0.matches(series.labels[$0.name] ?? "") })
+                    others.allSatisfy({ $0.matches(series.labels[$0.name] ?? "") })
                 else { continue }
                 let points = series.samples.points(from: start, to: end)
                 if !points.isEmpty { output.append(SeriesSamples(labels: series.labels, points: points)) }
             }
-            return output.sorted { $0.labels < $1.labels }
+            return name == nil ? output.sorted { $0.labels < $1.labels } : output
         }
     }
 }

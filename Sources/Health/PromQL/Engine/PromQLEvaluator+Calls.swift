@@ -60,26 +60,37 @@ extension PromQLEvaluator {
         _ function: PromQLFunction, _ arguments: [PromQLExpression], _ context: Context
     ) throws(PromQLEvaluationError) -> [VectorElement] {
         var scalars: [Double] = []
-        var range = RangeValue(series: [], start: 0, end: 0)
-        for argument in arguments {
-            switch try value(of: argument, context) {
-            case .matrix(let value): range = value
-            case .scalar(let value): scalars.append(value)
-            default: break
-            }
+        for argument in arguments where argument.type == .scalar {
+            scalars.append(try value(of: argument, context).scalar)
         }
         if function == .holt_winters {
             for factor in scalars where !(factor > 0 && factor < 1) {
                 throw PromQLEvaluationError("invalid smoothing or trend factor: expected 0 < factor < 1, got \(factor)")
             }
         }
-        let output = range.series.compactMap { series -> VectorElement? in
+        var output: [VectorElement] = []
+        func apply(_ series: SeriesSamples, _ range: RangeValue) {
             guard
                 let value = RangeFunctions.evaluate(
                     function, series.points, range: range, scalars: scalars, evaluationTime: context.time)
-            else { return nil }
+            else { return }
             let labels = function == .last_over_time ? series.labels : series.labels.droppingName
-            return VectorElement(labels: labels, value: value, time: context.time)
+            output.append(VectorElement(labels: labels, value: value, time: context.time))
+        }
+        let matrix = arguments.first { $0.type == .matrix }!.unwrapped
+        if case .matrix(let selector, let range) = matrix {
+            // Straight from the store, one series at a time: no range vector is ever built.
+            let end = context.effectiveTime(at: selector.at, offset: selector.offset)
+            let window = RangeValue(series: [], start: end - range, end: end)
+            var loaded = 0
+            forEachRange(selector, from: end - range, to: end) { series in
+                loaded += series.points.count
+                apply(series, window)
+            }
+            try context.budget.spend(loaded)
+        } else {
+            let range = try value(of: matrix, context).matrix
+            for series in range.series { apply(series, range) }
         }
         return try Self.unique(output)
     }

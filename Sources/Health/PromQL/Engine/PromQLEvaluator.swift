@@ -103,22 +103,30 @@ public struct PromQLEvaluator: Sendable {
     /// The newest sample of each matching series within the lookback, unless it is a staleness marker.
     func instant(_ selector: VectorSelector, _ context: Context) -> [VectorElement] {
         let end = context.effectiveTime(at: selector.at, offset: selector.offset)
-        return source.series(matching: selector.matchers, from: end - lookbackMilliseconds, to: end).compactMap {
+        var elements: [VectorElement] = []
+        source.forEachSeries(matching: selector.matchers, from: end - lookbackMilliseconds, to: end, latestOnly: true) {
             guard let last = $0.points.last(where: { $0.time <= end }), last.time >= end - lookbackMilliseconds,
                 !last.isStale
-            else { return nil }
-            return VectorElement(labels: $0.labels, value: last.value, time: last.time)
+            else { return }
+            elements.append(VectorElement(labels: $0.labels, value: last.value, time: last.time))
         }
+        return elements
     }
 
     func range(_ selector: VectorSelector, from start: Int64, to end: Int64) -> RangeValue {
-        let series = source.series(matching: selector.matchers, from: start, to: end).compactMap { series in
+        var series: [SeriesSamples] = []
+        forEachRange(selector, from: start, to: end) { series.append($0) }
+        return RangeValue(series: series, start: start, end: end)
+    }
+
+    /// Each matching series with its samples in the window, staleness markers left out, one at a time.
+    func forEachRange(_ selector: VectorSelector, from start: Int64, to end: Int64, _ body: (SeriesSamples) -> Void) {
+        source.forEachSeries(matching: selector.matchers, from: start, to: end, latestOnly: false) { series in
             // Copied again only when there is something to drop.
             let clean = series.points.allSatisfy { $0.time >= start && $0.time <= end && !$0.isStale }
             let points = clean ? series.points : series.points.filter { $0.time >= start && $0.time <= end && !$0.isStale }
-            return points.isEmpty ? nil : SeriesSamples(labels: series.labels, points: points)
+            if !points.isEmpty { body(SeriesSamples(labels: series.labels, points: points)) }
         }
-        return RangeValue(series: series, start: start, end: end)
     }
 
     /// The inner expression at every multiple of the step inside the window, as a range query would.

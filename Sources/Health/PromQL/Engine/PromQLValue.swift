@@ -62,6 +62,24 @@ public protocol SeriesSource: Sendable {
     /// Every series that `matches` accepts with its samples (staleness markers included) from `start`
     /// to `end` inclusive, sorted by labels; series without samples there may be left out.
     func series(matching matchers: [LabelMatcher], from start: Int64, to end: Int64) -> [SeriesSamples]
+
+    /// The same series, in the same order, one at a time to `body`, so a function over a range needs
+    /// one series' samples in memory at once. With `latestOnly`, each carries only its newest sample there.
+    func forEachSeries(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, latestOnly: Bool,
+        _ body: (SeriesSamples) -> Void)
+}
+
+extension SeriesSource {
+    public func forEachSeries(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, latestOnly: Bool,
+        _ body: (SeriesSamples) -> Void
+    ) {
+        for var series in series(matching: matchers, from: start, to: end) {
+            if latestOnly, let last = series.points.last { series.points = [last] }
+            body(series)
+        }
+    }
 }
 
 /// An instant vector while it is evaluated.

@@ -1,54 +1,65 @@
-/// One series' samples in time order, appended at the end and dropped from the front.
+/// One series' samples in time order, compressed in chunks: appended at the newest, dropped a chunk
+/// at a time from the oldest.
 struct SampleBuffer {
-    private var times: ContiguousArray<Int64> = []
-    private var values: ContiguousArray<Double> = []
-    /// Index of the first live sample; the dead prefix is compacted away once it is half the buffer.
-    private var head = 0
+    private var chunks: [XORChunk] = []
+    /// Samples held, those of the oldest chunk older than the retention included.
+    private(set) var count = 0
 
-    var count: Int { times.count - head }
+    /// Bytes the samples take, compressed.
+    var byteCount: Int { chunks.reduce(0) { $0 + $1.byteCount } }
 
-    /// Appends `point`, replacing the last sample when it has the same time; an older one is ignored.
+    /// Appends `point`; one at the time of the last sample replaces it (the chunk is re-encoded), an
+    /// older one is dropped, as Prometheus refuses out-of-order samples.
     mutating func append(_ point: SamplePoint) {
-        if let last = times.last, count > 0 {
-            if point.time == last {
-                values[values.count - 1] = point.value
+        if let last = chunks.last {
+            if point.time == last.lastTime {
+                var kept: [SamplePoint] = []
+                last.forEach { kept.append($0) }
+                kept[kept.count - 1] = point
+                var chunk = XORChunk()
+                for sample in kept { chunk.append(sample) }
+                chunks[chunks.count - 1] = chunk
                 return
             }
-            if point.time < last { return }
+            guard point.time > last.lastTime else { return }
+            if last.isFull {
+                chunks[chunks.count - 1].seal()
+                chunks.append(XORChunk())
+            }
+        } else {
+            chunks.append(XORChunk())
         }
-        times.append(point.time)
-        values.append(point.value)
+        chunks[chunks.count - 1].append(point)
+        count += 1
     }
 
+    /// Drops the chunks whose samples are all older than `oldest`.
     mutating func removeSamples(before oldest: Int64) {
-        head = firstIndex(atOrAfter: oldest)
-        if head > 0 && head * 2 >= times.count {
-            times.removeFirst(head)
-            values.removeFirst(head)
-            head = 0
-        }
+        let old = chunks.prefix { $0.lastTime < oldest }
+        guard !old.isEmpty else { return }
+        count -= old.reduce(0) { $0 + $1.count }
+        chunks.removeFirst(old.count)
     }
 
     /// The samples from `start` to `end`, both inclusive.
     func points(from start: Int64, to end: Int64) -> [SamplePoint] {
-        let first = firstIndex(atOrAfter: start)
-        let past = end == .max ? times.count : firstIndex(atOrAfter: end + 1)
-        guard first < past else { return [] }
-        return [SamplePoint](unsafeUninitializedCapacity: past - first) { buffer, count in
-            for index in first..<past {
-                buffer[index - first] = SamplePoint(time: times[index], value: values[index])
+        var output: [SamplePoint] = []
+        for chunk in chunks where chunk.lastTime >= start && chunk.firstTime <= end {
+            if output.isEmpty { output.reserveCapacity(chunk.count * (chunks.count)) }
+            chunk.forEach { point in
+                if point.time >= start && point.time <= end { output.append(point) }
             }
-            count = past - first
         }
+        return output
     }
 
-    /// Binary search among the live samples.
-    private func firstIndex(atOrAfter time: Int64) -> Int {
-        var (low, high) = (head, times.count)
-        while low < high {
-            let middle = (low + high) / 2
-            if times[middle] < time { low = middle + 1 } else { high = middle }
+    /// The newest sample at or before `time`.
+    func latest(atOrBefore time: Int64) -> SamplePoint? {
+        guard let index = chunks.lastIndex(where: { $0.firstTime <= time }) else { return nil }
+        var latest: SamplePoint?
+        chunks[index].forEach { point in
+            if point.time <= time { latest = point }
         }
-        return low
+        return latest
     }
 }

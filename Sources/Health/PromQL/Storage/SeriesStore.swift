@@ -144,20 +144,33 @@ public final class SeriesStore: SeriesSource, Sendable {
     }
 
     public func series(matching matchers: [LabelMatcher], from start: Int64, to end: Int64) -> [SeriesSamples] {
+        var output: [SeriesSamples] = []
+        forEachSeries(matching: matchers, from: start, to: end, latestOnly: false) { output.append($0) }
+        return output
+    }
+
+    public func forEachSeries(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, latestOnly: Bool,
+        _ body: (SeriesSamples) -> Void
+    ) {
         state.withLock { state in
             let name = matchers.first { $0.name == LabelSet.metricName && $0.kind == .equal }?.value
-            // A name gives its series already in order; otherwise every series is a candidate.
-            let candidates: [Int] = name.map { state.byName[$0] ?? [] } ?? Array(state.series.keys)
             let others = matchers.filter { !($0.name == LabelSet.metricName && $0.kind == .equal && $0.value == name) }
-            var output: [SeriesSamples] = []
+            // A name gives its series already in order; otherwise every series is a candidate, sorted here.
+            var candidates: [Int] = name.map { state.byName[$0] ?? [] } ?? Array(state.series.keys)
+            if name == nil { candidates.sort { state.series[$0]!.labels < state.series[$1]!.labels } }
             for id in candidates {
                 guard let series = state.series[id],
                     others.allSatisfy({ $0.matches(series.labels[$0.name] ?? "") })
                 else { continue }
-                let points = series.samples.points(from: start, to: end)
-                if !points.isEmpty { output.append(SeriesSamples(labels: series.labels, points: points)) }
+                let points: [SamplePoint]
+                if latestOnly {
+                    points = series.samples.latest(atOrBefore: end).map { $0.time >= start ? [$0] : [] } ?? []
+                } else {
+                    points = series.samples.points(from: start, to: end)
+                }
+                if !points.isEmpty { body(SeriesSamples(labels: series.labels, points: points)) }
             }
-            return name == nil ? output.sorted { $0.labels < $1.labels } : output
         }
     }
 }

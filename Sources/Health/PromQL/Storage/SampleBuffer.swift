@@ -45,10 +45,8 @@ struct SampleBuffer {
     func points(from start: Int64, to end: Int64) -> [SamplePoint] {
         var output: [SamplePoint] = []
         for chunk in chunks where chunk.lastTime >= start && chunk.firstTime <= end {
-            if output.isEmpty { output.reserveCapacity(chunk.count * (chunks.count)) }
-            chunk.forEach { point in
-                if point.time >= start && point.time <= end { output.append(point) }
-            }
+            if output.isEmpty { output.reserveCapacity(XORChunk.capacity * chunks.count) }
+            chunk.decode(into: &output, from: start, to: end)
         }
         return output
     }
@@ -56,10 +54,8 @@ struct SampleBuffer {
     /// The newest sample at or before `time`.
     func latest(atOrBefore time: Int64) -> SamplePoint? {
         guard let index = chunks.lastIndex(where: { $0.firstTime <= time }) else { return nil }
-        var latest: SamplePoint?
-        chunks[index].forEach { point in
-            if point.time <= time { latest = point }
-        }
-        return latest
+        var points: [SamplePoint] = []
+        chunks[index].decode(into: &points, from: .min, to: time)
+        return points.last
     }
 }

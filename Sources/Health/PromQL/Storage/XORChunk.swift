@@ -87,45 +87,53 @@ struct XORChunk {
 
     /// Every sample, oldest first, to `body`.
     func forEach(_ body: (SamplePoint) -> Void) {
-        var reader = BitReader(bits)
-        var time: Int64 = 0
-        var delta: Int64 = 0
-        var value: UInt64 = 0
-        var leading = 0
-        var trailing = 0
-        for index in 0..<count {
-            switch index {
-            case 0:
-                time = Int64(bitPattern: reader.read(64))
-                value = reader.read(64)
-            default:
-                if index == 1 {
-                    delta = Int64(bitPattern: reader.read(64))
-                } else {
-                    delta &+= Self.readDeltaOfDelta(&reader)
-                }
-                time &+= delta
-                if reader.read(1) == 1 {
-                    if reader.read(1) == 1 {
-                        leading = Int(reader.read(5))
-                        var significant = Int(reader.read(6))
-                        if significant == 0 { significant = 64 }
-                        trailing = 64 - leading - significant
+        var points: [SamplePoint] = []
+        decode(into: &points, from: .min, to: .max)
+        for point in points { body(point) }
+    }
+
+    /// Appends the samples from `start` to `end` (inclusive) to `output`, decoding up to the last.
+    func decode(into output: inout [SamplePoint], from start: Int64, to end: Int64) {
+        bits.words.withUnsafeBufferPointer { words in
+            var reader = BitReader(words)
+            var time = Int64(bitPattern: reader.read(64))
+            var value = reader.read(64)
+            var delta: Int64 = 0
+            var leading = 0
+            var trailing = 0
+            for index in 0..<count {
+                if index > 0 {
+                    if index == 1 {
+                        delta = Int64(bitPattern: reader.read(64))
+                    } else if reader.read(1) == 1 {
+                        delta &+= Self.readDeltaOfDelta(&reader)
                     }
-                    value ^= reader.read(64 - leading - trailing) << trailing
+                    time &+= delta
+                    if time > end { return }
+                    if reader.read(1) == 1 {
+                        if reader.read(1) == 1 {
+                            leading = Int(reader.read(5))
+                            var significant = Int(reader.read(6))
+                            if significant == 0 { significant = 64 }
+                            trailing = 64 - leading - significant
+                        }
+                        value ^= reader.read(64 - leading - trailing) << trailing
+                    }
+                } else if time > end {
+                    return
                 }
+                if time >= start { output.append(SamplePoint(time: time, value: Double(bitPattern: value))) }
             }
-            body(SamplePoint(time: time, value: Double(bitPattern: value)))
         }
     }
 
     /// Gives back the spare capacity of a chunk that takes no more samples.
     mutating func seal() { bits.shrink() }
 
+    /// A delta of delta whose leading 1 bit was already read.
     private static func readDeltaOfDelta(_ reader: inout BitReader) -> Int64 {
-        var ones = 0
+        var ones = 1
         while ones < 4, reader.read(1) == 1 { ones += 1 }
-        if ones == 0 { return 0 }
         if ones == 4 { return Int64(bitPattern: reader.read(64)) }
         let width = deltaBits[ones - 1]
         let raw = reader.read(width)
@@ -137,7 +145,7 @@ struct XORChunk {
 
 /// Bits appended most significant first into 64-bit words.
 struct BitStream {
-    fileprivate var words: ContiguousArray<UInt64> = []
+    var words: ContiguousArray<UInt64> = []
     fileprivate var bitCount = 0
 
     var byteCount: Int { words.capacity * 8 }
@@ -160,12 +168,12 @@ struct BitStream {
     }
 }
 
-/// Reads a ``BitStream`` from its start.
+/// Reads a ``BitStream``'s words from their start.
 struct BitReader {
-    private let words: ContiguousArray<UInt64>
+    private let words: UnsafeBufferPointer<UInt64>
     private var position = 0
 
-    init(_ stream: BitStream) { words = stream.words }
+    init(_ words: UnsafeBufferPointer<UInt64>) { self.words = words }
 
     mutating func read(_ width: Int) -> UInt64 {
         guard width > 0 else { return 0 }

@@ -18,12 +18,25 @@ public enum GoFormat {
         if exponent < -4 || exponent >= 6 {
             return sign + exponentForm(digits, exponent)
         }
-        if pointPosition <= 0 { return sign + "0." + String(repeating: "0", count: -pointPosition) + digits }
-        if pointPosition >= digits.count {
-            return sign + digits + String(repeating: "0", count: pointPosition - digits.count)
-        }
+        return sign + positional(digits, pointPosition)
+    }
+
+    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that read back exactly, never in
+    /// exponent form, as Prometheus writes values into labels (`count_values`).
+    public static func plain(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == 0 { return value.sign == .minus ? "-0" : "0" }
+        let (digits, pointPosition) = decimalDigits(abs(value))
+        return (value < 0 ? "-" : "") + positional(digits, pointPosition)
+    }
+
+    /// `digits` with the decimal point at `pointPosition`, padded with zeros as needed.
+    private static func positional(_ digits: String, _ pointPosition: Int) -> String {
+        if pointPosition <= 0 { return "0." + String(repeating: "0", count: -pointPosition) + digits }
+        if pointPosition >= digits.count { return digits + String(repeating: "0", count: pointPosition - digits.count) }
         let point = digits.index(digits.startIndex, offsetBy: pointPosition)
-        return sign + digits[..<point] + "." + digits[point...]
+        return digits[..<point] + "." + digits[point...]
     }
 
     /// Go's `%e` with the shortest precision (`4.2e-01`), as `/api/v1/alerts` prints `value`.

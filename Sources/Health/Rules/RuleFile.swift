@@ -242,9 +242,7 @@ public enum RuleFile {
 
     /// A Prometheus duration (`30s`, `5m`, `1h30m`), in milliseconds.
     private static func duration(_ node: YAMLNode, _ report: (SourcePosition, String) -> Void) -> Int64? {
-        guard let text = scalarText(node), let tokens = try? PromQLLexer.tokens(of: text), tokens.count == 2,
-            case .duration(let milliseconds) = tokens[0].kind
-        else {
+        guard let text = scalarText(node), let milliseconds = PromQLParser.duration(text) else {
             report(node.position, "not a valid duration string: \"\(scalarText(node) ?? "")\"")
             return nil
         }

@@ -108,7 +108,7 @@ extension PromQLEvaluator {
         var order: [LabelSet] = []
         var counts: [LabelSet: Double] = [:]
         for element in input {
-            let key = Self.groupLabels(element.labels, grouping).setting(label, to: GoFloat.format(element.value))
+            let key = Self.groupLabels(element.labels, grouping).setting(label, to: GoFormat.plain(element.value))
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }

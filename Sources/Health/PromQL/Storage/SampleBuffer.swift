@@ -5,9 +5,6 @@ struct SampleBuffer {
     /// Samples held, those of the oldest chunk older than the retention included.
     private(set) var count = 0
 
-    /// Bytes the samples take, compressed.
-    var byteCount: Int { chunks.reduce(0) { $0 + $1.byteCount } }
-
     /// Appends `point`; one at the time of the last sample replaces it (the chunk is re-encoded), an
     /// older one is dropped, as Prometheus refuses out-of-order samples.
     mutating func append(_ point: SamplePoint) {

@@ -16,7 +16,6 @@ struct XORChunk {
     private var trailing = 0
 
     var isFull: Bool { count >= Self.capacity }
-    var byteCount: Int { bits.byteCount }
 
     /// Delta-of-delta buckets: a tag of ones and a zero, then a value of this many bits.
     private static let deltaBits = [14, 17, 20]
@@ -147,8 +146,6 @@ struct XORChunk {
 struct BitStream {
     var words: ContiguousArray<UInt64> = []
     fileprivate var bitCount = 0
-
-    var byteCount: Int { words.capacity * 8 }
 
     mutating func shrink() { words = ContiguousArray(Array(words)) }
 

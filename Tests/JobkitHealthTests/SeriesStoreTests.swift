@@ -49,6 +49,46 @@ struct SeriesStoreTests {
         #expect(read.map(\.value.bitPattern) == written.map(\.value.bitPattern))
     }
 
+    /// `rate`'s summaries from the store (kept per chunk, edges decoded) equal those of the decoded
+    /// samples, for windows that start and end inside chunks, on chunk edges and past the samples:
+    /// counter resets inside chunks and across their edges, NaN, and a staleness marker.
+    @Test func chunkSummariesAgreeWithTheDecodedSamples() throws {
+        let store = SeriesStore(retentionMilliseconds: .max / 4)
+        let labels = LabelSet(["__name__": "c_total"])
+        var value = 0.0
+        for tick in 0..<500 {
+            value += Double(tick % 7)
+            // Resets at 119/120 (a chunk edge), inside chunks, a NaN and a staleness marker.
+            if tick == 120 || tick == 200 || tick % 97 == 0 { value = Double(tick % 5) }
+            let written = tick == 333 ? Double.nan : tick == 410 ? SamplePoint.staleValue : value
+            store.append(labels, SamplePoint(time: Int64(tick) * Self.second, value: written))
+        }
+        let matchers = [try LabelMatcher(name: "__name__", kind: .equal, value: "c_total")]
+        let edges: [Int64] = [-5, 0, 1, 60, 119, 120, 121, 239, 240, 300, 333, 359, 360, 409, 410, 411, 499, 500, 900]
+        var compared = 0
+        for start in edges {
+            for end in edges where end >= start {
+                let (from, to) = (start * Self.second, end * Self.second)
+                let decoded = store.series(matching: matchers, from: from, to: to).first.flatMap { series in
+                    RangeSummary(series.points.filter { $0.time >= from && $0.time <= to && !$0.isStale })
+                }
+                var summarized: RangeSummary?
+                store.forEachSummary(matching: matchers, from: from, to: to) { summarized = $1 }
+                #expect(Self.bits(summarized) == Self.bits(decoded), "window \(start) s to \(end) s")
+                compared += decoded == nil ? 0 : 1
+            }
+        }
+        #expect(compared > 100)
+    }
+
+    /// A summary as bit patterns, so NaN compares equal to itself.
+    static func bits(_ summary: RangeSummary?) -> [UInt64]? {
+        summary.map { summary in
+            [UInt64(bitPattern: summary.first.time), summary.first.value.bitPattern, UInt64(bitPattern: summary.last.time),
+             summary.last.value.bitPattern, UInt64(summary.count)] + summary.corrections.map(\.bitPattern)
+        }
+    }
+
     @Test func onlySeriesTheRulesCanReadAreKept() throws {
         let selectors = try ["rate(kept_total[5m])", #"other{job="a"}"#].flatMap { try PromQLParser.parse($0).selectors }
         let store = SeriesStore(retentionMilliseconds: 60 * Self.second, selectors: selectors)

@@ -27,7 +27,9 @@ enum HistogramQuantile {
 
     /// Go's `ParseFloat` of a bucket bound: numbers, `+Inf`, `Inf`, `-Inf`, `NaN` in any case.
     private static func parseBound(_ text: String) -> Double? {
-        switch text.lowercased() {
+        // Most bounds are plain numbers: those need no lowercased copy.
+        if let first = text.utf8.first, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") { return Double(text) }
+        return switch text.lowercased() {
         case "+inf", "inf", "+infinity", "infinity": .infinity
         case "-inf", "-infinity": -.infinity
         case "nan": .nan

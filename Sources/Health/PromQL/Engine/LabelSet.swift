@@ -33,7 +33,12 @@ public struct LabelSet: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// The labels without the metric name.
-    public var droppingName: LabelSet { removing([Self.metricName]) }
+    public var droppingName: LabelSet {
+        guard let index = labels.firstIndex(where: { $0.name == Self.metricName }) else { return self }
+        var copy = labels
+        copy.remove(at: index)
+        return LabelSet(sorted: copy)
+    }
 
     public func removing(_ names: some Collection<String>) -> LabelSet {
         LabelSet(sorted: labels.filter { !names.contains($0.name) })

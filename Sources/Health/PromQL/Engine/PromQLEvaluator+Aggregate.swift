@@ -25,28 +25,43 @@ extension PromQLEvaluator {
             return countValues(input, label: label, aggregation.grouping, context.time)
         }
         if (op == .topk || op == .bottomk), !(parameter.scalar >= 1) { return [] }
-        var order: [LabelSet] = []
-        var groups: [LabelSet: Group] = [:]
+        // Groups in the order they first appear, found by their labels; each mutated in place.
+        let keepsElements = op == .topk || op == .bottomk || op == .quantile
+        var groups: [Group] = []
+        var index: [LabelSet: Int] = [:]
+        index.reserveCapacity(min(input.count, Self.groupIndexCapacityLimit))
+        let groupLabels = Self.groupLabels(aggregation.grouping)
         for element in input {
-            let key = Self.groupLabels(element.labels, aggregation.grouping)
-            guard var group = groups[key] else {
-                order.append(key)
-                groups[key] = Group(
-                    labels: key, value: op == .stddev || op == .stdvar ? 0 : element.value, mean: element.value,
-                    elements: [element])
+            let key = groupLabels(element.labels)
+            guard let found = index[key] else {
+                index[key] = groups.count
+                groups.append(
+                    Group(
+                        labels: key, value: op == .stddev || op == .stdvar ? 0 : element.value, mean: element.value,
+                        elements: keepsElements ? [element] : []))
                 continue
             }
-            Self.add(element, to: &group, op)
-            groups[key] = group
+            Self.add(element, to: &groups[found], op)
         }
-        return order.flatMap { key in Self.result(groups[key]!, op, parameter: parameter.scalar, context.time) }
+        if op == .topk || op == .bottomk {
+            return groups.flatMap { group in
+                Self.selectK(group.elements, k: parameter.scalar, top: op == .topk)
+                    .map { VectorElement(labels: $0.labels, value: $0.value, time: context.time) }
+            }
+        }
+        return groups.map { Self.result($0, op, parameter: parameter.scalar, context.time) }
     }
 
-    /// The labels a group keeps: the `by` ones, or all but the `without` ones and the metric name.
-    private static func groupLabels(_ labels: LabelSet, _ grouping: Grouping) -> LabelSet {
+    /// The most groups an aggregation reserves room for before it has seen them: its input size, up to this.
+    static let groupIndexCapacityLimit = 4096
+
+    /// What gives an element's group labels: the `by` ones, or all but the `without` ones and the metric name.
+    private static func groupLabels(_ grouping: Grouping) -> (LabelSet) -> LabelSet {
         switch grouping {
-        case .by(let names): labels.keeping(names)
-        case .without(let names): labels.removing(names + [LabelSet.metricName])
+        case .by(let names): return { $0.keeping(names) }
+        case .without(let names):
+            let dropped = names + [LabelSet.metricName]
+            return { $0.removing(dropped) }
         }
     }
 
@@ -72,7 +87,8 @@ extension PromQLEvaluator {
         }
     }
 
-    private static func result(_ group: Group, _ op: AggregateOperator, parameter: Double, _ time: Int64) -> [VectorElement] {
+    /// A group's one output element (`topk` and `bottomk` keep elements instead).
+    private static func result(_ group: Group, _ op: AggregateOperator, parameter: Double, _ time: Int64) -> VectorElement {
         let value: Double
         switch op {
         case .sum, .min, .max: value = group.value
@@ -82,12 +98,9 @@ extension PromQLEvaluator {
         case .stdvar: value = group.value / group.count
         case .stddev: value = (group.value / group.count).squareRoot()
         case .quantile: value = quantile(parameter, group.elements.map(\.value))
-        case .topk, .bottomk:
-            return selectK(group.elements, k: parameter, top: op == .topk)
-                .map { VectorElement(labels: $0.labels, value: $0.value, time: time) }
-        case .countValues: return []
+        case .topk, .bottomk, .countValues: preconditionFailure("\(op) has no single value per group")
         }
-        return [VectorElement(labels: group.labels, value: value, time: time)]
+        return VectorElement(labels: group.labels, value: value, time: time)
     }
 
     /// The `k` largest (or smallest) elements, best first, NaN counting as the worst.
@@ -107,8 +120,9 @@ extension PromQLEvaluator {
     ) -> [VectorElement] {
         var order: [LabelSet] = []
         var counts: [LabelSet: Double] = [:]
+        let groupLabels = Self.groupLabels(grouping)
         for element in input {
-            let key = Self.groupLabels(element.labels, grouping).setting(label, to: GoFormat.plain(element.value))
+            let key = groupLabels(element.labels).setting(label, to: GoFormat.plain(element.value))
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }

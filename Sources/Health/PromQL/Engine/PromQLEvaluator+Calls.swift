@@ -55,6 +55,12 @@ extension PromQLEvaluator {
         return .vector(try Self.unique(try instantFunction(function, arguments, context)))
     }
 
+    /// The functions that extrapolate a change over the window: whether each treats the series as a
+    /// counter and gives a rate per second.
+    private static let extrapolated: [PromQLFunction: (counter: Bool, perSecond: Bool)] = [
+        .rate: (true, true), .increase: (true, false), .delta: (false, false),
+    ]
+
     /// A function over a range vector: one output per series, the metric name dropped (but by `last_over_time`).
     private func rangeFunction(
         _ function: PromQLFunction, _ arguments: [PromQLExpression], _ context: Context
@@ -83,11 +89,25 @@ extension PromQLEvaluator {
             let end = context.effectiveTime(at: selector.at, offset: selector.offset)
             let window = RangeValue(series: [], start: end - range, end: end)
             var loaded = 0
-            forEachRange(selector, from: end - range, to: end) { series in
-                loaded += series.points.count
-                apply(series, window)
+            if let (counter, perSecond) = Self.extrapolated[function] {
+                // These read only the first, last and count of the samples, and the resets: a summary.
+                source.forEachSummary(matching: selector.matchers, from: end - range, to: end) { labels, summary in
+                    loaded += summary.count
+                    guard
+                        let value = RangeFunctions.extrapolatedRate(
+                            summary, window, counter: counter, perSecond: perSecond)
+                    else { return }
+                    output.append(VectorElement(labels: labels.droppingName, value: value, time: context.time))
+                }
+            } else {
+                forEachRange(selector, from: end - range, to: end) { series in
+                    loaded += series.points.count
+                    apply(series, window)
+                }
             }
             try context.budget.spend(loaded)
+            // The store's series are distinct; dropping a name they all share keeps them so.
+            if function == .last_over_time || selector.matchers.contains(where: \.isNameEquality) { return output }
         } else {
             let range = try value(of: matrix, context).matrix
             for series in range.series { apply(series, range) }

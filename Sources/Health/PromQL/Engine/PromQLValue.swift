@@ -68,6 +68,11 @@ public protocol SeriesSource: Sendable {
     func forEachSeries(
         matching matchers: [LabelMatcher], from start: Int64, to end: Int64, latestOnly: Bool,
         _ body: (SeriesSamples) -> Void)
+
+    /// The same series, in the same order, each as the summary of its samples from `start` to `end`
+    /// without staleness markers: what `rate`, `increase` and `delta` read.
+    func forEachSummary(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, _ body: (LabelSet, RangeSummary) -> Void)
 }
 
 extension SeriesSource {
@@ -78,6 +83,15 @@ extension SeriesSource {
         for var series in series(matching: matchers, from: start, to: end) {
             if latestOnly, let last = series.points.last { series.points = [last] }
             body(series)
+        }
+    }
+
+    public func forEachSummary(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, _ body: (LabelSet, RangeSummary) -> Void
+    ) {
+        forEachSeries(matching: matchers, from: start, to: end, latestOnly: false) { series in
+            let points = series.points.lazy.filter { $0.time >= start && $0.time <= end && !$0.isStale }
+            if let summary = RangeSummary(points) { body(series.labels, summary) }
         }
     }
 }

@@ -11,13 +11,16 @@ enum RangeFunctions {
         _ function: PromQLFunction, _ points: [SamplePoint], range: RangeValue, scalars: [Double], evaluationTime: Int64
     ) -> Double? {
         guard !points.isEmpty else { return nil }
-        let values = points.map(\.value)
         switch function {
         case .rate: return extrapolatedRate(points, range, counter: true, perSecond: true)
         case .increase: return extrapolatedRate(points, range, counter: true, perSecond: false)
         case .delta: return extrapolatedRate(points, range, counter: false, perSecond: false)
         case .irate: return instantRate(points, perSecond: true)
         case .idelta: return instantRate(points, perSecond: false)
+        default: break
+        }
+        let values = points.map(\.value)
+        switch function {
         case .changes:
             return Double(zip(values, values.dropFirst()).filter { $0 != $1 && !($0.isNaN && $1.isNaN) }.count)
         case .resets: return Double(zip(values, values.dropFirst()).filter { $1 < $0 }.count)
@@ -49,19 +52,21 @@ enum RangeFunctions {
     /// extrapolated towards the window's edges (no further than half a sample interval past the
     /// samples, and not below zero for counters).
     static func extrapolatedRate(_ points: [SamplePoint], _ range: RangeValue, counter: Bool, perSecond: Bool) -> Double? {
-        guard points.count >= 2, let first = points.first, let last = points.last else { return nil }
+        RangeSummary(points).flatMap { extrapolatedRate($0, range, counter: counter, perSecond: perSecond) }
+    }
+
+    /// The same from a summary of the samples.
+    static func extrapolatedRate(_ summary: RangeSummary, _ range: RangeValue, counter: Bool, perSecond: Bool) -> Double? {
+        guard summary.count >= 2 else { return nil }
+        let (first, last) = (summary.first, summary.last)
         var result = last.value - first.value
         if counter {
-            var previous = first.value
-            for point in points {
-                if point.value < previous { result += previous }
-                previous = point.value
-            }
+            for correction in summary.corrections { result += correction }
         }
         var durationToStart = Double(first.time - range.start) / 1000
         let durationToEnd = Double(range.end - last.time) / 1000
         let sampled = Double(last.time - first.time) / 1000
-        let averageInterval = sampled / Double(points.count - 1)
+        let averageInterval = sampled / Double(summary.count - 1)
         if counter && result > 0 && first.value >= 0 {
             durationToStart = min(durationToStart, sampled * (first.value / result))
         }

@@ -48,6 +48,23 @@ struct SampleBuffer {
         return output
     }
 
+    /// The summary of the samples from `start` to `end` without staleness markers, as `rate` reads them:
+    /// chunks wholly inside the window give their kept summary, only the others are decoded.
+    func summary(from start: Int64, to end: Int64) -> RangeSummary? {
+        var summary: RangeSummary? = nil
+        var points: [SamplePoint] = []
+        for chunk in chunks where chunk.lastTime >= start && chunk.firstTime <= end {
+            if chunk.firstTime >= start && chunk.lastTime <= end && !chunk.hasStale, let whole = chunk.summary {
+                summary.add(whole)
+                continue
+            }
+            points.removeAll(keepingCapacity: true)
+            chunk.decode(into: &points, from: start, to: end)
+            for point in points where !point.isStale { summary.add(point) }
+        }
+        return summary
+    }
+
     /// The newest sample at or before `time`.
     func latest(atOrBefore time: Int64) -> SamplePoint? {
         guard let index = chunks.lastIndex(where: { $0.firstTime <= time }) else { return nil }

@@ -15,6 +15,12 @@ public final class SeriesStore: SeriesSource, Sendable {
         /// The writer that last appended to the series, and the time, to mark it stale when it stops.
         var writer: Int
         var lastWrite: Int64
+
+        mutating func record(_ point: SamplePoint, writer: Int) {
+            samples.append(point)
+            self.writer = writer
+            lastWrite = point.time
+        }
     }
 
     struct State {
@@ -108,10 +114,8 @@ public final class SeriesStore: SeriesSource, Sendable {
     }
 
     func append(_ id: Int, _ point: SamplePoint, writer: Int, _ state: inout State) {
-        // Mutated in place: no copy of the series or the dictionary.
-        state.series[id]?.samples.append(point)
-        state.series[id]?.writer = writer
-        state.series[id]?.lastWrite = point.time
+        // Mutated in place, found once: no copy of the series or the dictionary.
+        state.series[id]?.record(point, writer: writer)
     }
 
     /// Drops samples older than `oldest`, and series left with none (once per time).
@@ -153,9 +157,30 @@ public final class SeriesStore: SeriesSource, Sendable {
         matching matchers: [LabelMatcher], from start: Int64, to end: Int64, latestOnly: Bool,
         _ body: (SeriesSamples) -> Void
     ) {
+        forEachMatching(matchers) { series in
+            let points: [SamplePoint]
+            if latestOnly {
+                points = series.samples.latest(atOrBefore: end).map { $0.time >= start ? [$0] : [] } ?? []
+            } else {
+                points = series.samples.points(from: start, to: end)
+            }
+            if !points.isEmpty { body(SeriesSamples(labels: series.labels, points: points)) }
+        }
+    }
+
+    public func forEachSummary(
+        matching matchers: [LabelMatcher], from start: Int64, to end: Int64, _ body: (LabelSet, RangeSummary) -> Void
+    ) {
+        forEachMatching(matchers) { series in
+            if let summary = series.samples.summary(from: start, to: end) { body(series.labels, summary) }
+        }
+    }
+
+    /// Each series `matchers` accepts, sorted by labels, with the lock held.
+    private func forEachMatching(_ matchers: [LabelMatcher], _ body: (Series) -> Void) {
         state.withLock { state in
-            let name = matchers.first { $0.name == LabelSet.metricName && $0.kind == .equal }?.value
-            let others = matchers.filter { !($0.name == LabelSet.metricName && $0.kind == .equal && $0.value == name) }
+            let name = matchers.first(where: \.isNameEquality)?.value
+            let others = matchers.filter { !($0.isNameEquality && $0.value == name) }
             // A name gives its series already in order; otherwise every series is a candidate, sorted here.
             var candidates: [Int] = name.map { state.byName[$0] ?? [] } ?? Array(state.series.keys)
             if name == nil { candidates.sort { state.series[$0]!.labels < state.series[$1]!.labels } }
@@ -163,13 +188,7 @@ public final class SeriesStore: SeriesSource, Sendable {
                 guard let series = state.series[id],
                     others.allSatisfy({ $0.matches(series.labels[$0.name] ?? "") })
                 else { continue }
-                let points: [SamplePoint]
-                if latestOnly {
-                    points = series.samples.latest(atOrBefore: end).map { $0.time >= start ? [$0] : [] } ?? []
-                } else {
-                    points = series.samples.points(from: start, to: end)
-                }
-                if !points.isEmpty { body(SeriesSamples(labels: series.labels, points: points)) }
+                body(series)
             }
         }
     }

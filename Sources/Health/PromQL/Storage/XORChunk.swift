@@ -14,6 +14,10 @@ struct XORChunk {
     private var lastValue: UInt64 = 0
     private var leading = 0xFF
     private var trailing = 0
+    /// The value before each drop, for ``summary``.
+    private var corrections: [Double] = []
+    /// Whether a staleness marker is among the samples (a ``summary`` would count it).
+    private(set) var hasStale = false
 
     var isFull: Bool { count >= Self.capacity }
 
@@ -22,6 +26,8 @@ struct XORChunk {
 
     mutating func append(_ point: SamplePoint) {
         let value = point.value.bitPattern
+        if count > 0, point.value < Double(bitPattern: lastValue) { corrections.append(Double(bitPattern: lastValue)) }
+        if point.isStale { hasStale = true }
         switch count {
         case 0:
             firstTime = point.time
@@ -82,6 +88,16 @@ struct XORChunk {
             bits.write(UInt64(significant & 63), 6)
             bits.write(xor >> trailing, significant)
         }
+    }
+
+    /// What `rate` needs of all the samples, without decoding them (`nil` when empty).
+    var summary: RangeSummary? {
+        guard count > 0 else { return nil }
+        let firstValue = bits.words.count > 1 ? bits.words[1] : 0
+        return RangeSummary(
+            first: SamplePoint(time: firstTime, value: Double(bitPattern: firstValue)),
+            last: SamplePoint(time: lastTime, value: Double(bitPattern: lastValue)), count: count,
+            corrections: corrections)
     }
 
     /// Every sample, oldest first, to `body`.

@@ -151,6 +151,10 @@ public struct LabelMatcher: Sendable, Hashable {
         case .notMatchesRegex: !pattern!.matches(candidate)
         }
     }
+
+    /// Whether the matcher asks for one metric name (`name` or `{__name__="name"}`): every series it
+    /// admits has that name.
+    var isNameEquality: Bool { name == LabelSet.metricName && kind == .equal && !value.isEmpty }
 }
 
 /// `sum`, `topk`, `count_values`, …: the aggregation operators.

@@ -55,12 +55,6 @@ extension PromQLEvaluator {
         return .vector(try Self.unique(try instantFunction(function, arguments, context)))
     }
 
-    /// The functions that extrapolate a change over the window: whether each treats the series as a
-    /// counter and gives a rate per second.
-    private static let extrapolated: [PromQLFunction: (counter: Bool, perSecond: Bool)] = [
-        .rate: (true, true), .increase: (true, false), .delta: (false, false),
-    ]
-
     /// A function over a range vector: one output per series, the metric name dropped (but by `last_over_time`).
     private func rangeFunction(
         _ function: PromQLFunction, _ arguments: [PromQLExpression], _ context: Context
@@ -89,7 +83,7 @@ extension PromQLEvaluator {
             let end = context.effectiveTime(at: selector.at, offset: selector.offset)
             let window = RangeValue(series: [], start: end - range, end: end)
             var loaded = 0
-            if let (counter, perSecond) = Self.extrapolated[function] {
+            if let (counter, perSecond) = RangeFunctions.extrapolation(function) {
                 // These read only the first, last and count of the samples, and the resets: a summary.
                 source.forEachSummary(matching: selector.matchers, from: end - range, to: end) { labels, summary in
                     loaded += summary.count

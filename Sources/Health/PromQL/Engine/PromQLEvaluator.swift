@@ -123,8 +123,8 @@ public struct PromQLEvaluator: Sendable {
     func forEachRange(_ selector: VectorSelector, from start: Int64, to end: Int64, _ body: (SeriesSamples) -> Void) {
         source.forEachSeries(matching: selector.matchers, from: start, to: end, latestOnly: false) { series in
             // Copied again only when there is something to drop.
-            let clean = series.points.allSatisfy { $0.time >= start && $0.time <= end && !$0.isStale }
-            let points = clean ? series.points : series.points.filter { $0.time >= start && $0.time <= end && !$0.isStale }
+            let clean = series.points.allSatisfy { $0.isRead(from: start, to: end) }
+            let points = clean ? series.points : series.points.filter { $0.isRead(from: start, to: end) }
             if !points.isEmpty { body(SeriesSamples(labels: series.labels, points: points)) }
         }
     }

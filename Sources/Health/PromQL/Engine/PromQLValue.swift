@@ -44,6 +44,10 @@ public struct SamplePoint: Sendable, Hashable {
     public static let staleValue = Double(bitPattern: 0x7ff0_0000_0000_0002)
 
     public var isStale: Bool { value.bitPattern == Self.staleValue.bitPattern }
+
+    /// Whether a function over the window from `start` to `end` (inclusive) reads the sample: inside
+    /// it and not a staleness marker.
+    func isRead(from start: Int64, to end: Int64) -> Bool { time >= start && time <= end && !isStale }
 }
 
 /// A series' labels and its samples in a time window, oldest first.
@@ -90,7 +94,7 @@ extension SeriesSource {
         matching matchers: [LabelMatcher], from start: Int64, to end: Int64, _ body: (LabelSet, RangeSummary) -> Void
     ) {
         forEachSeries(matching: matchers, from: start, to: end, latestOnly: false) { series in
-            let points = series.points.lazy.filter { $0.time >= start && $0.time <= end && !$0.isStale }
+            let points = series.points.lazy.filter { $0.isRead(from: start, to: end) }
             if let summary = RangeSummary(points) { body(series.labels, summary) }
         }
     }

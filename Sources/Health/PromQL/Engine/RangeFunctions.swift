@@ -11,10 +11,10 @@ enum RangeFunctions {
         _ function: PromQLFunction, _ points: [SamplePoint], range: RangeValue, scalars: [Double], evaluationTime: Int64
     ) -> Double? {
         guard !points.isEmpty else { return nil }
+        if let (counter, perSecond) = extrapolation(function) {
+            return extrapolatedRate(points, range, counter: counter, perSecond: perSecond)
+        }
         switch function {
-        case .rate: return extrapolatedRate(points, range, counter: true, perSecond: true)
-        case .increase: return extrapolatedRate(points, range, counter: true, perSecond: false)
-        case .delta: return extrapolatedRate(points, range, counter: false, perSecond: false)
         case .irate: return instantRate(points, perSecond: true)
         case .idelta: return instantRate(points, perSecond: false)
         default: break
@@ -45,6 +45,17 @@ enum RangeFunctions {
         case .stddev_over_time: return variance(values).squareRoot()
         case .stdvar_over_time: return variance(values)
         default: return nil
+        }
+    }
+
+    /// For `rate`, `increase` and `delta`, which extrapolate a change over the window: whether the
+    /// function treats the series as a counter and gives a rate per second; `nil` for the others.
+    static func extrapolation(_ function: PromQLFunction) -> (counter: Bool, perSecond: Bool)? {
+        switch function {
+        case .rate: (true, true)
+        case .increase: (true, false)
+        case .delta: (false, false)
+        default: nil
         }
     }
 

@@ -24,10 +24,10 @@ public struct RangeSummary: Sendable, Equatable {
 
     /// The summary of `points` (oldest first), `nil` when there are none.
     public init?(_ points: some Sequence<SamplePoint>) {
-        var iterator = points.makeIterator()
-        guard let point = iterator.next() else { return nil }
-        self.init(point)
-        while let point = iterator.next() { add(point) }
+        var summary: RangeSummary? = nil
+        for point in points { summary.add(point) }
+        guard let summary else { return nil }
+        self = summary
     }
 
     /// Adds a sample newer than every one so far.

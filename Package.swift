@@ -72,9 +72,14 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         .target(
             name: "JobkitHealth",
-            dependencies: ["Jobkit", "JobkitMetrics"],
+            dependencies: ["Jobkit", "JobkitMetrics", "CYAML"],
             path: "Sources/Health",
             swiftSettings: strictSettings
         ),
@@ -132,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemorydTests",
-            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth"],
+            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth", "JobkitMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(

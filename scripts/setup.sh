@@ -14,9 +14,9 @@ TEST_BIN=.build/test-bin
 SWIFT_PACKAGES=(libncurses6 libedit2 libcurl4 libxml2 libsqlite3-0 libuuid1 libicu72 libstdc++6
     binutils gcc libc6-dev libstdc++-12-dev)
 # What building memoryd needs beside that: git for SwiftPM, libmicrohttpd and zlib for the HTTP server,
-# SQLite for the persistent queue, tzdata for the zones schedules run in.
+# SQLite for the persistent queue, libyaml for rule files, tzdata for the zones schedules run in.
 BUILD_PACKAGES=("${SWIFT_PACKAGES[@]}" pkg-config git ca-certificates tzdata
-    libmicrohttpd-dev zlib1g-dev libsqlite3-dev)
+    libmicrohttpd-dev zlib1g-dev libsqlite3-dev libyaml-dev)
 # What running the daemon as the README shows needs beside the build: curl, which its examples use.
 RUN_PACKAGES=("${BUILD_PACKAGES[@]}" curl)
 # The real peers the tests run against: curl, promtool and Prometheus, Alertmanager, Graphviz (dot),

@@ -70,7 +70,7 @@ struct RuleFileTests {
                   - alert: Template
                     expr: x
                     annotations:
-                      summary: "{{ .Foo }}"
+                      summary: "{{ nofunc }}"
               - name: a
                 rules: []
             """
@@ -81,11 +81,12 @@ struct RuleFileTests {
             let expected = [
                 #"r.yml:5:20: group "a", rule 1, "Bad": could not parse expression: expected type range vector in call to function "rate", got instant vector"#,
                 #"r.yml:8:11: group "a", rule 2, "Outside": could not parse expression: vector matching only allowed between instant vectors"#,
-                #"r.yml:9:9: group "a", rule 3, "bad name": invalid field 'for' in recording rule"#,
+                #"r.yml:11:9: group "a", rule 3, "bad name": invalid field 'for' in recording rule"#,
+                #"r.yml:9:17: group "a", rule 3, "bad name": invalid recording rule name: bad name"#,
                 #"r.yml:12:9: group "a", rule 4, "Both": only one of 'record' and 'alert' must be set"#,
                 #"r.yml:15:9: group "a", rule 5, "NoExpr": field 'expr' must be set in rule"#,
-                #"r.yml:18:9: field severity not found in type rulefmt.RuleNode"#,
-                #"r.yml:22:20: group "a", rule 7, "Template": annotation "summary": template: ".Foo" is not supported; use $labels.NAME or $value (docs/rules.md)"#,
+                #"r.yml:18:9: group "a", rule 6, "Unknown": unknown field "severity" in a rule"#,
+                #"r.yml:22:11: group "a", rule 7, "Template": annotation "summary": template: __alert_Template:1: function "nofunc" not defined"#,
                 #"r.yml:23:5: groupname: "a" is repeated in the same file"#,
             ]
             #expect(error.problems.map(\.description) == expected)
@@ -97,7 +98,8 @@ struct RuleFileTests {
         #expect {
             try RuleFile.parse("groups:\n  - name: \"unterminated\n", file: "y.yml")
         } throws: { error in
-            (error as? RuleFileErrors)?.description == "y.yml:2:11: unterminated double-quoted string"
+            (error as? RuleFileErrors)?.description
+                == "y.yml:3:1: while scanning a quoted scalar (from 2:11): found unexpected end of stream"
         }
     }
 }

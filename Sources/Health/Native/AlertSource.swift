@@ -28,7 +28,7 @@ extension Rule {
     /// - Parameters:
     ///   - summary: the `summary` annotation's template, such as `"{{ $labels.watchdog }} is late"`.
     ///   - description: what the rule means, shown as its expression in `/v1/alerts` and alert events.
-    /// - Throws: ``AlertTemplate`` errors for a template outside the supported subset.
+    /// - Throws: ``AlertTemplate`` errors for a template Go's parser refuses.
     public static func native(alertName: String, summary: String, description: String) throws -> Rule {
         var rule = Rule(
             kind: .alert(alertName), expression: .number(0), expressionText: description,

@@ -1,114 +1,86 @@
-/// A label or annotation value with `{{ … }}` actions, in the part of Go's template language alert rules
-/// use: `{{ $labels.NAME }}`, `{{ $value }}` (or `.Labels.NAME`, `.Value`), each optionally piped through
-/// `humanize`, `humanizePercentage`, `humanizeDuration`, `toUpper` or `toLower`.
+/// A label or annotation value of an alerting rule: Go's text/template language with Prometheus's
+/// functions and variables (`$labels`, `$value`, `$externalLabels`, `$externalURL`), expanded as
+/// Prometheus 2.42 expands it.
 public struct AlertTemplate: Sendable, Hashable {
-    enum Part: Sendable, Hashable {
-        case text(String)
-        case label(String, [Filter])
-        case value([Filter])
-    }
+    /// What Prometheus puts before every alert template, so the variables exist.
+    static let preamble =
+        "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+    /// The most actions and text pieces one expansion may run, so a template cannot loop without bound
+    /// over a huge query result.
+    public static let maximumSteps = 100_000
 
-    enum Filter: String, Sendable, Hashable {
-        case humanize, humanizePercentage, humanizeDuration, toUpper, toLower
-    }
-
-    let parts: [Part]
     public let source: String
+    /// The template's name in messages (`__alert_NAME`, as Prometheus names it).
+    public let name: String
+    private let nodes: [TemplateNode]
 
-    /// A template that is not in the supported part of the language.
+    /// A template Go's parser refuses: `template: NAME:LINE: MESSAGE`.
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
-    public init(_ source: String) throws(SyntaxError) {
+    /// Everything an expansion may use besides the alert's labels and value.
+    public struct Environment: Sendable {
+        public var externalLabels: [String: String]
+        public var externalURL: String
+        /// Runs `query "…"` at the evaluation time; `nil` makes `query` an error.
+        public var query: TemplateQuery?
+
+        public init(externalLabels: [String: String] = [:], externalURL: String = "", query: TemplateQuery? = nil) {
+            self.externalLabels = externalLabels
+            self.externalURL = externalURL
+            self.query = query
+        }
+    }
+
+    /// Parses `source`; `name` is what errors call it (Prometheus uses `__alert_` and the alert's name).
+    public init(_ source: String, name: String = "__alert_") throws(SyntaxError) {
         self.source = source
-        var parts: [Part] = []
-        var rest = Substring(source)
-        while let open = rest.firstRange(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
-                throw SyntaxError(description: "template: unclosed action")
-            }
-            parts.append(try Self.action(String(rest[open.upperBound..<close.lowerBound])))
-            rest = rest[close.upperBound...]
+        self.name = name
+        guard source.contains("{{") else {
+            nodes = [.text(source)]
+            return
         }
-        if !rest.isEmpty { parts.append(.text(String(rest))) }
-        self.parts = parts
+        do {
+            nodes = try TemplateParser.parse(Self.preamble + source, functions: TemplateFunctions.names)
+        } catch {
+            throw SyntaxError(description: "template: \(name):\(error.line): \(error.message)")
+        }
     }
 
-    private static func action(_ raw: String) throws(SyntaxError) -> Part {
-        var body = Substring(raw)
-        if body.hasPrefix("-") { body = body.dropFirst() }
-        if body.hasSuffix("-") { body = body.dropLast() }
-        let stages = body.split(separator: "|").map { String($0).trimmingWhitespace() }
-        guard let head = stages.first, !head.isEmpty else { throw SyntaxError(description: "template: empty action") }
-        var filters: [Filter] = []
-        for stage in stages.dropFirst() {
-            guard let filter = Filter(rawValue: stage) else {
-                throw SyntaxError(description: "template: function \"\(stage)\" is not supported (docs/rules.md)")
-            }
-            filters.append(filter)
-        }
-        if head == "$value" || head == ".Value" { return .value(filters) }
-        for prefix in ["$labels.", ".Labels."] where head.hasPrefix(prefix) {
-            let name = String(head.dropFirst(prefix.count))
-            guard RuleFile.isLabelName(name) else {
-                throw SyntaxError(description: "template: bad label name \"\(name)\"")
-            }
-            return .label(name, filters)
-        }
-        throw SyntaxError(
-            description: "template: \"\(head)\" is not supported; use $labels.NAME or $value (docs/rules.md)")
+    /// A value taken literally, as recording rules take their labels.
+    public init(literal: String) {
+        source = literal
+        name = ""
+        nodes = [.text(literal)]
     }
 
-    /// The text with each action replaced, as Prometheus would expand it.
-    public func expand(labels: Labels, value: Double) -> String {
-        parts.map { part in
-            switch part {
-            case .text(let text): text
-            case .label(let name, let filters): Self.apply(filters, to: .text(labels[name] ?? ""))
-            case .value(let filters): Self.apply(filters, to: .number(value))
-            }
-        }.joined()
-    }
-
-    private enum Piped {
-        case text(String)
-        case number(Double)
-    }
-
-    private static func apply(_ filters: [Filter], to start: Piped) -> String {
-        var current = start
-        for filter in filters {
-            let number: Double? =
-                switch current {
-                case .number(let value): value
-                case .text(let text): Double(text)
-                }
-            switch filter {
-            case .toUpper: current = .text(describe(current).uppercased())
-            case .toLower: current = .text(describe(current).lowercased())
-            case .humanize: current = .text(number.map(GoFormat.humanize) ?? describe(current))
-            case .humanizePercentage: current = .text(number.map(GoFormat.humanizePercentage) ?? describe(current))
-            case .humanizeDuration: current = .text(number.map(GoFormat.humanizeDuration) ?? describe(current))
-            }
+    /// The text with each action replaced, as Prometheus would expand it; a failure while running gives
+    /// `<error expanding template: …>`, as in Prometheus.
+    public func expand(labels: Labels, value: Double, environment: Environment = Environment()) -> String {
+        var map: [String: String] = [:]
+        for (label, text) in labels { map[label] = text }
+        let data = TemplateData(
+            labels: map, externalLabels: environment.externalLabels, externalURL: environment.externalURL, value: value)
+        let functions = TemplateFunctions(query: environment.query, externalURL: environment.externalURL)
+        do {
+            return try TemplateExecutor.run(nodes, dot: .data(data), functions: functions, maximumSteps: Self.maximumSteps)
+        } catch {
+            return "<error expanding template: error executing template \(name): \(describe(error))>"
         }
-        return describe(current)
     }
 
-    private static func describe(_ piped: Piped) -> String {
-        switch piped {
-        case .text(let text): text
-        case .number(let value): GoFormat.shortest(value)
-        }
+    /// Go's execution error: `template: NAME:LINE:COLUMN: executing "NAME" at <CONTEXT>: MESSAGE`, the
+    /// column a byte offset in its line of the preamble and source together.
+    private func describe(_ fault: TemplateFault) -> String {
+        let text = Array((Self.preamble + source).utf8)
+        let offset = min(fault.offset, text.count)
+        let before = text[..<offset]
+        let line = 1 + before.count { $0 == UInt8(ascii: "\n") }
+        let column = before.lastIndex(of: UInt8(ascii: "\n")).map { offset - $0 - 1 } ?? offset
+        return "template: \(name):\(line):\(column): executing \"\(name)\" at <\(fault.context)>: \(fault.message)"
     }
 
     public static func == (left: AlertTemplate, right: AlertTemplate) -> Bool { left.source == right.source }
     public func hash(into hasher: inout Hasher) { hasher.combine(source) }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
 }

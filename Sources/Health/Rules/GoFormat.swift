@@ -77,44 +77,25 @@ public enum GoFormat {
         return mantissa + (exponent < 0 ? "e-" : "e+") + (magnitude < 10 ? "0" : "") + String(magnitude)
     }
 
-    /// Go's `%.4g`.
+    /// Go's `%.4g`: four significant digits, trailing zeros dropped, exponent form below 1e-4 or from 1e4.
     static func fourSignificant(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == 0 { return "0" }
-        let exponent = Int(floor(log10(abs(value))))
-        let scale = pow(10, Double(3 - exponent))
-        var rounded = (value * scale).rounded() / scale
-        var roundedExponent = Int(floor(log10(abs(rounded))))
-        if roundedExponent != exponent {  // 9.9996 rounds to 10.00
-            rounded = value.rounded()
-            roundedExponent = exponent + 1
-        }
-        if roundedExponent < -4 || roundedExponent >= 4 {
-            let mantissa = rounded / pow(10, Double(roundedExponent))
-            return trimZeros(fixed(mantissa, 3)) + (roundedExponent < 0 ? "e-" : "e+")
-                + (abs(roundedExponent) < 10 ? "0" : "") + String(abs(roundedExponent))
-        }
-        return trimZeros(fixed(rounded, max(0, 3 - roundedExponent)))
+        var buffer = [CChar](repeating: 0, count: 64)
+        _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.4g", $0) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    private static func fixed(_ value: Double, _ decimals: Int) -> String {
-        let scale = pow(10, Double(decimals))
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale)
-        let fraction = Int(scaled) - whole * Int(scale)
-        let sign = value < 0 ? "-" : ""
-        guard decimals > 0 else { return sign + String(whole) }
-        let fractionText = String(fraction)
-        return sign + String(whole) + "." + String(repeating: "0", count: decimals - fractionText.count) + fractionText
-    }
-
-    private static func trimZeros(_ text: String) -> String {
-        guard text.contains(".") else { return text }
-        var copy = text
-        while copy.hasSuffix("0") { copy.removeLast() }
-        if copy.hasSuffix(".") { copy.removeLast() }
-        return copy
+    /// Prometheus' `humanize1024`: binary prefixes (`1.5Ki`, `2Gi`).
+    static func humanize1024(_ value: Double) -> String {
+        if abs(value) <= 1 || value.isNaN || value.isInfinite { return fourSignificant(value) }
+        var scaled = value
+        var prefix = ""
+        for next in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] where abs(scaled) >= 1024 {
+            scaled /= 1024
+            prefix = next
+        }
+        return fourSignificant(scaled) + prefix
     }
 
     /// Prometheus' `humanize`: SI prefixes (`1.234k`, `500m`).

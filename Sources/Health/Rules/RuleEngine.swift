@@ -25,8 +25,18 @@ public final class RuleEngine: Sendable {
     /// How long a resolved alert is kept (and re-sent) before it is forgotten (Prometheus: 15 minutes).
     public static let resolvedRetentionMilliseconds: Int64 = 15 * 60_000
 
-    public init(groups: [RuleGroup], defaultIntervalMilliseconds: Int64) {
+    /// Labels added to alerts sent out and shown to templates as `$externalLabels` (Prometheus's
+    /// `global.external_labels`).
+    public let externalLabels: Labels
+    /// The URL templates see as `$externalURL` and `externalURL`.
+    public let externalURL: String
+
+    public init(
+        groups: [RuleGroup], defaultIntervalMilliseconds: Int64, externalLabels: Labels = [:], externalURL: String = ""
+    ) {
         self.groups = groups
+        self.externalLabels = externalLabels
+        self.externalURL = externalURL
         self.defaultIntervalMilliseconds = defaultIntervalMilliseconds
         let expressions = groups.flatMap(\.rules).map(\.expression)
         let reach = expressions.map { $0.reach(lookback: PromQLEvaluator.defaultLookbackMilliseconds) }.max() ?? 0
@@ -53,6 +63,8 @@ public final class RuleEngine: Sendable {
         store.write(families, at: time)
         var evaluation = Evaluation()
         let evaluator = PromQLEvaluator(source: store, defaultStepMilliseconds: interval(of: groups[index]))
+        let environment = templateEnvironment(evaluator, at: time)
+        let limit = groups[index].limit
         for (rule, slot) in zip(groups[index].rules, ruleSlots[index]) {
             let samples: [PromQLSample]
             do {
@@ -64,7 +76,7 @@ public final class RuleEngine: Sendable {
             switch rule.kind {
             case .record(let name):
                 do {
-                    let recorded = try Self.recorded(samples, name: name, labels: rule.labels)
+                    let recorded = try Self.recorded(samples, name: name, labels: rule.labels, limit: limit)
                     store.write(recorded.map { (LabelSet($0.key), $0.value) }, writer: slot, at: time)
                 } catch {
                     evaluation.failures.append((rule.name, "\(error)"))
@@ -74,7 +86,8 @@ public final class RuleEngine: Sendable {
                     let transitions = try alerts.withLock { alerts in
                         try Self.update(
                             &alerts[slot], rule: rule, group: groups[index].name,
-                            samples: samples.map { AlertSample(labels: $0.labels, value: $0.value) }, at: time)
+                            samples: samples.map { AlertSample(labels: $0.labels, value: $0.value) }, at: time,
+                            environment: environment, limit: limit)
                     }
                     evaluation.transitions += transitions
                 } catch {
@@ -92,12 +105,25 @@ public final class RuleEngine: Sendable {
         var evaluation = Evaluation()
         do {
             evaluation.transitions = try nativeAlerts.withLock { alerts in
-                try Self.update(&alerts[rule.name, default: [:]], rule: rule, group: group, samples: samples, at: time)
+                try Self.update(
+                    &alerts[rule.name, default: [:]], rule: rule, group: group, samples: samples, at: time,
+                    environment: AlertTemplate.Environment(externalLabels: externalLabels, externalURL: externalURL),
+                    limit: 0)
             }
         } catch {
             evaluation.failures.append((rule.name, "\(error)"))
         }
         return evaluation
+    }
+
+    /// What templates see at `time`: the external labels and URL, and `query` run by `evaluator` at `time`.
+    private func templateEnvironment(_ evaluator: PromQLEvaluator, at time: Int64) -> AlertTemplate.Environment {
+        AlertTemplate.Environment(externalLabels: externalLabels, externalURL: externalURL) { text in
+            let expression = try PromQLParser.parse(text)
+            return try evaluator.evaluate(expression, at: time).samples.map {
+                TemplateSample(labels: $0.labels, value: $0.value)
+            }
+        }
     }
 
     /// Pending and firing alerts (and those kept firing), as `/v1/alerts` lists them.
@@ -144,47 +170,49 @@ public final class RuleEngine: Sendable {
         return due
     }
 
-    private struct DuplicateLabels: Error, CustomStringConvertible {
+    private struct RuleFailure: Error, CustomStringConvertible {
         var description: String
     }
 
     private static func recorded(
-        _ samples: [PromQLSample], name: String, labels: [(name: String, template: AlertTemplate)]
-    )
-        throws -> [Labels: Double]
-    {
+        _ samples: [PromQLSample], name: String, labels: [(name: String, template: AlertTemplate)], limit: Int
+    ) throws -> [Labels: Double] {
         var output: [Labels: Double] = [:]
         for sample in samples {
             var recorded = sample.labels
             recorded["__name__"] = name
             for (label, template) in labels { recorded[label] = template.source.isEmpty ? nil : template.source }
             guard output.updateValue(sample.value, forKey: recorded) == nil else {
-                throw DuplicateLabels(
+                throw RuleFailure(
                     description: "vector contains metrics with the same labelset after applying rule labels")
             }
+        }
+        if limit > 0 && output.count > limit {
+            throw RuleFailure(description: "exceeded limit of \(limit) with \(output.count) series")
         }
         return output
     }
 
     /// One evaluation of an alerting rule: new alerts pend, pending ones fire after `for`, missing ones resolve.
     private static func update(
-        _ alerts: inout [Labels: Alert], rule: Rule, group: String, samples: [AlertSample], at time: Int64
+        _ alerts: inout [Labels: Alert], rule: Rule, group: String, samples: [AlertSample], at time: Int64,
+        environment: AlertTemplate.Environment, limit: Int
     ) throws -> [AlertTransition] {
         var current: [Labels: (value: Double, annotations: [String: String])] = [:]
         for sample in samples {
             var labels = sample.labels.droppingName
             for (name, template) in rule.labels {
-                let value = template.expand(labels: sample.labels, value: sample.value)
+                let value = template.expand(labels: sample.labels, value: sample.value, environment: environment)
                 labels[name] = value.isEmpty ? nil : value
             }
             labels["alertname"] = rule.name
             let annotations = Dictionary(
                 uniqueKeysWithValues: rule.annotations.map {
-                    ($0.name, $0.template.expand(labels: sample.labels, value: sample.value))
+                    ($0.name, $0.template.expand(labels: sample.labels, value: sample.value, environment: environment))
                 }
             ).merging(sample.annotations) { _, given in given }
             guard current.updateValue((sample.value, annotations), forKey: labels) == nil else {
-                throw DuplicateLabels(
+                throw RuleFailure(
                     description: "vector contains metrics with the same labelset after applying alert labels")
             }
         }
@@ -235,6 +263,11 @@ public final class RuleEngine: Sendable {
                 transitions.append(AlertTransition(alert: alert, from: .pending, to: .firing))
             }
             alerts[labels] = alert
+        }
+        if limit > 0 && alerts.count > limit {
+            let count = alerts.count
+            alerts = [:]
+            throw RuleFailure(description: "exceeded limit of \(limit) with \(count) alerts")
         }
         return transitions
     }

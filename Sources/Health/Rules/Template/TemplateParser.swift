@@ -1,0 +1,237 @@
+/// Parses text/template source into nodes with Go's rules: functions must be known and variables
+/// declared at parse time, and the parser's error messages are Go's.
+struct TemplateParser {
+    private let tokens: [TemplateToken]
+    private let functions: Set<String>
+    private var index = 0
+    private var variables: [String] = ["$"]
+    private var rangeDepth = 0
+    private let lineOf: (Int) -> Int
+
+    /// The nodes of `source`; `functions` are the names a template may call.
+    static func parse(_ source: String, functions: Set<String>) throws(TemplateSyntaxError) -> [TemplateNode] {
+        let bytes = Array(source.utf8)
+        var parser = TemplateParser(
+            tokens: try TemplateLexer.tokens(source), functions: functions,
+            lineOf: { offset in 1 + bytes[..<min(offset, bytes.count)].count { $0 == UInt8(ascii: "\n") } })
+        let (nodes, stop) = try parser.list()
+        if let stop { throw parser.fail(stop.offset, "unexpected {{\(stop.keyword)}}") }
+        return nodes
+    }
+
+    private init(tokens: [TemplateToken], functions: Set<String>, lineOf: @escaping (Int) -> Int) {
+        self.tokens = tokens
+        self.functions = functions
+        self.lineOf = lineOf
+    }
+
+    private func fail(_ offset: Int, _ message: String) -> TemplateSyntaxError {
+        TemplateSyntaxError(line: lineOf(offset), message: message)
+    }
+
+    private var peek: TemplateToken { index < tokens.count ? tokens[index] : TemplateToken(kind: .end, offset: endOffset) }
+    private var endOffset: Int { tokens.last.map { $0.offset + 1 } ?? 0 }
+
+    private mutating func next() -> TemplateToken {
+        defer { index += 1 }
+        return peek
+    }
+
+    private struct Stop {
+        var keyword: String
+        var offset: Int
+    }
+
+    /// Nodes up to the end of input or an `{{else}}`/`{{end}}`, which is returned unconsumed past its keyword.
+    private mutating func list() throws(TemplateSyntaxError) -> ([TemplateNode], Stop?) {
+        var nodes: [TemplateNode] = []
+        while true {
+            let token = next()
+            switch token.kind {
+            case .end: return (nodes, nil)
+            case .text(let text): nodes.append(.text(text))
+            case .leftDelimiter:
+                if case .keyword(let keyword) = peek.kind {
+                    let at = next().offset
+                    switch keyword {
+                    case "end", "else": return (nodes, Stop(keyword: keyword, offset: at))
+                    case "if", "with", "range": nodes.append(try control(keyword, at: at))
+                    case "break", "continue":
+                        guard rangeDepth > 0 else { throw fail(at, "{{\(keyword)}} outside {{range}}") }
+                        try closeAction(keyword)
+                        nodes.append(keyword == "break" ? .break(offset: at) : .continue(offset: at))
+                    default:
+                        throw fail(at, "{{\(keyword)}} is not supported in alert templates")
+                    }
+                } else {
+                    nodes.append(.action(try pipeline("command", allowsTwoVariables: false), offset: token.offset))
+                }
+            default: throw fail(token.offset, "unexpected token in template text")
+            }
+        }
+    }
+
+    private mutating func closeAction(_ context: String) throws(TemplateSyntaxError) {
+        let token = next()
+        guard case .rightDelimiter = token.kind else { throw fail(token.offset, "unexpected \(describe(token)) in \(context)") }
+    }
+
+    /// `if`/`with`/`range` after its keyword, through its `{{end}}`.
+    private mutating func control(_ keyword: String, at offset: Int) throws(TemplateSyntaxError) -> TemplateNode {
+        let scope = variables.count
+        defer { variables.removeLast(variables.count - scope) }
+        let condition = try pipeline(keyword, allowsTwoVariables: keyword == "range")
+        if keyword == "range" { rangeDepth += 1 }
+        let (body, stop) = try list()
+        if keyword == "range" { rangeDepth -= 1 }
+        guard let stop else { throw fail(endOffset, "unexpected EOF") }
+        var elseBody: [TemplateNode]?
+        if stop.keyword == "else" {
+            if case .keyword(let chained) = peek.kind, chained == "if" || chained == "with", keyword == chained {
+                let at = next().offset
+                elseBody = [try control(chained, at: at)]
+            } else {
+                try closeAction("else")
+                let (nodes, end) = try list()
+                guard let end else { throw fail(endOffset, "unexpected EOF") }
+                guard end.keyword == "end" else { throw fail(end.offset, "expected end; found {{else}}") }
+                try closeAction("end")
+                elseBody = nodes
+            }
+        } else {
+            try closeAction("end")
+        }
+        switch keyword {
+        case "if": return .if(condition, body, else: elseBody, offset: offset)
+        case "with": return .with(condition, body, else: elseBody, offset: offset)
+        default: return .range(condition, body, else: elseBody, offset: offset)
+        }
+    }
+
+    private func describe(_ token: TemplateToken) -> String {
+        switch token.kind {
+        case .rightDelimiter: "<}}>"
+        case .rightParen: "\")\""
+        case .leftParen: "\"(\""
+        case .pipe: "\"|\""
+        case .comma: "\",\""
+        case .assign: "\"=\""
+        case .declare: "\":=\""
+        case .end: "EOF"
+        case .identifier(let name), .keyword(let name): "<\(name)>"
+        case .field(let name): "<.\(name)>"
+        case .variable(let name): "<\(name)>"
+        case .string(let value): GoStringLiteral.quote(value)
+        case .number(let text): text
+        default: "token"
+        }
+    }
+
+    /// A pipeline up to `}}` (or `)` when `context` is a parenthesized pipeline), with its declarations.
+    private mutating func pipeline(_ context: String, allowsTwoVariables: Bool) throws(TemplateSyntaxError)
+        -> TemplatePipeline
+    {
+        var pipe = TemplatePipeline(commands: [], offset: peek.offset)
+        let closing: TemplateToken.Kind = context == "parenthesized pipeline" ? .rightParen : .rightDelimiter
+        while case .variable(let name) = peek.kind, index + 1 < tokens.count {
+            let after = tokens[index + 1]
+            if after.kind == .declare || after.kind == .assign {
+                if after.kind == .assign && !variables.contains(name) { throw fail(peek.offset, "undefined variable \"\(name)\"") }
+                pipe.isAssignment = after.kind == .assign
+                pipe.declarations.append(name)
+                index += 2
+                break
+            }
+            if after.kind == .comma && allowsTwoVariables {
+                guard pipe.declarations.isEmpty else { throw fail(after.offset, "too many declarations in range") }
+                pipe.declarations.append(name)
+                index += 2
+                continue
+            }
+            if !pipe.declarations.isEmpty { throw fail(after.offset, "expected := or = after variable list") }
+            break
+        }
+        while true {
+            let token = peek
+            if token.kind == closing {
+                index += 1
+                break
+            }
+            switch token.kind {
+            case .end, .rightDelimiter, .rightParen:
+                throw fail(token.offset, context == "parenthesized pipeline" ? "unclosed left paren" : "unexpected \(describe(token)) in \(context)")
+            default: pipe.commands.append(try command(closing: closing))
+            }
+        }
+        variables += pipe.declarations.filter { _ in !pipe.isAssignment }
+        guard !pipe.commands.isEmpty else { throw fail(pipe.offset, "missing value for \(context)") }
+        for (stage, command) in pipe.commands.enumerated().dropFirst() {
+            switch command.arguments.first {
+            case .bool, .dot, .nil, .number, .pipeline, .string:
+                throw fail(command.offset, "non executable command in pipeline stage \(stage + 1)")
+            default: break
+            }
+        }
+        return pipe
+    }
+
+    private mutating func command(closing: TemplateToken.Kind) throws(TemplateSyntaxError) -> TemplateCommand {
+        var command = TemplateCommand(arguments: [], offset: peek.offset)
+        while true {
+            let token = peek
+            if token.kind == closing { break }
+            if token.kind == .pipe {
+                index += 1
+                guard !command.arguments.isEmpty else { throw fail(token.offset, "missing value for command") }
+                break
+            }
+            if !command.arguments.isEmpty && !token.spaceBefore {
+                throw fail(token.offset, "unexpected \(describe(token)) in operand")
+            }
+            command.arguments.append(try operand())
+        }
+        guard !command.arguments.isEmpty else { throw fail(command.offset, "empty command") }
+        return command
+    }
+
+    private mutating func operand() throws(TemplateSyntaxError) -> TemplateOperand {
+        let term = try self.term()
+        var fields: [String] = []
+        while case .field(let name) = peek.kind, !peek.spaceBefore {
+            fields.append(name)
+            index += 1
+        }
+        guard !fields.isEmpty else { return term }
+        switch term {
+        case .field(let base, let offset): return .field(base + fields, offset: offset)
+        case .variable(let name, let base, let offset): return .variable(name, fields: base + fields, offset: offset)
+        case .pipeline: return .chain(term, fields: fields, offset: term.offset)
+        case .dot: throw fail(term.offset, "unexpected . after term \".\"")
+        default: throw fail(term.offset, "unexpected . after term \(GoStringLiteral.quote(term.description))")
+        }
+    }
+
+    private mutating func term() throws(TemplateSyntaxError) -> TemplateOperand {
+        let token = next()
+        switch token.kind {
+        case .identifier(let name):
+            guard functions.contains(name) else { throw fail(token.offset, "function \"\(name)\" not defined") }
+            return .function(name, offset: token.offset)
+        case .dot: return .dot(offset: token.offset)
+        case .nil: return .nil(offset: token.offset)
+        case .bool(let value): return .bool(value, offset: token.offset)
+        case .string(let value): return .string(value, offset: token.offset)
+        case .number(let text):
+            guard let number = TemplateNumber(text) else { throw fail(token.offset, "bad number syntax: \"\(text)\"") }
+            return .number(number, text: text, offset: token.offset)
+        case .field(let name): return .field([name], offset: token.offset)
+        case .variable(let name):
+            guard variables.contains(name) else { throw fail(token.offset, "undefined variable \"\(name)\"") }
+            return .variable(name, fields: [], offset: token.offset)
+        case .leftParen:
+            return .pipeline(try pipeline("parenthesized pipeline", allowsTwoVariables: false), offset: token.offset)
+        default:
+            throw fail(token.offset, "unexpected \(describe(token)) in operand")
+        }
+    }
+}

@@ -111,7 +111,6 @@ public final class MemorydDaemon: Sendable {
         self.eventLog = eventLog
         let health = try HealthMonitor(
             registry: registry, events: scheduler.events, clock: clock,
-            generatorURL: settings.http.map { "http://\($0)/v1/alerts" } ?? "",
             loopTimeout: settings.loopWatchdogTimeout, lastSuccess: { try? store.lastSuccess(of: $0) })
         self.health = health
         let configState = ConfigState(
@@ -211,6 +210,7 @@ public final class MemorydDaemon: Sendable {
         // Whatever was accepted before a crash or stop and has not finished runs again, once nothing of
         // its last attempt is left running.
         if let resumption = try configState.pipeline?.resume() { report(resumption) }
+        health.listening(on: server.addresses)
         try health.apply(configState.pipeline?.config)
         defer { health.stop() }
         ready(server.addresses)

@@ -118,3 +118,15 @@ struct YAMLParserTests {
         }
     }
 }
+
+extension YAMLParserTests {
+    /// libyaml breaks lines at a lone CR too; a scalar over such lines keeps its start as its position
+    /// (found by the rule-file fuzzer, which crashed on it).
+    @Test func aScalarOverCarriageReturnsHasItsStartPosition() throws {
+        let entries = try mapping("a: b\rc: \"x\r  y\"\rd: e\n")
+        #expect(entries.map(\.key.text) == ["a", "c", "d"])
+        guard case .scalar(let value) = entries[1].value else { return }
+        #expect(value.text == "x y")
+        #expect(value.position(ofOffset: 2) == SourcePosition(line: 2, column: 6))
+    }
+}

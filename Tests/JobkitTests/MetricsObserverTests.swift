@@ -47,13 +47,13 @@ struct MetricsObserverTests {
 
             let output = text(registry)
             for line in [
-                "jobkit_tasks_total{job=\"slow\",outcome=\"success\"} 1",
-                "jobkit_tasks_total{job=\"broken\",outcome=\"failure\"} 1",
-                "jobkit_tasks_total{job=\"skipped\",outcome=\"skipped\"} 1",
-                "jobkit_task_retries_total{job=\"flaky\"} 1",
-                "jobkit_task_duration_seconds_sum{job=\"slow\"} 2",
-                "jobkit_task_duration_seconds_count{job=\"slow\"} 1",
-                "jobkit_task_queue_wait_seconds_count{job=\"flaky\"} 2",
+                "jobkit_tasks_total{job_type=\"slow\",outcome=\"success\"} 1",
+                "jobkit_tasks_total{job_type=\"broken\",outcome=\"failure\"} 1",
+                "jobkit_tasks_total{job_type=\"skipped\",outcome=\"skipped\"} 1",
+                "jobkit_task_retries_total{job_type=\"flaky\"} 1",
+                "jobkit_task_duration_seconds_sum{job_type=\"slow\"} 2",
+                "jobkit_task_duration_seconds_count{job_type=\"slow\"} 1",
+                "jobkit_task_queue_wait_seconds_count{job_type=\"flaky\"} 2",
                 "jobkit_pool_wait_seconds_sum{pool=\"llm\"} 2",
                 "jobkit_pool_wait_seconds_count{pool=\"llm\"} 2",
                 "jobkit_pool_slots{pool=\"llm\"} 1",

@@ -52,9 +52,10 @@ struct AlertmanagerIntegrationTests {
         rule_files = ["rules.yml"]
         evaluation_interval = "1s"
         alertmanager = "\(amAPI)"
+        external_labels = { region = "test" }
         """.write(to: directory.appendingPathComponent("memoryd.toml"), atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(arguments: ["--config", directory.appendingPathComponent("memoryd.toml").path])
-        _ = try await daemon.waitForPort()
+        let port = try await daemon.waitForPort()
         #expect(
             try await runTool(DaemonProcess.binary.path, ["submit", "work", "--socket", daemon.socketPath]).status == 0)
 
@@ -63,9 +64,12 @@ struct AlertmanagerIntegrationTests {
         }
         #expect(
             received["labels"] as? [String: String]
-                == ["alertname": "WorkRunning", "pool": "work", "severity": "info"])
+                == [
+                    "alertname": "WorkRunning", "pool": "work", "severity": "info", "job": "memoryd",
+                    "instance": "127.0.0.1:\(port)", "region": "test",
+                ])
         #expect((received["annotations"] as? [String: String])?["summary"] == "1 slot(s) in use")
-        #expect((received["generatorURL"] as? String)?.hasSuffix("/v1/alerts") == true)
+        #expect(received["generatorURL"] as? String == "http://127.0.0.1:\(port)/v1/alerts")
 
         // The task ends after 3 s; memoryd sends the resolution and Alertmanager no longer lists the alert.
         _ = try await poll("the resolution", deadline: Self.deadline) {

@@ -14,7 +14,7 @@ struct AlertsEndToEndTests {
                 labels:
                   severity: critical
                 annotations:
-                  summary: "{{ $labels.job }} failed {{ $value }} time(s)"
+                  summary: "{{ $labels.job_type }} failed {{ $value }} time(s)"
         """
 
     static let config = """
@@ -55,7 +55,11 @@ struct AlertsEndToEndTests {
         let alert = try #require((document?["alerts"] as? [[String: Any]])?.first)
         #expect(
             alert["labels"] as? [String: String]
-                == ["alertname": "JobFailing", "job": "broken", "outcome": "failure", "severity": "critical"])
+                == [
+                    "alertname": "JobFailing", "job_type": "broken", "outcome": "failure", "severity": "critical",
+                    // The target labels a Prometheus scrape would add: the scrape job and this daemon's address.
+                    "job": "memoryd", "instance": "127.0.0.1:\(port)",
+                ])
         #expect(alert["annotations"] as? [String: String] == ["summary": "broken failed 1 time(s)"])
         #expect(alert["value"] as? String == "1e+00")
         #expect((alert["activeAt"] as? String)?.hasSuffix("Z") == true)

@@ -142,4 +142,24 @@ struct ConfigTests {
         #expect(MemorydConfig.compact(.seconds(5400)) == "90m")
         #expect(MemorydConfig.compact(.milliseconds(250)) == "250ms")
     }
+
+    @Test func healthTargetAndExternalLabelsAreRead() throws {
+        let config = try MemorydConfig.parse(
+            """
+            [health]
+            job = "batch"
+            instance = "db1:9477"
+            external_labels = { region = "eu", cluster = "main" }
+            external_url = "http://db1:9477/memoryd"
+            """, file: "c.toml", environment: Self.environment)
+        #expect(config.health.job == "batch" && config.health.instance == "db1:9477")
+        #expect(config.health.externalLabels == ["region": "eu", "cluster": "main"])
+        #expect(config.health.externalURL == "http://db1:9477/memoryd")
+        #expect(
+            errors("[health]\nexternal_labels = { \"not-a-label\" = \"x\", ok = 1 }")
+                == [
+                    "c.toml:2:37: health.external_labels.not-a-label: a label name is letters, digits and _, not starting with a digit",
+                    "c.toml:2:47: health.external_labels.ok must be a string, not an integer",
+                ])
+    }
 }

@@ -36,7 +36,7 @@ struct DashboardFilesTests {
         let url = DashboardIntegrationTests.repository.appendingPathComponent("dashboards/grafana/memoryd.json")
         let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let variables = try #require((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]])
-        #expect(variables.compactMap { $0["name"] as? String } == ["datasource", "instance", "job"])
+        #expect(variables.compactMap { $0["name"] as? String } == ["datasource", "instance", "job_type"])
         #expect(
             variables.first?["type"] as? String == "datasource" && variables.first?["query"] as? String == "prometheus")
 

@@ -18,7 +18,7 @@ struct DashboardIntegrationTests {
     }
     /// Grafana's variables as the test sets them: every instance and job type, a 15 s rate window
     /// (Grafana's `$__rate_interval` for a 1 s scrape is at least four scrapes).
-    static let variables = [("$__rate_interval", "15s"), ("$instance", ".*"), ("$job", ".*")]
+    static let variables = [("$__rate_interval", "15s"), ("$instance", ".*"), ("$job_type", ".*")]
 
     /// Expressions that are empty while nothing is wrong: which alerts fire (none do in a healthy run),
     /// besides the alert rules' own expressions, which are all quiet here.

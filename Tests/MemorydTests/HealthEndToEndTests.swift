@@ -105,7 +105,7 @@ struct HealthEndToEndTests {
         let silent = try await fixture.submit("silent")
         let chatty = try await fixture.submit("chatty")
 
-        let stuck = try await fixture.firing("TaskStuck", ["task": silent, "job": "silent"])
+        let stuck = try await fixture.firing("TaskStuck", ["task": silent, "job_type": "silent"])
         #expect((stuck["labels"] as? [String: String])?["severity"] == "warning")
         let stuckSummary = (stuck["annotations"] as? [String: String])?["summary"] ?? ""
         #expect(stuckSummary.hasPrefix("task \(silent) (silent) has reported nothing for"), "\(stuckSummary)")
@@ -132,7 +132,7 @@ struct HealthEndToEndTests {
         var fixture = try await start()
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
         // fresh has never succeeded: 3 s after the start its watchdog is overdue.
-        let stale = try await fixture.firing("WatchdogExpired", ["watchdog": "fresh-pipeline", "job": "fresh"])
+        let stale = try await fixture.firing("WatchdogExpired", ["watchdog": "fresh-pipeline", "job_type": "fresh"])
         let staleSummary = (stale["annotations"] as? [String: String])?["summary"] ?? ""
         #expect(staleSummary.hasPrefix("watchdog fresh-pipeline missed its deadline by"), "\(staleSummary)")
         let id = try await fixture.submit("fresh")
@@ -218,7 +218,7 @@ struct HealthEndToEndTests {
         #expect(warning.status == 1, "\(warning.output)")
         #expect(warning.output.contains("check:probe") && warning.output.contains("disk 91% full"))
         let alert = try await fixture.firing(
-            "HealthCheckFailed", ["check": "probe", "job": "probe", "severity": "warning"])
+            "HealthCheckFailed", ["check": "probe", "job_type": "probe", "severity": "warning"])
         #expect(
             alert["annotations"] as? [String: String]
                 == ["summary": "health check probe is warning", "message": "disk 91% full"])

@@ -17,7 +17,7 @@ struct HealthMonitorTests {
     func monitor(lastSuccess: @escaping @Sendable (String) -> Date? = { _ in nil }) throws -> HealthMonitor {
         let clock = JobClock(manual, wallClockOrigin: start)
         return try HealthMonitor(
-            registry: MetricsRegistry(), events: try EventStream(), clock: clock, generatorURL: "",
+            registry: MetricsRegistry(), events: try EventStream(), clock: clock,
             loopTimeout: .seconds(10), lastSuccess: lastSuccess)
     }
 
@@ -70,7 +70,7 @@ struct HealthMonitorTests {
             health.observe(event(.log, 1, job: "a"))
         }
         // a logged every 2 s (under its 3 s); b said nothing for 8 s (over the 6 s of [health]).
-        #expect(health.taskWatchdogs.alertSamples().map(\.labels) == [["watchdog": "task t2", "task": "t2", "job": "b", "severity": "warning"]])
+        #expect(health.taskWatchdogs.alertSamples().map(\.labels) == [["watchdog": "task t2", "task": "t2", "job_type": "b", "severity": "warning"]])
         health.observe(event(.progress, 2, job: "b"))
         #expect(health.taskWatchdogs.alertSamples().isEmpty)
         health.observe(event(.succeeded, 1, job: "a"))

@@ -11,9 +11,8 @@ struct PrometheusIntegrationTests {
     @Test func prometheusScrapesTheDaemonAndComputesAQuantileFromItsHistogram() async throws {
         let daemon = try DaemonProcess()
         let memorydPort = try await daemon.waitForPort()
-        // Without honor_labels: memoryd's job label becomes exported_job, and job is the scrape job's.
         let prometheus = try PrometheusServer(
-            scraping: memorydPort, in: daemon.directory.appendingPathComponent("prometheus"), honorLabels: false)
+            scraping: memorydPort, in: daemon.directory.appendingPathComponent("prometheus"))
         let check = try await runTool("promtool", ["check", "config", prometheus.configFile.path])
         #expect(check.status == 0, "promtool check config: \(check.output)")
         let api = prometheus.api
@@ -32,9 +31,12 @@ struct PrometheusIntegrationTests {
         }
         #expect(p90 >= 0 && p90.isFinite)
 
-        // The daemon's own series are there too, with the labels Prometheus adds.
-        let housekeeping = try await Self.query(api, "sum(jobkit_tasks_total{job=\"memoryd\",outcome=\"success\"})")
+        // The daemon's own series are there too, with the labels Prometheus adds, and none renamed: memoryd
+        // uses neither of the target labels itself.
+        let housekeeping = try await Self.query(
+            api, "sum(jobkit_tasks_total{job=\"memoryd\", job_type=\"housekeeping\", outcome=\"success\"})")
         #expect((housekeeping.first ?? 0) >= 1)
+        #expect(try await Self.query(api, "count({exported_job!=\"\"} or {exported_instance!=\"\"})").isEmpty)
         #expect(prometheus.process.stop() == 0, "Prometheus: \(prometheus.process.printed)")
         #expect(try await daemon.terminate() == 0)
     }

@@ -8,21 +8,21 @@ final class PrometheusServer: Sendable {
     let api: String
     let configFile: URL
 
-    /// Writes the config and starts Prometheus.
-    ///
-    /// - Parameter honorLabels: keep memoryd's `job` label (the job type) instead of renaming it
-    ///   `exported_job`, as the dashboards and rules expect.
-    init(scraping memorydPort: Int, in directory: URL, ruleFiles: [String] = [], honorLabels: Bool = true) throws {
+    /// Writes the config, Prometheus's defaults but for the intervals (no `honor_labels`: the target
+    /// labels `job` and `instance` are Prometheus's), and starts Prometheus.
+    init(scraping memorydPort: Int, in directory: URL, ruleFiles: [String] = [], externalLabels: [String: String] = [:])
+        throws
+    {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configFile = directory.appendingPathComponent("prometheus.yml")
         try """
         global:
           scrape_interval: 1s
           evaluation_interval: 1s
+          external_labels: {\(externalLabels.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
         rule_files: [\(ruleFiles.map { "\"\($0)\"" }.joined(separator: ", "))]
         scrape_configs:
           - job_name: memoryd
-            honor_labels: \(honorLabels)
             static_configs:
               - targets: ["127.0.0.1:\(memorydPort)"]
         """.write(to: configFile, atomically: true, encoding: .utf8)

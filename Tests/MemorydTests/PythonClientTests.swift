@@ -20,7 +20,7 @@ struct PythonClientTests {
         let port = try await daemon.waitForPort()
         try await daemon.waitUntil("a housekeeping task to finish") {
             let scrape = try? await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
-            return scrape?.output.contains("jobkit_task_duration_seconds_count{job=\"housekeeping\"}") == true
+            return scrape?.output.contains("jobkit_task_duration_seconds_count{job_type=\"housekeeping\"}") == true
         }
         let scrape = try await runTool("curl", ["-sS", "-H", "Accept: \(accept)", "http://127.0.0.1:\(port)/metrics"])
         #expect(scrape.status == 0)

@@ -35,7 +35,7 @@ struct RunEndToEndTests {
         // The daemon's own housekeeping runs on Jobkit, so task metrics are live without any submitted job.
         try await daemon.waitUntil("a housekeeping task to be counted") {
             let scrape = try? await runTool("curl", ["-sS", "http://127.0.0.1:\(port)/metrics"])
-            return scrape?.output.contains("jobkit_tasks_total{job=\"housekeeping\",outcome=\"success\"}") == true
+            return scrape?.output.contains("jobkit_tasks_total{job_type=\"housekeeping\",outcome=\"success\"}") == true
         }
 
         let status = try await runTool(

@@ -33,3 +33,12 @@ public struct AlertTransition: Sendable, Hashable {
     /// `inactive` means resolved (from firing) or dropped (from pending).
     public var to: Alert.State
 }
+
+extension Alert {
+    /// The alert as Prometheus sends it out: each external label it does not have already added.
+    public func adding(externalLabels: Labels) -> Alert {
+        var alert = self
+        for (name, value) in externalLabels where alert.labels[name] == nil { alert.labels[name] = value }
+        return alert
+    }
+}

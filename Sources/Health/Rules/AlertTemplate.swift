@@ -48,6 +48,9 @@ public struct AlertTemplate: Sendable, Hashable {
         }
     }
 
+    /// The PromQL of every `query "…"` with a constant argument: what the engine must keep series for.
+    public var queryExpressions: [String] { TemplateNode.queryLiterals(nodes) }
+
     /// A value taken literally, as recording rules take their labels.
     public init(literal: String) {
         source = literal

@@ -31,18 +31,29 @@ public final class RuleEngine: Sendable {
     /// The URL templates see as `$externalURL` and `externalURL`.
     public let externalURL: String
 
+    /// - Parameter targetLabels: what every registry series is labelled with, as a Prometheus scrape
+    ///   labels its target's (`job`, `instance`), so rules mean the same here and in Prometheus.
     public init(
-        groups: [RuleGroup], defaultIntervalMilliseconds: Int64, externalLabels: Labels = [:], externalURL: String = ""
+        groups: [RuleGroup], defaultIntervalMilliseconds: Int64, targetLabels: Labels = [:],
+        externalLabels: Labels = [:], externalURL: String = ""
     ) {
         self.groups = groups
         self.externalLabels = externalLabels
         self.externalURL = externalURL
         self.defaultIntervalMilliseconds = defaultIntervalMilliseconds
-        let expressions = groups.flatMap(\.rules).map(\.expression)
+        let rules = groups.flatMap(\.rules)
+        // What templates query by a constant expression is kept too; a query built while a template
+        // runs sees only what the rules and those constant queries read.
+        let templateQueries = rules.flatMap { rule in
+            (rule.labels + rule.annotations).flatMap(\.template.queryExpressions).compactMap { try? PromQLParser.parse($0) }
+        }
+        let expressions = rules.map(\.expression) + templateQueries
         let reach = expressions.map { $0.reach(lookback: PromQLEvaluator.defaultLookbackMilliseconds) }.max() ?? 0
         let longestInterval = groups.map { $0.intervalMilliseconds ?? defaultIntervalMilliseconds }.max() ?? 0
         // Ranges, offsets and subqueries need their whole window, instant selectors their lookback.
-        store = SeriesStore(retentionMilliseconds: reach + longestInterval, selectors: expressions.flatMap(\.selectors))
+        store = SeriesStore(
+            retentionMilliseconds: reach + longestInterval, selectors: expressions.flatMap(\.selectors),
+            targetLabels: targetLabels)
         var slots: [[Int]] = []
         var next = 0
         for group in groups {

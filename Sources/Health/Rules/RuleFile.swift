@@ -84,6 +84,8 @@ public enum RuleFile {
     }
 
     /// Whether `name` may be a label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+    public static func isValidLabelName(_ name: String) -> Bool { isLabelName(name) }
+
     static func isLabelName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || first.isASCIILetter else { return false }
         return name.unicodeScalars.allSatisfy { $0 == "_" || $0.isASCIILetter || $0.isASCIIDigit }

@@ -46,20 +46,24 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
         var busySince: JobInstant?
     }
 
+    /// The label naming a task's job type. Not `job`: that is a target label of every Prometheus
+    /// scrape (with `instance`), which Prometheus would rename to `exported_job`.
+    public static let jobTypeLabel = "job_type"
+
     /// Registers the families.
     ///
     /// - Throws: ``MetricsError`` if a family conflicts with one already in `registry`.
     public init(registry: MetricsRegistry, configuration: Configuration = Configuration()) throws {
         tasks = try registry.counter(
-            "jobkit_tasks_total", help: "Tasks finished, by job type and outcome.", labelNames: ["job", "outcome"])
+            "jobkit_tasks_total", help: "Tasks finished, by job type and outcome.", labelNames: [Self.jobTypeLabel, "outcome"])
         durations = try registry.histogram(
             "jobkit_task_duration_seconds", help: "Run time of the last attempt of finished tasks.",
-            labelNames: ["job"], buckets: configuration.durationBuckets, unit: "seconds")
+            labelNames: [Self.jobTypeLabel], buckets: configuration.durationBuckets, unit: "seconds")
         queueWaits = try registry.histogram(
             "jobkit_task_queue_wait_seconds", help: "Time from ready (dependencies done) to started, per attempt.",
-            labelNames: ["job"], buckets: configuration.waitBuckets, unit: "seconds")
+            labelNames: [Self.jobTypeLabel], buckets: configuration.waitBuckets, unit: "seconds")
         retries = try registry.counter(
-            "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.", labelNames: ["job"])
+            "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.", labelNames: [Self.jobTypeLabel])
         depth = try registry.gauge("jobkit_queue_depth", help: "Tasks by state.", labelNames: ["state"])
         poolWaits = try registry.histogram(
             "jobkit_pool_wait_seconds", help: "Time tasks waited for resource pool slots.", labelNames: ["pool"],

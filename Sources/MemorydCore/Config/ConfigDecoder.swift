@@ -315,11 +315,31 @@ extension MemorydConfig {
             let location = watchdog.table["name"]?.location ?? watchdog.location
             health.watchdogs.append(Watchdog(name: name, job: job, maxAge: maxAge, location: location))
         }
+        health.job = reader.string("job")
+        health.instance = reader.string("instance")
+        health.externalURL = reader.string("external_url")
+        if var labels = reader.table("external_labels") {
+            health.externalLabels = Self.labels(&labels)
+        }
         reader.rejectUnknownKeys(expected: [
             "rule_files", "evaluation_interval", "alertmanager", "stuck_after", "check_interval", "check_timeout",
-            "notify_command", "notify_timeout", "watchdogs",
+            "notify_command", "notify_timeout", "watchdogs", "job", "instance", "external_labels", "external_url",
         ])
         return health
+    }
+
+    /// A table of label names to string values, each name checked as Prometheus checks label names.
+    private static func labels(_ reader: inout ConfigReader) -> [String: String] {
+        var labels: [String: String] = [:]
+        for name in reader.table.entries.map(\.key) {
+            guard let value = reader.string(name) else { continue }
+            if RuleFile.isValidLabelName(name) {
+                labels[name] = value
+            } else {
+                reader.error(name, "\(reader.path).\(name): a label name is letters, digits and _, not starting with a digit")
+            }
+        }
+        return labels
     }
 
     /// References between sections: pools and jobs that exist, pools big enough, no dependency cycle.

@@ -158,6 +158,15 @@ public struct MemorydConfig: Sendable {
         /// Longest run of `notify_command` before it is stopped (`notify_timeout`, default 30s).
         public var notifyTimeout: Duration?
         public var watchdogs: [Watchdog] = []
+        /// The `job` label rules see on every series, as a Prometheus scrape adds it (`job`, default
+        /// `memoryd`).
+        public var job: String?
+        /// The `instance` label rules see on every series (`instance`, default the HTTP listen address).
+        public var instance: String?
+        /// Labels alerts carry when sent out, and `$externalLabels` in templates (`external_labels`).
+        public var externalLabels: [String: String] = [:]
+        /// `$externalURL` in templates (`external_url`, default `http://` and the HTTP listen address).
+        public var externalURL: String?
     }
 
     /// The file the config was read from.

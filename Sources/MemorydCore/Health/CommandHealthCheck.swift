@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Jobkit
 import JobkitHealth
 
 /// A job's `health_check` command, as a ``HealthCheck``: exit status 0 is ok, 1 warning, any other status,
@@ -24,7 +25,7 @@ struct CommandHealthCheck: Sendable {
     /// stopped, so the answer is this check's, not the generic one.
     func check(interval: Duration) -> HealthCheck {
         HealthCheck(
-            job, labels: ["job": job], interval: interval,
+            job, labels: [JobkitMetricsObserver.jobTypeLabel: job], interval: interval,
             timeout: command.timeout + command.killGrace + .seconds(1)
         ) { [self] in
             result(of: await command.run())

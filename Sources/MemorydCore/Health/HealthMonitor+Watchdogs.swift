@@ -15,7 +15,7 @@ extension HealthMonitor {
                 event.job.flatMap { watched.stuckAfterByJob[$0] } ?? watched.stuckAfter
             }
             var labels: Labels = ["task": task.description, "severity": "warning"]
-            labels["job"] = event.job
+            labels[JobkitMetricsObserver.jobTypeLabel] = event.job
             taskWatchdogs.add(name, timeout: stuckAfter, labels: labels)
         case .progress, .log:
             taskWatchdogs.pet(name)
@@ -55,7 +55,7 @@ extension HealthMonitor {
         watchdogs.removeAll { previous.contains($0.name) && !names.contains($0.name) }
         let now = clock.wallTime()
         for watchdog in configured {
-            let labels: Labels = ["job": watchdog.job, "severity": "warning"]
+            let labels: Labels = [JobkitMetricsObserver.jobTypeLabel: watchdog.job, "severity": "warning"]
             if previous.contains(watchdog.name) {
                 watchdogs.update(watchdog.name, timeout: watchdog.maxAge, labels: labels)
             } else {

@@ -18,8 +18,9 @@ final class HealthMonitor: Sendable {
     let registry: MetricsRegistry
     let events: EventStream
     let clock: JobClock
-    /// Where alerts link back to: the daemon's `/v1/alerts` over TCP, when it listens on TCP.
-    private let generatorURL: String
+    /// The daemon's TCP listen address (`host:port`, the port as bound), once it listens: the default
+    /// `instance`, and where alerts link back to (its `/v1/alerts`).
+    private let listenAddress = Mutex<String?>(nil)
     private let running = Mutex<Running?>(nil)
     /// The daemon's loops (``livenessWatchdogs``) and each configured job's freshness: `WatchdogExpired`.
     let watchdogs: WatchdogSet
@@ -54,6 +55,11 @@ final class HealthMonitor: Sendable {
     static let defaultEvaluationInterval: Duration = .seconds(60)
     /// Default longest run of `notify_command` (30 s).
     static let defaultNotifyTimeout: Duration = .seconds(30)
+    /// The `job` label rules see on every series unless `[health] job` says otherwise: what a
+    /// Prometheus scrape config for memoryd would name its job.
+    static let defaultJob = "memoryd"
+    /// The `instance` label when the daemon has no TCP listener and `[health] instance` is not set.
+    static let defaultInstance = "localhost"
     /// An Alertmanager or the notify command could not be reached or failed.
     static let notificationFailedKind = EventKind("alert_notification_failed")
 
@@ -61,23 +67,28 @@ final class HealthMonitor: Sendable {
     ///   - loopTimeout: how long one of the daemon's loops may go unpetted before it counts as stuck.
     ///   - lastSuccess: when a job last succeeded, before this start.
     init(
-        registry: MetricsRegistry, events: EventStream, clock: JobClock, generatorURL: String,
+        registry: MetricsRegistry, events: EventStream, clock: JobClock,
         loopTimeout: Duration, lastSuccess: @escaping @Sendable (String) -> Date? = { _ in nil }
     ) throws {
         self.registry = registry
         self.events = events
         self.clock = clock
-        self.generatorURL = generatorURL
         self.lastSuccess = lastSuccess
         watchdogs = try WatchdogSet(clock: clock)
         taskWatchdogs = try WatchdogSet(
             clock: clock, alertName: "TaskStuck",
-            summary: "task {{ $labels.task }} ({{ $labels.job }}) has reported nothing for {{ $value | humanizeDuration }} longer than its stuck_after")
+            summary: "task {{ $labels.task }} ({{ $labels.job_type }}) has reported nothing for {{ $value | humanizeDuration }} longer than its stuck_after")
         checks = try HealthChecks(clock: clock)
         for name in Self.livenessWatchdogs {
             watchdogs.add(name, timeout: loopTimeout, labels: ["severity": "critical"])
         }
         registry.register(collector: HealthMetricsCollector(watchdogs: [watchdogs], checks: checks))
+    }
+
+    /// Records where the daemon listens (`HTTPServer.addresses`): its TCP address, if any, becomes the
+    /// default `instance` and the alerts' link back. Called before the first ``apply(_:)``.
+    func listening(on addresses: [String]) {
+        listenAddress.withLock { $0 = addresses.first { !$0.hasPrefix("/") } }
     }
 
     /// Evaluates the rules and checks of `config` from now on, instead of those before.
@@ -86,6 +97,8 @@ final class HealthMonitor: Sendable {
     ///   Alertmanager URL. The rules before keep running then.
     func apply(_ config: MemorydConfig?) throws {
         let groups = try config?.ruleGroups() ?? []
+        let listenAddress = listenAddress.withLock { $0 }
+        let generatorURL = listenAddress.map { "http://\($0)/v1/alerts" } ?? ""
         let interval = config?.health.evaluationInterval ?? Self.defaultEvaluationInterval
         let notifier = try config?.health.alertmanager.map { url in
             do {
@@ -104,12 +117,22 @@ final class HealthMonitor: Sendable {
                 events.publish(JobEvent(kind: Self.notificationFailedKind, level: .error, message: message))
             }
         }
+        let health = config?.health ?? MemorydConfig.Health()
+        let targetLabels: Labels = [
+            "job": health.job ?? Self.defaultJob, "instance": health.instance ?? listenAddress ?? Self.defaultInstance,
+        ]
+        let external = health.externalLabels
         let engine = RuleEngine(
-            groups: groups,
-            defaultIntervalMilliseconds: interval.milliseconds)
+            groups: groups, defaultIntervalMilliseconds: interval.milliseconds, targetLabels: targetLabels,
+            externalLabels: external, externalURL: health.externalURL ?? listenAddress.map { "http://\($0)" } ?? "")
         let runner = try RuleRunner(
             engine: engine, registry: registry, events: events, clock: clock,
-            notify: { alerts in notifier?.send(alerts) }, onTransition: { hook?.send($0) })
+            notify: { alerts in notifier?.send(alerts.map { $0.adding(externalLabels: external) }) },
+            onTransition: { change in
+                var sent = change
+                sent.alert = change.alert.adding(externalLabels: external)
+                hook?.send(sent)
+            })
         applyWatchdogs(config)
         applyChecks(config)
         let sources: [any AlertSource] = [watchdogs, taskWatchdogs, checks]

@@ -3,9 +3,9 @@
 /// ```json
 /// {"families": [
 ///   {"name": "jobkit_tasks_total", "type": "counter", "help": "…", "unit": null,
-///    "series": [{"labels": {"job": "ingest", "outcome": "succeeded"}, "value": 3}]},
+///    "series": [{"labels": {"job_type": "ingest", "outcome": "succeeded"}, "value": 3}]},
 ///   {"name": "jobkit_task_duration_seconds", "type": "histogram", "help": "…", "unit": "seconds",
-///    "series": [{"labels": {"job": "ingest"}, "count": 3, "sum": 0.42,
+///    "series": [{"labels": {"job_type": "ingest"}, "count": 3, "sum": 0.42,
 ///                "buckets": [{"le": 0.005, "count": 0}, …, {"le": "+Inf", "count": 3}]}]}
 /// ]}
 /// ```

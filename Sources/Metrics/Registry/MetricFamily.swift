@@ -39,7 +39,7 @@ public struct MetricDescriptor: Sendable, Hashable {
 /// Resolve a child once and keep it: resolution takes a lock, the child's operations do not.
 ///
 /// ```swift
-/// let tasks = try registry.counter("jobkit_tasks_total", help: "Tasks finished.", labelNames: ["job", "outcome"])
+/// let tasks = try registry.counter("jobkit_tasks_total", help: "Tasks finished.", labelNames: ["job_type", "outcome"])
 /// let extractFailures = try tasks.labels("extract", "failure")   // once
 /// extractFailures.increment()                                     // on the hot path
 /// ```

@@ -14,7 +14,7 @@ import Synchronization
 /// ```swift
 /// let registry = MetricsRegistry()
 /// let duration = try registry.histogram(
-///     "jobkit_task_duration_seconds", help: "Run time of task attempts.", labelNames: ["job"],
+///     "jobkit_task_duration_seconds", help: "Run time of task attempts.", labelNames: ["job_type"],
 ///     buckets: .longJobs, unit: "seconds")
 /// try duration.labels("extract").observe(2.5)
 /// let text = PrometheusText.render(registry.collect())

@@ -31,14 +31,40 @@ extension SeriesStore {
                     }
                 }
             }
+            if !targetLabels.isEmpty, let id = intern(upSeries, &state) {
+                append(id, SamplePoint(time: time, value: 1), writer: Self.registryWriter, &state)
+                now.insert(id)
+            }
             finishWrite(writer: Self.registryWriter, now: now, at: time, &state)
         }
+    }
+
+    /// The `up` series a scrape adds for its target.
+    private var upSeries: LabelSet {
+        var labels = targetLabels
+        labels[LabelSet.metricName] = "up"
+        return LabelSet(labels)
+    }
+
+    /// `labels` with the target labels added as Prometheus adds them without `honor_labels`: a label the
+    /// series already has moves to `exported_NAME` (again prefixed while that is taken too).
+    private func addingTargetLabels(_ labels: Labels) -> Labels {
+        var result = labels
+        for (name, value) in targetLabels {
+            if let own = result[name] {
+                var exported = "exported_" + name
+                while result[exported] != nil { exported = "exported_" + exported }
+                result[exported] = own
+            }
+            result[name] = value
+        }
+        return result
     }
 
     /// The ids of the series one registry series becomes (one, or each bucket then `_sum` and `_count`).
     private func registryIDs(_ descriptor: MetricDescriptor, _ series: SeriesSnapshot, _ state: inout State) -> [Int?] {
         if let ids = state.registryIDs[descriptor.name]?[series.labelValues] { return ids }
-        var labels = Labels(uniqueKeysWithValues: zip(descriptor.labelNames, series.labelValues))
+        var labels = addingTargetLabels(Labels(uniqueKeysWithValues: zip(descriptor.labelNames, series.labelValues)))
         let ids: [Int?]
         switch series.value {
         case .counter, .gauge:

@@ -41,9 +41,15 @@ public final class SeriesStore: SeriesSource, Sendable {
     /// The writer for registry scrapes; recording rules use their own.
     public static let registryWriter = -1
 
-    public init(retentionMilliseconds: Int64, selectors: [VectorSelector]? = nil) {
+    /// Labels every registry series gets, as a Prometheus scrape gives its target's (`job`, `instance`);
+    /// a series that has one already keeps it as `exported_NAME`. With any, each registry write also
+    /// records `up` 1 under these labels alone.
+    public let targetLabels: Labels
+
+    public init(retentionMilliseconds: Int64, selectors: [VectorSelector]? = nil, targetLabels: Labels = [:]) {
         self.retentionMilliseconds = retentionMilliseconds
         self.selectors = selectors
+        self.targetLabels = targetLabels
     }
 
     /// How many series are kept, and how many samples.

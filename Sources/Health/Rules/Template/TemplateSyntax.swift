@@ -107,3 +107,37 @@ enum TemplateNumber: Sendable, Equatable {
         }
     }
 }
+
+extension TemplateNode {
+    /// The string constants passed to `query` anywhere in `nodes`, so the engine can keep the series
+    /// those queries read.
+    static func queryLiterals(_ nodes: [TemplateNode]) -> [String] {
+        nodes.flatMap { node -> [String] in
+            switch node {
+            case .text, .break, .continue: return []
+            case .action(let pipeline, _): return pipeline.queryLiterals
+            case .if(let pipeline, let body, let elseBody, _), .with(let pipeline, let body, let elseBody, _),
+                .range(let pipeline, let body, let elseBody, _):
+                return pipeline.queryLiterals + queryLiterals(body) + queryLiterals(elseBody ?? [])
+            }
+        }
+    }
+}
+
+extension TemplatePipeline {
+    var queryLiterals: [String] {
+        commands.flatMap { command -> [String] in
+            var found: [String] = []
+            if case .function("query", _) = command.arguments.first, command.arguments.count > 1,
+                case .string(let text, _) = command.arguments[1]
+            {
+                found.append(text)
+            }
+            for argument in command.arguments {
+                if case .pipeline(let inner, _) = argument { found += inner.queryLiterals }
+                if case .chain(.pipeline(let inner, _), _, _) = argument { found += inner.queryLiterals }
+            }
+            return found
+        }
+    }
+}

@@ -237,7 +237,11 @@ private struct YAMLTreeBuilder {
         let text = Array(scalar.text.unicodeScalars)
         var result: [(offset: Int, position: SourcePosition)] = []
         var cursor = 0
-        for lineIndex in scalar.position.line..<min(endLine, lines.count) {
+        // libyaml also breaks lines at a lone CR, NEL, LS and PS; where its count runs past the "\n" lines
+        // the positions stay those of the scalar's start.
+        let lastLine = min(endLine, lines.count)
+        guard scalar.position.line < lastLine else { return [] }
+        for lineIndex in scalar.position.line..<lastLine {
             let line = lines[lineIndex]
             let indent = line.prefix { $0 == " " }.count
             var content = line[indent...]

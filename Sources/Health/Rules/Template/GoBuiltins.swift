@@ -146,43 +146,19 @@ enum GoBuiltins {
 
     /// Go's `template.HTMLEscapeString`.
     static func htmlEscape(_ text: String) -> String {
-        var output = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "&#34;"
-            case "'": output += "&#39;"
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\u{0}": output += "\u{FFFD}"
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
+        GoEscaping.escape(text, ["\"": "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\u{0}": "\u{FFFD}"])
     }
 
     /// Go's `template.JSEscapeString`.
     static func jsEscape(_ text: String) -> String {
-        var output = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": output += "\\\\"
-            case "'": output += "\\'"
-            case "\"": output += "\\\""
-            case "<": output += "\\u003C"
-            case ">": output += "\\u003E"
-            case "&": output += "\\u0026"
-            case "=": output += "\\u003D"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
+        let table: [Unicode.Scalar: String] = [
+            "\\": "\\\\", "'": "\\'", "\"": "\\\"", "<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "=": "\\u003D",
+        ]
+        return GoEscaping.escape(text, table) { scalar in
+            guard scalar.value < 0x20 else { return nil }
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
-        return output
     }
 
     /// Go's `url.QueryEscape`: unreserved bytes kept, space as `+`, the rest `%XX`.

@@ -1,3 +1,5 @@
+import Jobkit
+
 /// A sample of a `query` result in a template: its labels (`__name__` included) and value.
 public struct TemplateSample: Sendable, Hashable {
     public var labels: [String: String]
@@ -126,11 +128,11 @@ enum GoTime {
             rest += millisecondsPerDay
             days -= 1
         }
-        let (year, month, day) = civil(daysSinceEpoch: days)
+        let date = CivilDate(days: Int(days))
         let seconds = rest / 1000
         let fraction = rest % 1000
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(year)-\(two(month))-\(two(day)) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+        var text = "\(date.year)-\(two(Int64(date.month)))-\(two(Int64(date.day))) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
         if fraction != 0 {
             var digits = String(fraction)
             digits = String(repeating: "0", count: 3 - digits.count) + digits
@@ -138,19 +140,6 @@ enum GoTime {
             text += "." + digits
         }
         return text + " +0000 UTC"
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm.
-    private static func civil(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-        let shifted = daysSinceEpoch + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 
@@ -200,27 +189,33 @@ enum GoStringLiteral {
 
     /// `strconv.Quote`: the value in double quotes with Go's escapes.
     static func quote(_ value: String) -> String {
-        var output = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\t": output += "\\t"
-            case "\r": output += "\\r"
-            case "\u{07}": output += "\\a"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\u{0B}": output += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
+        let table: [Unicode.Scalar: String] = [
+            "\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\u{07}": "\\a", "\u{08}": "\\b",
+            "\u{0C}": "\\f", "\u{0B}": "\\v",
+        ]
+        let body = GoEscaping.escape(value, table) { scalar in
+            guard scalar.value < 0x20 || scalar.value == 0x7F else { return nil }
+            let hex = String(scalar.value, radix: 16)
+            return "\\x" + (hex.count < 2 ? "0" : "") + hex
+        }
+        return "\"" + body + "\""
+    }
+}
+
+/// The escaping loop Go's quoting and escaping functions share.
+enum GoEscaping {
+    /// `text` with each scalar in `table` replaced, and each other one `fallback` maps replaced too.
+    static func escape(
+        _ text: String, _ table: [Unicode.Scalar: String], fallback: (Unicode.Scalar) -> String? = { _ in nil }
+    ) -> String {
+        var output = ""
+        for scalar in text.unicodeScalars {
+            if let replacement = table[scalar] ?? fallback(scalar) {
+                output += replacement
+            } else {
+                output.unicodeScalars.append(scalar)
             }
         }
-        return output + "\""
+        return output
     }
 }

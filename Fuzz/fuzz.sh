@@ -42,6 +42,8 @@ run() {
         return
     fi
     cp -n Corpus/"$target"/* "$work/corpus/" 2>/dev/null || true
+    local suppressions="$PWD/lsan-$target.supp"
+    [ -f "$suppressions" ] && export LSAN_OPTIONS="suppressions=$suppressions:print_suppressions=0"
     if "$bin/${EXECUTABLE[$target]}" -max_total_time="$seconds" -max_len=$MAX_INPUT -rss_limit_mb=$RSS_LIMIT \
         -timeout=10 -print_final_stats=1 -artifact_prefix="$work/crashes/" "$work/corpus" >"$work/run.log" 2>&1; then
         echo "$target: $(grep -E '^stat::number_of_executed_units' "$work/run.log" | awk '{print $2}') inputs in ${seconds}s, no crash ($(grep -oE 'cov: [0-9]+' "$work/run.log" | tail -1))"

@@ -54,7 +54,8 @@ struct RuleFileDecoder {
             default: report(key.position, context + "unknown field \"\(key.text)\" in a group")
             }
         }
-        if name.isEmpty { report(position, context + "Groupname must not be empty") }
+        // Prometheus's words, which say which group by its place alone.
+        if name.isEmpty { report(position, "Groupname must not be empty") }
         for (index, ruleNode) in ruleNodes.enumerated() {
             if let rule = rule(ruleNode, group: name, index: index + 1) { group.rules.append(rule) }
         }
@@ -94,11 +95,9 @@ struct RuleFileDecoder {
         if !isAlert && recordText.isEmpty { fail(position, "one of 'record' or 'alert' must be set") }
         var expression: PromQLExpression?
         if let expr, !expr.text.isEmpty {
+            // A range vector or a string parses, as in Prometheus, and fails each evaluation instead.
             do {
                 expression = try PromQLParser.parse(expr.text)
-                if expression?.type == .matrix {
-                    fail(expr.position, "could not parse expression: a rule's expression must be an instant vector or scalar")
-                }
             } catch {
                 fail(expr.position(ofOffset: error.offset), "could not parse expression: \(error.message)")
             }
@@ -191,7 +190,8 @@ struct RuleFileDecoder {
     /// A Prometheus duration (`30s`, `5m`, `1h30m`), in milliseconds; null is zero.
     private mutating func duration(_ node: YAMLNode, _ field: String, context: String) -> Int64? {
         guard let text = string(node, field, context: context) else { return nil }
-        if text.isEmpty { return 0 }
+        // Prometheus's model.ParseDuration takes a bare "0" besides durations with units.
+        if text.isEmpty || text == "0" { return 0 }
         guard let milliseconds = PromQLParser.duration(text) else {
             report(node.position, context + "\"\(field)\": not a valid duration string: \"\(text)\"")
             return nil

@@ -27,6 +27,9 @@ public struct PromQLEvaluator: Sendable {
         self.maximumSamples = maximumSamples
     }
 
+    /// What a rule or a template's `query` whose expression is a range vector or a string fails with.
+    public static let notAVectorOrScalar = "rule result is not a vector or scalar"
+
     /// The value of `expression` at `time` (milliseconds since the Unix epoch).
     public func evaluate(_ expression: PromQLExpression, at time: Int64) throws(PromQLEvaluationError) -> PromQLValue {
         let context = Context(queryTime: time, time: time, budget: SampleBudget(maximumSamples))
@@ -34,8 +37,7 @@ public struct PromQLEvaluator: Sendable {
         case .scalar(let value): return .scalar(value)
         case .vector(let elements):
             return .vector(elements.map { PromQLSample(labels: $0.labels.dictionary, value: $0.value) })
-        case .matrix: throw PromQLEvaluationError("a range vector cannot be the result of an instant query or rule")
-        case .string: throw PromQLEvaluationError("a string cannot be the result of a rule")
+        case .matrix, .string: throw PromQLEvaluationError(Self.notAVectorOrScalar)
         }
     }
 

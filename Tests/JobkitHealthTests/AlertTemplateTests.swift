@@ -79,4 +79,12 @@ struct AlertTemplateTests {
             try AlertTemplate(#"{{ range query "up == 0" | sortByLabel "instance" }}{{ .Labels.instance }}{{ end }}"#)
                 .expand(labels: [:], value: 0, environment: environment) == "ab")
     }
+
+    @Test func namedTemplatesAndTheirBounds() throws {
+        #expect(try expand(#"{{ define "t" }}<{{ . }}>{{ end }}{{ template "t" $labels.job_type }}{{ block "b" 1 }}[{{ . }}]{{ end }}"#) == "<extract>[1]")
+        let recursive = try expand(#"{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}"#)
+        #expect(recursive.hasSuffix("exceeded maximum template depth (\(AlertTemplate.maximumTemplateDepth))>"), "\(recursive)")
+        let endless = try expand(#"{{ range $i, $x := $labels }}{{ range $labels }}{{ range $labels }}x{{ end }}{{ end }}{{ end }}"#)
+        #expect(!endless.isEmpty)
+    }
 }

@@ -55,6 +55,8 @@ struct TemplateAgreementTests {
         "{{ with args 1 \"x\" }}{{ .arg0 }} {{ .arg1 }}{{ end }}",
         "{{ 1.5 }} {{ 1e3 }} {{ 0x1F }} {{ -3 }} {{ 'a' }} {{ 1000000.0 }} {{ 0.00001 }} {{ 017 }} {{ true }}",
         "{{ $value | printf \"%.1f\" }} {{ $labels.job | toUpper | printf \"%s!\" }} {{ slice \"abcdef\" 1 3 }}",
+        "{{ define \"where\" }}[{{ .Labels.instance }} {{ $.Value }}]{{ end }}{{ template \"where\" . }} {{ block \"v\" $value }}<{{ . }}>{{ end }} {{ template \"v\" 2 }} {{ template \"v\" }}",
+        "{{ template \"nowhere\" . }}",
     ]
 
     /// Alert labels are templates too (a recording rule's are not).
@@ -128,6 +130,9 @@ struct TemplateAgreementTests {
         "{{ nofunc }}", "{{ $undefined }}", "{{ if }}x{{ end }}", "{{ if true }}x", "{{ end }}", "{{ .A | 1 }}",
         "{{ (1 }}", "{{ \"unterminated }}", "{{ break }}", "{{ else }}", "{{ $labels.job", "{{ $x := }}",
         "{{ range $a, $b, $c := . }}{{ end }}", "{{ with }}{{ end }}", "{{ if 1 }}{{ else }}{{ else }}{{ end }}",
+        "{{ if true }}{{ define \"x\" }}a{{ end }}{{ end }}", "{{ template 1 }}", "{{ define x }}{{ end }}",
+        "{{ define \"x\" }}{{ $labels }}{{ end }}", "{{ define \"x\" }}a{{ end }}{{ define \"x\" }}b{{ end }}",
+        "{{ block \"x\" . }}a", "{{ .A | | .B }}", "{{ \"a long string here\" \"b\" ) }}",
     ]
 
     @Test func refusedTemplatesAreRefusedWithPromtoolsWords() async throws {

@@ -8,11 +8,15 @@ public struct AlertTemplate: Sendable, Hashable {
     /// The most actions and text pieces one expansion may run, so a template cannot loop without bound
     /// over a huge query result.
     public static let maximumSteps = 100_000
+    /// The most `template` calls one expansion may nest (Go allows 100,000; a thread's stack here does
+    /// not), so a template that calls itself fails instead of overflowing the stack.
+    public static let maximumTemplateDepth = 1000
 
     public let source: String
     /// The template's name in messages (`__alert_NAME`, as Prometheus names it).
     public let name: String
     private let nodes: [TemplateNode]
+    private let definitions: [String: [TemplateNode]]
 
     /// A template Go's parser refuses: `template: NAME:LINE: MESSAGE`.
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
@@ -39,23 +43,27 @@ public struct AlertTemplate: Sendable, Hashable {
         self.name = name
         guard source.contains("{{") else {
             nodes = [.text(source)]
+            definitions = [:]
             return
         }
         do {
-            nodes = try TemplateParser.parse(Self.preamble + source, functions: TemplateFunctions.names)
+            (nodes, definitions) = try TemplateParser.parse(Self.preamble + source, functions: TemplateFunctions.names)
         } catch {
             throw SyntaxError(description: "template: \(name):\(error.line): \(error.message)")
         }
     }
 
     /// The PromQL of every `query "…"` with a constant argument: what the engine must keep series for.
-    public var queryExpressions: [String] { TemplateNode.queryLiterals(nodes) }
+    public var queryExpressions: [String] {
+        TemplateNode.queryLiterals(nodes) + definitions.values.flatMap(TemplateNode.queryLiterals)
+    }
 
     /// A value taken literally, as recording rules take their labels.
     public init(literal: String) {
         source = literal
         name = ""
         nodes = [.text(literal)]
+        definitions = [:]
     }
 
     /// The text with each action replaced, as Prometheus would expand it; a failure while running gives
@@ -67,7 +75,9 @@ public struct AlertTemplate: Sendable, Hashable {
             labels: map, externalLabels: environment.externalLabels, externalURL: environment.externalURL, value: value)
         let functions = TemplateFunctions(query: environment.query, externalURL: environment.externalURL)
         do {
-            return try TemplateExecutor.run(nodes, dot: .data(data), functions: functions, maximumSteps: Self.maximumSteps)
+            return try TemplateExecutor.run(
+                nodes, definitions: definitions, dot: .data(data), functions: functions,
+                limits: .init(maximumSteps: Self.maximumSteps, maximumDepth: Self.maximumTemplateDepth))
         } catch {
             return "<error expanding template: error executing template \(name): \(describe(error))>"
         }

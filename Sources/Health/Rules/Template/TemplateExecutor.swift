@@ -13,26 +13,38 @@ struct TemplateFault: Error {
 /// Runs parsed template nodes over a dot value with Go's semantics (missingkey=zero, as Prometheus sets).
 struct TemplateExecutor {
     private let functions: TemplateFunctions
+    private let definitions: [String: [TemplateNode]]
     private var variables: [(name: String, value: TemplateValue)]
+    private var depth = 0
     private var output = ""
     private var steps = 0
     private let maximumSteps: Int
+    private let maximumDepth: Int
 
     private enum Jump: Error {
         case breakLoop, continueLoop
     }
 
-    init(functions: TemplateFunctions, dot: TemplateValue, maximumSteps: Int) {
-        self.functions = functions
-        self.variables = [("$", dot)]
-        self.maximumSteps = maximumSteps
+    /// Bounds on one expansion: actions and text pieces run, and `template` calls nested.
+    struct Limits {
+        var maximumSteps: Int
+        var maximumDepth: Int
     }
 
-    /// The text `nodes` write.
+    private init(functions: TemplateFunctions, definitions: [String: [TemplateNode]], dot: TemplateValue, limits: Limits) {
+        self.functions = functions
+        self.definitions = definitions
+        self.variables = [("$", dot)]
+        self.maximumSteps = limits.maximumSteps
+        self.maximumDepth = limits.maximumDepth
+    }
+
+    /// The text `nodes` write; `definitions` are the templates `template` and `block` call.
     static func run(
-        _ nodes: [TemplateNode], dot: TemplateValue, functions: TemplateFunctions, maximumSteps: Int
+        _ nodes: [TemplateNode], definitions: [String: [TemplateNode]], dot: TemplateValue,
+        functions: TemplateFunctions, limits: Limits
     ) throws(TemplateFault) -> String {
-        var executor = TemplateExecutor(functions: functions, dot: dot, maximumSteps: maximumSteps)
+        var executor = TemplateExecutor(functions: functions, definitions: definitions, dot: dot, limits: limits)
         do {
             try executor.walk(nodes, dot: dot)
         } catch let fault as TemplateFault {
@@ -71,8 +83,31 @@ struct TemplateExecutor {
                 try range(pipeline, body, elseBody, offset: offset, dot: dot)
             case .break: throw Jump.breakLoop
             case .continue: throw Jump.continueLoop
+            case .template(let name, let argument, let offset):
+                try invoke(name, argument, offset: offset, dot: dot)
             }
         }
+    }
+
+    /// `{{template "name" pipeline}}`: the named template over the pipeline's value, seeing no variable
+    /// but `$`, as in Go.
+    private mutating func invoke(_ name: String, _ argument: TemplatePipeline?, offset: Int, dot: TemplateValue) throws {
+        let context = "{{template \(GoStringLiteral.quote(name))\(argument.map { " \($0)" } ?? "")}}"
+        guard let body = definitions[name] else {
+            throw TemplateFault(offset: offset, context: context, message: "template \(GoStringLiteral.quote(name)) not defined")
+        }
+        guard depth < maximumDepth else {
+            throw TemplateFault(offset: offset, context: context, message: "exceeded maximum template depth (\(maximumDepth))")
+        }
+        let value = try argument.map { pipeline throws(TemplateFault) in try evaluate(pipeline, dot: dot) } ?? .missing
+        let outer = variables
+        variables = [("$", value)]
+        depth += 1
+        defer {
+            variables = outer
+            depth -= 1
+        }
+        try walk(body, dot: value)
     }
 
     private mutating func range(

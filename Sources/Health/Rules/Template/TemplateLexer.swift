@@ -145,8 +145,9 @@ struct TemplateLexer {
                 parenDepth += 1
                 add(.leftParen, start, length: 1)
             case UInt8(ascii: ")"):
-                parenDepth -= 1
-                guard parenDepth >= 0 else { throw fail(start, "unexpected right paren U+0029 ')'") }
+                // One too many is the parser's to report (`unexpected ")" in command`), as in Go, where the
+                // parser meets the token before the lexer's own complaint.
+                parenDepth = max(0, parenDepth - 1)
                 add(.rightParen, start, length: 1)
             case UInt8(ascii: ","): add(.comma, start, length: 1)
             case UInt8(ascii: "="): add(.assign, start, length: 1)

@@ -6,17 +6,23 @@ struct TemplateParser {
     private var index = 0
     private var variables: [String] = ["$"]
     private var rangeDepth = 0
+    /// How deep in `if`/`with`/`range`/`define` the parser is: `define` is for the top level only.
+    private var controlDepth = 0
+    private var definitions: [String: [TemplateNode]] = [:]
     private let lineOf: (Int) -> Int
 
-    /// The nodes of `source`; `functions` are the names a template may call.
-    static func parse(_ source: String, functions: Set<String>) throws(TemplateSyntaxError) -> [TemplateNode] {
+    /// The nodes of `source` and the templates it defines (`define`, `block`); `functions` are the names
+    /// a template may call.
+    static func parse(_ source: String, functions: Set<String>) throws(TemplateSyntaxError)
+        -> (nodes: [TemplateNode], definitions: [String: [TemplateNode]])
+    {
         let bytes = Array(source.utf8)
         var parser = TemplateParser(
             tokens: try TemplateLexer.tokens(source), functions: functions,
             lineOf: { offset in 1 + bytes[..<min(offset, bytes.count)].count { $0 == UInt8(ascii: "\n") } })
         let (nodes, stop) = try parser.list()
         if let stop { throw parser.fail(stop.offset, "unexpected {{\(stop.keyword)}}") }
-        return nodes
+        return (nodes, parser.definitions)
     }
 
     private init(tokens: [TemplateToken], functions: Set<String>, lineOf: @escaping (Int) -> Int) {
@@ -60,8 +66,12 @@ struct TemplateParser {
                         guard rangeDepth > 0 else { throw fail(at, "{{\(keyword)}} outside {{range}}") }
                         try closeAction(keyword)
                         nodes.append(keyword == "break" ? .break(offset: at) : .continue(offset: at))
+                    case "define" where controlDepth == 0:
+                        try define(at: at)
+                    case "template", "block":
+                        nodes.append(try invocation(keyword, at: at))
                     default:
-                        throw fail(at, "{{\(keyword)}} is not supported in alert templates")
+                        throw fail(at, "unexpected <\(keyword)> in command")
                     }
                 } else {
                     nodes.append(.action(try pipeline("command", allowsTwoVariables: false), offset: token.offset))
@@ -69,6 +79,52 @@ struct TemplateParser {
             default: throw fail(token.offset, "unexpected token in template text")
             }
         }
+    }
+
+    /// A template's name after `define`, `template` or `block`: a string constant.
+    private mutating func templateName(_ context: String) throws(TemplateSyntaxError) -> String {
+        let token = next()
+        guard case .string(let name) = token.kind else { throw fail(token.offset, "unexpected \(describe(token)) in \(context)") }
+        return name
+    }
+
+    /// The body of a named template, in a scope of its own (only `$`), through its `{{end}}`.
+    private mutating func definitionBody(_ name: String) throws(TemplateSyntaxError) {
+        let (outerVariables, outerRanges) = (variables, rangeDepth)
+        (variables, rangeDepth) = (["$"], 0)
+        controlDepth += 1
+        let (body, stop) = try list()
+        controlDepth -= 1
+        (variables, rangeDepth) = (outerVariables, outerRanges)
+        guard let stop else { throw fail(endOffset, "unexpected EOF") }
+        guard stop.keyword == "end" else { throw fail(stop.offset, "unexpected {{else}}") }
+        try closeAction("end")
+        guard definitions.updateValue(body, forKey: name) == nil else {
+            throw fail(stop.offset, "template: multiple definition of template \(GoStringLiteral.quote(name))")
+        }
+    }
+
+    /// `{{define "name"}} … {{end}}`.
+    private mutating func define(at offset: Int) throws(TemplateSyntaxError) {
+        let name = try templateName("define clause")
+        try closeAction("define clause")
+        try definitionBody(name)
+    }
+
+    /// `{{template "name" pipeline}}`, or `{{block "name" pipeline}} … {{end}}`, which defines it too.
+    private mutating func invocation(_ keyword: String, at offset: Int) throws(TemplateSyntaxError) -> TemplateNode {
+        let context = keyword + " clause"
+        let nameOffset = peek.offset
+        let name = try templateName(context)
+        var argument: TemplatePipeline?
+        if case .rightDelimiter = peek.kind {
+            index += 1
+        } else {
+            argument = try pipeline(context, allowsTwoVariables: false)
+        }
+        if keyword == "block" { try definitionBody(name) }
+        // Go places the call at its name.
+        return .template(name, argument, offset: nameOffset)
     }
 
     private mutating func closeAction(_ context: String) throws(TemplateSyntaxError) {
@@ -79,7 +135,11 @@ struct TemplateParser {
     /// `if`/`with`/`range` after its keyword, through its `{{end}}`.
     private mutating func control(_ keyword: String, at offset: Int) throws(TemplateSyntaxError) -> TemplateNode {
         let scope = variables.count
-        defer { variables.removeLast(variables.count - scope) }
+        controlDepth += 1
+        defer {
+            variables.removeLast(variables.count - scope)
+            controlDepth -= 1
+        }
         let condition = try pipeline(keyword, allowsTwoVariables: keyword == "range")
         if keyword == "range" { rangeDepth += 1 }
         let (body, stop) = try list()
@@ -108,23 +168,31 @@ struct TemplateParser {
         }
     }
 
+    /// Go's `item.String()`: keywords in angle brackets, the rest quoted (cut after ten characters).
     private func describe(_ token: TemplateToken) -> String {
+        let text: String
         switch token.kind {
-        case .rightDelimiter: "<}}>"
-        case .rightParen: "\")\""
-        case .leftParen: "\"(\""
-        case .pipe: "\"|\""
-        case .comma: "\",\""
-        case .assign: "\"=\""
-        case .declare: "\":=\""
-        case .end: "EOF"
-        case .identifier(let name), .keyword(let name): "<\(name)>"
-        case .field(let name): "<.\(name)>"
-        case .variable(let name): "<\(name)>"
-        case .string(let value): GoStringLiteral.quote(value)
-        case .number(let text): text
-        default: "token"
+        case .keyword(let name): return "<\(name)>"
+        case .end: return "EOF"
+        case .rightDelimiter: text = "}}"
+        case .leftDelimiter: text = "{{"
+        case .rightParen: text = ")"
+        case .leftParen: text = "("
+        case .pipe: text = "|"
+        case .comma: text = ","
+        case .assign: text = "="
+        case .declare: text = ":="
+        case .dot: text = "."
+        case .nil: text = "nil"
+        case .bool(let value): text = value ? "true" : "false"
+        case .identifier(let name), .variable(let name): text = name
+        case .field(let name): text = "." + name
+        case .string(let value): text = GoStringLiteral.quote(value)
+        case .number(let number): text = number
+        case .text(let value): text = value
         }
+        guard text.count > 10 else { return GoStringLiteral.quote(text) }
+        return GoStringLiteral.quote(String(text.prefix(10))) + "..."
     }
 
     /// A pipeline up to `}}` (or `)` when `context` is a parenthesized pipeline), with its declarations.
@@ -158,6 +226,7 @@ struct TemplateParser {
                 break
             }
             switch token.kind {
+            case .pipe: throw fail(token.offset, "unexpected \(describe(token)) in \(context)")
             case .end, .rightDelimiter, .rightParen:
                 throw fail(token.offset, context == "parenthesized pipeline" ? "unclosed left paren" : "unexpected \(describe(token)) in \(context)")
             default: pipe.commands.append(try command(closing: closing))
@@ -179,7 +248,8 @@ struct TemplateParser {
         var command = TemplateCommand(arguments: [], offset: peek.offset)
         while true {
             let token = peek
-            if token.kind == closing { break }
+            // A closing token of the wrong kind ends the command too; the pipeline says what is wrong.
+            if token.kind == closing || token.kind == .rightParen || token.kind == .rightDelimiter { break }
             if token.kind == .pipe {
                 index += 1
                 guard !command.arguments.isEmpty else { throw fail(token.offset, "missing value for command") }

@@ -7,6 +7,8 @@ indirect enum TemplateNode: Sendable {
     case range(TemplatePipeline, [TemplateNode], else: [TemplateNode]?, offset: Int)
     case `break`(offset: Int)
     case `continue`(offset: Int)
+    /// `{{template "name" pipeline}}` (and the call a `block` makes).
+    case template(String, TemplatePipeline?, offset: Int)
 }
 
 /// `$x := cmd | cmd …`: commands whose results feed the next command's last argument.
@@ -115,6 +117,7 @@ extension TemplateNode {
         nodes.flatMap { node -> [String] in
             switch node {
             case .text, .break, .continue: return []
+            case .template(_, let argument, _): return argument?.queryLiterals ?? []
             case .action(let pipeline, _): return pipeline.queryLiterals
             case .if(let pipeline, let body, let elseBody, _), .with(let pipeline, let body, let elseBody, _),
                 .range(let pipeline, let body, let elseBody, _):

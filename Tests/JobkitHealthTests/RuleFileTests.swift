@@ -102,4 +102,30 @@ struct RuleFileTests {
                 == "y.yml:3:1: while scanning a quoted scalar (from 2:11): found unexpected end of stream"
         }
     }
+
+    /// A key given twice is go-yaml's error, reported with the group and rule it is in, beside the rest.
+    @Test func aKeyGivenTwiceNamesItsRule() {
+        let text = """
+            groups:
+              - name: g
+                rules:
+                  - alert: Twice
+                    expr: up == 0
+                    for: 5m
+                    labels: {severity: page, severity: info}
+                    for: 10m
+                  - alert: Fine
+                    expr: up
+                    for: 5
+            """
+        #expect {
+            try RuleFile.parse(text, file: "d.yml")
+        } throws: { error in
+            (error as? RuleFileErrors)?.problems.map(\.description) == [
+                #"d.yml:8:9: group "g", rule 1, "Twice": mapping key "for" already defined at line 6"#,
+                #"d.yml:7:34: group "g", rule 1, "Twice": labels: mapping key "severity" already defined at line 7"#,
+                #"d.yml:11:14: group "g", rule 2, "Fine": "for": not a valid duration string: "5""#,
+            ]
+        }
+    }
 }

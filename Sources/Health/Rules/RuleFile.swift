@@ -73,7 +73,8 @@ public enum RuleFile {
     public static func parse(_ text: String, file: String) throws(RuleFileErrors) -> [RuleGroup] {
         let document: YAMLNode
         do {
-            document = try YAMLParser.parse(text)
+            // Keys given twice are reported by the decoder, which knows their group and rule.
+            document = try YAMLParser.parse(text, limits: YAMLParser.Limits(refusesDuplicateKeys: false))
         } catch {
             throw RuleFileErrors(problems: [.init(file: file, position: error.position, message: error.message)])
         }

@@ -11,6 +11,18 @@ struct RuleFileDecoder {
         problems.append(.init(file: file, position: position, message: message))
     }
 
+    /// Reports each key of `entries` given a second time, as go-yaml words it, under `context`.
+    private mutating func checkDuplicates(_ entries: [(key: YAMLScalar, value: YAMLNode)], context: String) {
+        var first: [String: SourcePosition] = [:]
+        for (key, _) in entries {
+            if let earlier = first[key.text] {
+                report(key.position, context + "mapping key \"\(key.text)\" already defined at line \(earlier.line)")
+            } else {
+                first[key.text] = key.position
+            }
+        }
+    }
+
     mutating func groups(_ document: YAMLNode) -> [RuleGroup] {
         guard case .mapping(let top, _) = document else {
             if !document.isNothing {
@@ -20,6 +32,7 @@ struct RuleFileDecoder {
         }
         var groups: [RuleGroup] = []
         var names: Set<String> = []
+        checkDuplicates(top, context: "")
         for (key, value) in top {
             guard key.text == "groups" else {
                 report(key.position, "unknown field \"\(key.text)\" (a rule file has only \"groups\")")
@@ -45,6 +58,7 @@ struct RuleFileDecoder {
         let context = name.isEmpty ? "group \(index): " : "group \"\(name)\": "
         var group = RuleGroup(name: name, file: file, intervalMilliseconds: nil, rules: [])
         var ruleNodes: [YAMLNode] = []
+        checkDuplicates(fields, context: context)
         for (key, value) in fields {
             switch key.text {
             case "name": break
@@ -72,6 +86,7 @@ struct RuleFileDecoder {
         let recordText = field("record").flatMap { string($0.value, "record", context: "") } ?? ""
         let context = "group \"\(group)\", rule \(index), \"\(alertText.isEmpty ? recordText : alertText)\": "
         let problemsBefore = problems.count
+        checkDuplicates(fields, context: context)
         var expr: YAMLScalar?
         var forMilliseconds: Int64 = 0
         var keepFiring: Int64 = 0
@@ -177,6 +192,7 @@ struct RuleFileDecoder {
     {
         switch node {
         case .mapping(let entries, _):
+            checkDuplicates(entries, context: context + "\(field): ")
             return entries.compactMap { entry in
                 string(entry.value, "\(field).\(entry.key.text)", context: context).map { (entry.key, $0) }
             }

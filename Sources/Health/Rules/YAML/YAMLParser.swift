@@ -10,11 +10,15 @@ public enum YAMLParser {
         public var maximumDepth: Int
         /// The most nodes the document may hold once its aliases are expanded ("billion laughs").
         public var maximumNodes: Int
+        /// Whether a key given twice in one mapping is an error here, or kept (both entries, in order)
+        /// for the reader to report where it knows more.
+        public var refusesDuplicateKeys: Bool
 
         /// Far beyond any real configuration or rule file.
-        public init(maximumDepth: Int = 256, maximumNodes: Int = 1_000_000) {
+        public init(maximumDepth: Int = 256, maximumNodes: Int = 1_000_000, refusesDuplicateKeys: Bool = true) {
             self.maximumDepth = maximumDepth
             self.maximumNodes = maximumNodes
+            self.refusesDuplicateKeys = refusesDuplicateKeys
         }
     }
 
@@ -194,11 +198,11 @@ private struct YAMLTreeBuilder {
             }
             if name.style == .plain && name.text == "<<" && (name.tag == nil || name.tag == YAMLParser.mergeTag) {
                 merged += try mergeEntries(value.node)
-            } else if let first = seen[name.text] {
+            } else if let first = seen[name.text], limits.refusesDuplicateKeys {
                 throw YAMLError(
                     position: name.position, message: "mapping key \"\(name.text)\" already defined at line \(first.line)")
             } else {
-                seen[name.text] = name.position
+                seen[name.text] = seen[name.text] ?? name.position
                 entries.append((name, value.node))
             }
             keyEvent = try next()

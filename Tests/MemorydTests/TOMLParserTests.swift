@@ -86,8 +86,18 @@ struct TOMLParserTests {
         ("a = [1, 2", "t.toml:1:10: expected ',' or ']' in the array, found the end of the file"),
         ("a = 1 b = 2", "t.toml:1:7: expected the end of the line, found 'b = 2'"),
         ("a = hello", "t.toml:1:5: 'hello' is not a valid value (strings need quotes)"),
-        ("a = \"\"\"x\"\"\"", "t.toml:1:5: multi-line strings are not supported"),
-        ("a = 2024-01-01", "t.toml:1:5: dates and times are not supported; write durations as strings like \"30s\""),
+        ("a = 03:00", "t.toml:1:5: a time is HH:MM:SS, with an optional fraction (quote a time of day or a duration: \"03:00\", \"30s\")"),
+        ("a = 2024-02-30", "t.toml:1:5: 2024-02-30 is not a date"),
+        ("a = 1__000", "t.toml:1:5: '1__000' is not a valid value (strings need quotes)"),
+        ("a = 0x", "t.toml:1:5: '0x' is not a valid value (strings need quotes)"),
+        ("a = 9223372036854775808", "t.toml:1:5: '9223372036854775808' is out of range for a 64-bit integer"),
+        ("a = \"\"\"x\"\"\"\"\"\"", "t.toml:1:9: too many quotes at the end of a multi-line string"),
+        ("a = \"tab\tok but \u{7}bell\"", "t.toml:1:17: control character U+0007 in a string (escape it)"),
+        ("a = 1 # bell \u{7}", "t.toml:1:14: a control character in a comment"),
+        ("a = 1\rb = 2", "t.toml:1:6: a carriage return must be followed by a newline"),
+        ("\"\"\"key\"\"\" = 1", "t.toml:1:1: a key cannot be a multi-line string"),
+        ("fruit = []\n[[fruit]]", "t.toml:2:1: 'fruit' is already an array (at t.toml:1:1)"),
+        ("[a]\nb.c = 1\n[a.b]", "t.toml:3:1: table [a.b] is defined twice"),
         ("a = 1\n[a]", "t.toml:2:1: 'a' is already an integer (at t.toml:1:1)"),
         ("a = \"\\q\"", "t.toml:1:7: invalid escape \\q"),
         // Found by the TOML fuzzer: nesting this deep overflowed the stack.
@@ -100,5 +110,36 @@ struct TOMLParserTests {
     func syntaxErrorsSayWhereAndWhat(text: String, message: String) {
         let error = #expect(throws: ConfigError.self) { try parse(text) }
         #expect(error?.description == message)
+    }
+}
+
+extension TOMLParserTests {
+    /// TOML 1.0's other values, read as the specification and toml-test's cases say.
+    @Test func multiLineStringsNumbersAndDatesAreRead() throws {
+        let table = try parse(
+            #"""
+            text = """
+            one \
+              two""""
+            raw = '''C:\path\'''
+            hex = 0xdead_beef
+            octal = 0o755
+            bits = 0b1010
+            big = -inf
+            when = 1979-05-27 07:32:00.5z
+            day = 1979-05-27
+            """#)
+        guard case .string(let text)? = table["text"]?.kind, case .string(let raw)? = table["raw"]?.kind,
+            case .integer(let hex)? = table["hex"]?.kind, case .integer(let octal)? = table["octal"]?.kind,
+            case .integer(let bits)? = table["bits"]?.kind, case .float(let big)? = table["big"]?.kind,
+            case .dateTime(let when)? = table["when"]?.kind, case .dateTime(let day)? = table["day"]?.kind
+        else {
+            Issue.record("unexpected kinds")
+            return
+        }
+        #expect(text == "one two\"" && raw == #"C:\path\"#)
+        #expect(hex == 0xdead_beef && octal == 0o755 && bits == 10 && big == -.infinity)
+        #expect(when == TOMLDateTime(form: .offsetDateTime, text: "1979-05-27T07:32:00.500Z"))
+        #expect(day == TOMLDateTime(form: .localDate, text: "1979-05-27"))
     }
 }

@@ -49,6 +49,15 @@ func json(_ value: TOMLValue) -> String {
     case .boolean(let flag): return tagged("bool", flag ? "true" : "false")
     case .array(let items): return "[" + items.map(json).joined(separator: ",") + "]"
     case .table(let table): return json(table)
+    case .dateTime(let dateTime):
+        let type =
+            switch dateTime.form {
+            case .offsetDateTime: "datetime"
+            case .localDateTime: "datetime-local"
+            case .localDate: "date-local"
+            case .localTime: "time-local"
+            }
+        return tagged(type, dateTime.text)
     }
 }
 

@@ -34,7 +34,9 @@ struct ConfigReader {
     }
 
     private func mismatch(_ key: String, _ value: TOMLValue, expected: String) {
-        errors.add(value.location, "\(name(key)) must be \(expected), not \(value.typeName)")
+        // TOML reads `at = 1979-05-27` or `time = 03:00:00` as a date or time; the config wants strings.
+        let hint = if case .dateTime = value.kind { " (write it in quotes, as \"03:00\" or \"30s\")" } else { "" }
+        errors.add(value.location, "\(name(key)) must be \(expected), not \(value.typeName)\(hint)")
     }
 
     /// Reports `message` at `key`'s value.

@@ -27,23 +27,9 @@ extension TOMLParser {
             }
             return TOMLValue(kind: .boolean(word == "true"), location: start)
         default:
+            if let dateTime = try parseDateTime() { return TOMLValue(kind: .dateTime(dateTime), location: start) }
             return try parseNumber()
         }
-    }
-
-    mutating func parseNumber() throws(ConfigError) -> TOMLValue {
-        let start = location
-        let text = takeWhile { $0.isBareKeyCharacter || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") }
-        guard !text.isEmpty else { throw ConfigError(start, "expected a value, found \(describeNext())") }
-        if peek() == UInt8(ascii: ":") || (text.count >= 10 && text.dropFirst(4).first == "-") {
-            throw ConfigError(start, "dates and times are not supported; write durations as strings like \"30s\"")
-        }
-        let digits = text.filter { $0 != "_" }
-        if let integer = Int64(digits) { return TOMLValue(kind: .integer(integer), location: start) }
-        if digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let float = Double(digits), float.isFinite {
-            return TOMLValue(kind: .float(float), location: start)
-        }
-        throw ConfigError(start, "'\(text)' is not a valid value (strings need quotes)")
     }
 
     mutating func parseArray() throws(ConfigError) -> TOMLValue {
@@ -51,13 +37,13 @@ extension TOMLParser {
         advance()
         var elements: [TOMLValue] = []
         while true {
-            skipBlankLines()
+            try skipBlankLines()
             if peek() == UInt8(ascii: "]") {
                 advance()
                 return TOMLValue(kind: .array(elements), location: start)
             }
             elements.append(try parseValue())
-            skipBlankLines()
+            try skipBlankLines()
             switch peek() {
             case UInt8(ascii: ","): advance()
             case UInt8(ascii: "]"): continue
@@ -91,65 +77,6 @@ extension TOMLParser {
                 return TOMLValue(kind: .table(table), location: start)
             default: throw ConfigError(location, "expected ',' or '}' in the inline table, found \(describeNext())")
             }
-        }
-    }
-
-    mutating func parseBasicString() throws(ConfigError) -> String {
-        let start = location
-        if bytes[index...].starts(with: Array("\"\"\"".utf8)) {
-            throw ConfigError(start, "multi-line strings are not supported")
-        }
-        advance()
-        var result: [UInt8] = []
-        while true {
-            guard let byte = peek(), byte != UInt8(ascii: "\n") else {
-                throw ConfigError(start, "unterminated string")
-            }
-            advance()
-            switch byte {
-            case UInt8(ascii: "\""): return String(decoding: result, as: UTF8.self)
-            case UInt8(ascii: "\\"): result += try parseEscape()
-            default: result.append(byte)
-            }
-        }
-    }
-
-    mutating func parseEscape() throws(ConfigError) -> [UInt8] {
-        let start = location
-        guard let byte = peek() else { throw ConfigError(start, "unterminated string") }
-        advance()
-        switch byte {
-        case UInt8(ascii: "\""): return [UInt8(ascii: "\"")]
-        case UInt8(ascii: "\\"): return [UInt8(ascii: "\\")]
-        case UInt8(ascii: "n"): return [10]
-        case UInt8(ascii: "t"): return [9]
-        case UInt8(ascii: "r"): return [13]
-        case UInt8(ascii: "b"): return [8]
-        case UInt8(ascii: "f"): return [12]
-        case UInt8(ascii: "u"), UInt8(ascii: "U"):
-            let count = byte == UInt8(ascii: "u") ? 4 : 8
-            let hex = takeCount(count)
-            guard let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
-                throw ConfigError(start, "invalid unicode escape \\\(Character(Unicode.Scalar(byte)))\(hex)")
-            }
-            return Array(String(Character(scalar)).utf8)
-        default:
-            throw ConfigError(start, "invalid escape \\\(Character(Unicode.Scalar(byte)))")
-        }
-    }
-
-    mutating func parseLiteralString() throws(ConfigError) -> String {
-        let start = location
-        if bytes[index...].starts(with: Array("'''".utf8)) {
-            throw ConfigError(start, "multi-line strings are not supported")
-        }
-        advance()
-        var result: [UInt8] = []
-        while true {
-            guard let byte = peek(), byte != UInt8(ascii: "\n") else { throw ConfigError(start, "unterminated string") }
-            advance()
-            if byte == UInt8(ascii: "'") { return String(decoding: result, as: UTF8.self) }
-            result.append(byte)
         }
     }
 
@@ -194,27 +121,44 @@ extension TOMLParser {
         while let byte = peek(), byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { advance() }
     }
 
-    /// Skips spaces, newlines and comments.
-    mutating func skipBlankLines() {
+    /// Skips spaces, newlines (LF or CRLF) and comments.
+    mutating func skipBlankLines() throws(ConfigError) {
         while let byte = peek() {
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
-                || byte == UInt8(ascii: "\r")
-            {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") {
                 advance()
+            } else if byte == UInt8(ascii: "\r") {
+                try skipCarriageReturn()
             } else if byte == UInt8(ascii: "#") {
-                while let next = peek(), next != UInt8(ascii: "\n") { advance() }
+                try skipComment()
             } else {
                 return
             }
         }
     }
 
+    /// A CR, which TOML allows only as part of CRLF.
+    mutating func skipCarriageReturn() throws(ConfigError) {
+        guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else {
+            throw ConfigError(location, "a carriage return must be followed by a newline")
+        }
+        advance()
+    }
+
+    /// A comment to the end of its line, which may hold no control character but tab.
+    mutating func skipComment() throws(ConfigError) {
+        while let next = peek(), next != UInt8(ascii: "\n") {
+            if next == UInt8(ascii: "\r"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") { return }
+            if Self.isForbiddenControl(next) {
+                throw ConfigError(location, "a control character in a comment")
+            }
+            advance()
+        }
+    }
+
     mutating func expectEndOfLine() throws(ConfigError) {
         skipSpaces()
-        if peek() == UInt8(ascii: "#") {
-            while let next = peek(), next != UInt8(ascii: "\n") { advance() }
-        }
-        if peek() == UInt8(ascii: "\r") { advance() }
+        if peek() == UInt8(ascii: "#") { try skipComment() }
+        if peek() == UInt8(ascii: "\r") { try skipCarriageReturn() }
         guard let byte = peek() else { return }
         guard byte == UInt8(ascii: "\n") else {
             throw ConfigError(location, "expected the end of the line, found \(describeNext())")

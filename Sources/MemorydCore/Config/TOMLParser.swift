@@ -1,10 +1,10 @@
 /// A TOML parser that keeps the location of every key and value, so config errors can say
 /// `file:line:column`.
 ///
-/// It reads the TOML that config files use: comments; bare, quoted and dotted keys; `[tables]` and
-/// `[[arrays of tables]]`; basic and literal strings; integers, floats and booleans; arrays (over several
-/// lines, trailing comma allowed) and inline tables. Multi-line strings and dates and times are refused
-/// with an error saying so.
+/// It reads TOML 1.0: comments; bare, quoted and dotted keys; `[tables]` and `[[arrays of tables]]`;
+/// basic, literal and multi-line strings; integers (decimal, hex, octal, binary), floats (`inf`, `nan`),
+/// booleans, dates and times; arrays and inline tables. toml-test's cases measure it
+/// (`scripts/toml-conformance`).
 package struct TOMLParser {
     let file: String
     let bytes: [UInt8]
@@ -74,13 +74,15 @@ package struct TOMLParser {
         self.file = file
         self.bytes = bytes
         root.explicitlyDefined = true
+        // A byte-order mark may open the file; it is no part of the document.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
     }
 
     // MARK: - Document
 
     private mutating func parseDocument() throws(ConfigError) {
         while true {
-            skipBlankLines()
+            try skipBlankLines()
             guard let byte = peek() else { return }
             if byte == UInt8(ascii: "[") {
                 try parseHeader()
@@ -118,12 +120,14 @@ package struct TOMLParser {
                 var entry = table.entries[position]
                 switch entry.value.kind {
                 case .table(var existing) where !isArray:
-                    guard !existing.explicitlyDefined, !existing.inline else {
+                    // A table that dotted keys made may get sub-tables from headers, but no header of its own.
+                    guard !existing.explicitlyDefined, !existing.inline, !existing.definedByDottedKeys else {
                         throw ConfigError(start, "table [\(keys.joined(separator: "."))] is defined twice")
                     }
                     existing.explicitlyDefined = true
                     entry.value.kind = .table(existing)
-                case .array(var elements) where isArray && elements.allSatisfy({ $0.isHeaderTable }):
+                // Only an array of tables made by `[[…]]` headers grows by one; `x = []` is a value of its own.
+                case .array(var elements) where isArray && !elements.isEmpty && elements.allSatisfy({ $0.isHeaderTable }):
                     var fresh = TOMLTable()
                     fresh.explicitlyDefined = true
                     elements.append(TOMLValue(kind: .table(fresh), location: start))
@@ -208,6 +212,7 @@ package struct TOMLParser {
             table.entries[position].value.kind = .table(inner)
         } else {
             var inner = TOMLTable()
+            inner.definedByDottedKeys = true
             try insert(value, keys: rest, locations: restLocations, into: &inner)
             table.entries.append(
                 TOMLTable.Entry(
@@ -231,6 +236,9 @@ package struct TOMLParser {
     }
 
     private mutating func parseSimpleKey() throws(ConfigError) -> String {
+        if bytes[index...].starts(with: Array("\"\"\"".utf8)) || bytes[index...].starts(with: Array("'''".utf8)) {
+            throw ConfigError(location, "a key cannot be a multi-line string")
+        }
         switch peek() {
         case UInt8(ascii: "\""): return try parseBasicString()
         case UInt8(ascii: "'"): return try parseLiteralString()

@@ -29,6 +29,7 @@ package struct TOMLValue: Sendable {
         case boolean(Bool)
         case array([TOMLValue])
         case table(TOMLTable)
+        case dateTime(TOMLDateTime)
     }
 
     package var kind: Kind
@@ -43,6 +44,7 @@ package struct TOMLValue: Sendable {
         case .boolean: "a boolean"
         case .array: "an array"
         case .table: "a table"
+        case .dateTime: "a date-time"
         }
     }
 }
@@ -60,6 +62,8 @@ package struct TOMLTable: Sendable {
     var explicitlyDefined = false
     /// Written inline (`{ … }`), so nothing may be added later.
     var inline = false
+    /// Made by a dotted key (`a.b = 1` makes `a`), so no `[a]` header may define it afterwards.
+    var definedByDottedKeys = false
 
     subscript(key: String) -> TOMLValue? {
         entries.first { $0.key == key }?.value
@@ -68,4 +72,22 @@ package struct TOMLTable: Sendable {
     func index(of key: String) -> Int? {
         entries.firstIndex { $0.key == key }
     }
+}
+
+/// A TOML date, time or date-time, kept as its normalized RFC 3339 text (`T` between date and time,
+/// upper-case `Z`, fractions to at least milliseconds): the config uses none, but parses them all.
+package struct TOMLDateTime: Sendable, Hashable {
+    package enum Form: Sendable, Hashable {
+        /// `1979-05-27T07:32:00Z`, `…-07:00`.
+        case offsetDateTime
+        /// `1979-05-27T07:32:00`.
+        case localDateTime
+        /// `1979-05-27`.
+        case localDate
+        /// `07:32:00`.
+        case localTime
+    }
+
+    package var form: Form
+    package var text: String
 }

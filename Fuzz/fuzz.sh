@@ -30,7 +30,14 @@ for target in "${targets[@]}"; do
     [ -n "${EXECUTABLE[$target]:-}" ] || { echo "fuzz.sh: unknown target '$target' (targets: ${ALL[*]})" >&2; exit 2; }
 done
 
-swift build -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: |Compiling|Build complete" | grep -v Compiling || true
+# A build that fails must fail the run: an older binary left in .build would fuzz the code before the change.
+mkdir -p .build
+if ! swift build -Xswiftc -sanitize=fuzzer,address >.build/fuzz-build.log 2>&1; then
+    grep -E "error" .build/fuzz-build.log | sort -u >&2 || true
+    echo "fuzz.sh: the fuzz targets do not build (.build/fuzz-build.log)" >&2
+    exit 1
+fi
+grep -E "warning: |Build complete" .build/fuzz-build.log || true
 bin=$(swift build -Xswiftc -sanitize=fuzzer,address --show-bin-path)
 
 run() {

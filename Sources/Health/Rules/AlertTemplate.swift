@@ -69,10 +69,8 @@ public struct AlertTemplate: Sendable, Hashable {
     /// The text with each action replaced, as Prometheus would expand it; a failure while running gives
     /// `<error expanding template: …>`, as in Prometheus.
     public func expand(labels: Labels, value: Double, environment: Environment = Environment()) -> String {
-        var map: [String: String] = [:]
-        for (label, text) in labels { map[label] = text }
         let data = TemplateData(
-            labels: map, externalLabels: environment.externalLabels, externalURL: environment.externalURL, value: value)
+            labels: labels, externalLabels: environment.externalLabels, externalURL: environment.externalURL, value: value)
         let functions = TemplateFunctions(query: environment.query, externalURL: environment.externalURL)
         do {
             return try TemplateExecutor.run(

@@ -1,11 +1,10 @@
 /// Go text/template's predefined functions: comparisons, `len`, `index`, `slice`, `not`, the `print`
-/// family and the `html`, `js` and `urlquery` escapers.
+/// family and the `html`, `js` and `urlquery` escapers. (`and` and `or` stop at the deciding argument,
+/// so the executor runs them itself.)
 enum GoBuiltins {
     /// The builtin's result, or `nil` when `name` is not a builtin.
     static func evaluate(_ name: String, _ values: [TemplateValue]) throws(TemplateCallError) -> TemplateValue? {
         switch name {
-        case "and": return values.first { !($0.truth ?? false) } ?? values.last ?? .missing
-        case "or": return values.first { $0.truth ?? false } ?? values.last ?? .missing
         case "not": return .bool(!(values[0].truth ?? false))
         case "len": return .int(try length(values[0]))
         case "index": return try index(values[0], Array(values.dropFirst()))

@@ -87,4 +87,28 @@ struct AlertTemplateTests {
         let endless = try expand(#"{{ range $i, $x := $labels }}{{ range $labels }}{{ range $labels }}x{{ end }}{{ end }}{{ end }}"#)
         #expect(!endless.isEmpty)
     }
+
+    /// A rule file is loaded on a connection's thread (`POST /v1/reload`): nesting is bounded so a
+    /// hostile template is refused instead of overflowing that thread's stack.
+    @Test func deepNestingIsRefused() {
+        let parentheses = "{{ " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000) + " }}"
+        let conditions = String(repeating: "{{ if true }}", count: 100_000) + String(repeating: "{{ end }}", count: 100_000)
+        for source in [parentheses, conditions] {
+            #expect {
+                try AlertTemplate(source, name: "t")
+            } throws: { error in
+                (error as? AlertTemplate.SyntaxError)?.description == "template: t:1: nested deeper than 128 levels"
+            }
+        }
+        #expect((try? AlertTemplate("{{ " + String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100) + " }}", name: "t")) != nil)
+    }
+
+    /// Rules are evaluated on concurrency pool threads, whose stacks are small: a template that calls
+    /// itself from deep inside nested bodies stops at the depth bound instead of overflowing one.
+    @Test func recursionInsideNestedBodiesStopsAtTheBound() async throws {
+        let body = String(repeating: "{{ if true }}", count: 120) + #"{{ template "r" . }}"# + String(repeating: "{{ end }}", count: 120)
+        let template = try AlertTemplate(#"{{ define "r" }}"# + body + #"{{ end }}{{ template "r" . }}"#)
+        let expanded = await Task.detached { template.expand(labels: [:], value: 1) }.value
+        #expect(expanded.hasSuffix("exceeded maximum template depth (\(AlertTemplate.maximumTemplateDepth))>"), "\(expanded)")
+    }
 }

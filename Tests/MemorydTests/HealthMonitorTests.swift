@@ -107,3 +107,37 @@ struct HealthMonitorTests {
         #expect(health.watchdogs.overdue().map(\.watchdog.name).filter { !HealthMonitor.livenessWatchdogs.contains($0) } == ["nightly"])
     }
 }
+
+extension HealthMonitorTests {
+    /// The threads of this process named `name` (Linux: /proc/self/task/*/comm).
+    static func threads(named name: String) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.count { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == name
+        }
+    }
+
+    /// Each reload replaces the Alertmanager notifier; the replaced ones' threads end (a reload used to
+    /// leave one running per reload).
+    @Test func reloadsDoNotLeaveNotifierThreadsBehind() async throws {
+        let health = try monitor()
+        let config = try MemorydConfig.parse("[health]\nalertmanager = \"http://127.0.0.1:9\"\n", file: "c.toml")
+        let before = Self.threads(named: "alertmanager")
+        try health.apply(config)
+        // The count is seen to move at all: one notifier, one thread.
+        _ = try await poll("the notifier's thread", deadline: .seconds(30)) { () -> Bool? in
+            Self.threads(named: "alertmanager") == before + 1 ? true : nil
+        }
+        for _ in 1..<20 { try health.apply(config) }
+        let settled = try await poll("replaced notifier threads to end", deadline: .seconds(30)) { () -> Int? in
+            let count = Self.threads(named: "alertmanager") - before
+            return count <= 1 ? count : nil
+        }
+        #expect(settled <= 1)
+        health.stop()
+        _ = try await poll("the last notifier thread to end", deadline: .seconds(30)) { () -> Bool? in
+            Self.threads(named: "alertmanager") == before ? true : nil
+        }
+    }
+}

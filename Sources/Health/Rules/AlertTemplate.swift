@@ -8,8 +8,9 @@ public struct AlertTemplate: Sendable, Hashable {
     /// The most actions and text pieces one expansion may run, so a template cannot loop without bound
     /// over a huge query result.
     public static let maximumSteps = 100_000
-    /// The most `template` calls one expansion may nest (Go allows 100,000; a thread's stack here does
-    /// not), so a template that calls itself fails instead of overflowing the stack.
+    /// The most bodies one expansion may be inside at once: `if`/`with`/`range` bodies and `template`
+    /// calls (Go allows 100,000 calls; the stack of a concurrency pool thread does not), so a template
+    /// that calls itself fails instead of overflowing the stack.
     public static let maximumTemplateDepth = 1000
 
     public let source: String

@@ -25,7 +25,8 @@ struct TemplateExecutor {
         case breakLoop, continueLoop
     }
 
-    /// Bounds on one expansion: actions and text pieces run, and `template` calls nested.
+    /// Bounds on one expansion: actions and text pieces run, and bodies (of `if`, `with`, `range` and
+    /// called templates) nested.
     struct Limits {
         var maximumSteps: Int
         var maximumDepth: Int
@@ -55,6 +56,16 @@ struct TemplateExecutor {
         return executor.output
     }
 
+    /// `nodes` one level deeper: a body of `if`/`with`/`range` or a called template.
+    private mutating func walkNested(_ nodes: [TemplateNode], dot: TemplateValue, offset: Int, context: String) throws {
+        guard depth < maximumDepth else {
+            throw TemplateFault(offset: offset, context: context, message: "exceeded maximum template depth (\(maximumDepth))")
+        }
+        depth += 1
+        defer { depth -= 1 }
+        try walk(nodes, dot: dot)
+    }
+
     private mutating func walk(_ nodes: [TemplateNode], dot: TemplateValue) throws {
         for node in nodes {
             steps += 1
@@ -75,9 +86,9 @@ struct TemplateExecutor {
                 }
                 let isWith = if case .with = node { true } else { false }
                 if truth {
-                    try walk(body, dot: isWith ? value : dot)
+                    try walkNested(body, dot: isWith ? value : dot, offset: offset, context: pipeline.description)
                 } else if let elseBody {
-                    try walk(elseBody, dot: dot)
+                    try walkNested(elseBody, dot: dot, offset: offset, context: pipeline.description)
                 }
             case .range(let pipeline, let body, let elseBody, let offset):
                 try range(pipeline, body, elseBody, offset: offset, dot: dot)
@@ -96,18 +107,11 @@ struct TemplateExecutor {
         guard let body = definitions[name] else {
             throw TemplateFault(offset: offset, context: context, message: "template \(GoStringLiteral.quote(name)) not defined")
         }
-        guard depth < maximumDepth else {
-            throw TemplateFault(offset: offset, context: context, message: "exceeded maximum template depth (\(maximumDepth))")
-        }
         let value = try argument.map { pipeline throws(TemplateFault) in try evaluate(pipeline, dot: dot) } ?? .missing
         let outer = variables
         variables = [("$", value)]
-        depth += 1
-        defer {
-            variables = outer
-            depth -= 1
-        }
-        try walk(body, dot: value)
+        defer { variables = outer }
+        try walkNested(body, dot: value, offset: offset, context: context)
     }
 
     private mutating func range(
@@ -130,7 +134,7 @@ struct TemplateExecutor {
             throw TemplateFault(offset: offset, context: pipeline.description, message: "range can't iterate over \(value.printed)")
         }
         if items.isEmpty {
-            if let elseBody { try walk(elseBody, dot: dot) }
+            if let elseBody { try walkNested(elseBody, dot: dot, offset: offset, context: pipeline.description) }
             return
         }
         for item in items {
@@ -143,7 +147,7 @@ struct TemplateExecutor {
             }
             defer { variables.removeLast(variables.count - inner) }
             do {
-                try walk(body, dot: item.value)
+                try walkNested(body, dot: item.value, offset: offset, context: pipeline.description)
             } catch Jump.breakLoop {
                 break
             } catch Jump.continueLoop {

@@ -10,6 +10,19 @@ struct TemplateParser {
     private var controlDepth = 0
     private var definitions: [String: [TemplateNode]] = [:]
     private let lineOf: (Int) -> Int
+    /// Parentheses and `if`/`with`/`range`/`define` open around what is being parsed.
+    private var nesting = 0
+    /// The deepest nesting a template may have (128): far beyond any alert template, and well within
+    /// the stack of the thread that loads rule files, which parses recursively.
+    static let maximumNesting = 128
+
+    /// Enters one more level of nesting at `offset`, or refuses a template nested too deeply.
+    private mutating func enter(at offset: Int) throws(TemplateSyntaxError) {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw fail(offset, "nested deeper than \(Self.maximumNesting) levels")
+        }
+    }
 
     /// The nodes of `source` and the templates it defines (`define`, `block`); `functions` are the names
     /// a template may call.
@@ -135,10 +148,12 @@ struct TemplateParser {
     /// `if`/`with`/`range` after its keyword, through its `{{end}}`.
     private mutating func control(_ keyword: String, at offset: Int) throws(TemplateSyntaxError) -> TemplateNode {
         let scope = variables.count
+        try enter(at: offset)
         controlDepth += 1
         defer {
             variables.removeLast(variables.count - scope)
             controlDepth -= 1
+            nesting -= 1
         }
         let condition = try pipeline(keyword, allowsTwoVariables: keyword == "range")
         if keyword == "range" { rangeDepth += 1 }
@@ -299,6 +314,8 @@ struct TemplateParser {
             guard variables.contains(name) else { throw fail(token.offset, "undefined variable \"\(name)\"") }
             return .variable(name, fields: [], offset: token.offset)
         case .leftParen:
+            try enter(at: token.offset)
+            defer { nesting -= 1 }
             return .pipeline(try pipeline("parenthesized pipeline", allowsTwoVariables: false), offset: token.offset)
         default:
             throw fail(token.offset, "unexpected \(describe(token)) in operand")

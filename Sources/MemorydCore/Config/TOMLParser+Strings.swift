@@ -9,34 +9,32 @@ extension TOMLParser {
 
     mutating func parseBasicString() throws(ConfigError) -> String {
         if bytes[index...].starts(with: [Self.quote, Self.quote, Self.quote]) { return try parseMultilineString(basic: true) }
-        let start = location
-        advance()
-        var result: [UInt8] = []
-        while true {
-            guard let byte = peek(), byte != Self.newline else { throw ConfigError(start, "unterminated string") }
-            if Self.isForbiddenControl(byte) { throw controlCharacter(byte) }
-            advance()
-            switch byte {
-            case Self.quote: return String(decoding: result, as: UTF8.self)
-            case Self.backslash: result += try parseEscape()
-            default: result.append(byte)
-            }
-        }
+        return try parseSingleLineString(basic: true)
     }
 
     mutating func parseLiteralString() throws(ConfigError) -> String {
         if bytes[index...].starts(with: [Self.apostrophe, Self.apostrophe, Self.apostrophe]) {
             return try parseMultilineString(basic: false)
         }
+        return try parseSingleLineString(basic: false)
+    }
+
+    /// `"…"` (with escapes) or `'…'` (without), on one line.
+    private mutating func parseSingleLineString(basic: Bool) throws(ConfigError) -> String {
         let start = location
+        let delimiter = basic ? Self.quote : Self.apostrophe
         advance()
         var result: [UInt8] = []
         while true {
             guard let byte = peek(), byte != Self.newline else { throw ConfigError(start, "unterminated string") }
             if Self.isForbiddenControl(byte) { throw controlCharacter(byte) }
             advance()
-            if byte == Self.apostrophe { return String(decoding: result, as: UTF8.self) }
-            result.append(byte)
+            if byte == delimiter { return String(decoding: result, as: UTF8.self) }
+            if basic && byte == Self.backslash {
+                result += try parseEscape()
+            } else {
+                result.append(byte)
+            }
         }
     }
 

@@ -141,3 +141,22 @@ extension HealthMonitorTests {
         }
     }
 }
+
+extension HealthMonitorTests {
+    /// A config's rule files are read once, when the config is: what `check-config` or a reload checked
+    /// is what runs, even if a file changes (or goes) before it is applied.
+    @Test func theRulesThatRunAreTheOnesReadWithTheConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = directory.appendingPathComponent("rules.yml")
+        try "groups: [{name: g, rules: [{alert: A, expr: vector(1)}]}]\n".write(to: rules, atomically: true, encoding: .utf8)
+        let config = try MemorydConfig.parse(
+            "[health]\nrule_files = [\"\(rules.path)\"]\n", file: directory.appendingPathComponent("c.toml").path)
+        try FileManager.default.removeItem(at: rules)
+        let health = try monitor()
+        try health.apply(config)
+        defer { health.stop() }
+        #expect(health.ruleGroups.map(\.name) == ["g"])
+    }
+}

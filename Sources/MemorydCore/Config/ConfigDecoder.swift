@@ -96,14 +96,15 @@ extension MemorydConfig {
                     ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
                 })
         }
-        _ = try config.ruleGroups()
+        // Read once: what was checked is what runs, even if a rule file changes before it is applied.
+        config.ruleGroups = try config.loadRuleGroups()
         return config
     }
 
-    /// The groups of every file in `health.rule_files`, each expression parsed and type-checked.
+    /// The groups of every file in `health.rule_files`, read now, each expression parsed and type-checked.
     ///
     /// - Throws: ``ConfigErrors`` with each problem at its place in its rule file.
-    public func ruleGroups() throws(ConfigErrors) -> [RuleGroup] {
+    public func loadRuleGroups() throws(ConfigErrors) -> [RuleGroup] {
         var groups: [RuleGroup] = []
         var problems: [ConfigError] = []
         for file in health.ruleFiles {

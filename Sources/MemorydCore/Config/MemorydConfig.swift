@@ -1,4 +1,5 @@
 import Jobkit
+public import JobkitHealth
 public import JobkitDaemon
 
 /// A validated config file (SPEC §8): daemon settings, pools, jobs, sources and health.
@@ -179,6 +180,9 @@ public struct MemorydConfig: Sendable {
     public var jobs: [Job] = []
     public var sources: [Source] = []
     public var health = Health()
+    /// The groups of `health.rule_files`, read and checked when the config was read; a reload reads the
+    /// config and its rule files again.
+    public internal(set) var ruleGroups: [RuleGroup] = []
 
     /// `90s`, `15m`, `1h`, `2d`, `250ms`: a duration as a config file would write it.
     public static func compact(_ duration: Duration) -> String {

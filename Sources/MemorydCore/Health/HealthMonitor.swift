@@ -91,12 +91,12 @@ final class HealthMonitor: Sendable {
         listenAddress.withLock { $0 = addresses.first { !$0.hasPrefix("/") } }
     }
 
-    /// Evaluates the rules and checks of `config` from now on, instead of those before.
+    /// Evaluates the rules (as read with `config`) and checks of `config` from now on, instead of those
+    /// before.
     ///
-    /// - Throws: ``ConfigErrors`` if a rule file no longer loads; ``DaemonError`` for an unusable
-    ///   Alertmanager URL. The rules before keep running then.
+    /// - Throws: ``DaemonError`` for an unusable Alertmanager URL. The rules before keep running then.
     func apply(_ config: MemorydConfig?) throws {
-        let groups = try config?.ruleGroups() ?? []
+        let groups = config?.ruleGroups ?? []
         let listenAddress = listenAddress.withLock { $0 }
         let generatorURL = listenAddress.map { "http://\($0)/v1/alerts" } ?? ""
         let interval = config?.health.evaluationInterval ?? Self.defaultEvaluationInterval
@@ -159,6 +159,9 @@ final class HealthMonitor: Sendable {
 
     /// Pending and firing alerts.
     var alerts: [Alert] { running.withLock { $0 }?.runner.engine.activeAlerts ?? [] }
+
+    /// The rule groups being evaluated.
+    var ruleGroups: [RuleGroup] { running.withLock { $0 }?.runner.engine.groups ?? [] }
 
     /// Replaces the checks of the previous config with each job's `health_check`.
     private func applyChecks(_ config: MemorydConfig?) {

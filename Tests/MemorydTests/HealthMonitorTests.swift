@@ -160,3 +160,21 @@ extension HealthMonitorTests {
         #expect(health.ruleGroups.map(\.name) == ["g"])
     }
 }
+
+extension HealthMonitorTests {
+    /// The default `instance` is the address Prometheus would scrape: the bound TCP address, with a
+    /// wildcard host replaced by the machine's name.
+    @Test func theDefaultInstanceIsTheBoundAddress() throws {
+        let health = try monitor()
+        defer { health.stop() }
+        health.listening(on: ["/run/user/0/memoryd.sock", "127.0.0.1:40111"])
+        try health.apply(nil)
+        #expect(health.targetLabels == ["job": "memoryd", "instance": "127.0.0.1:40111"])
+        // gethostname(2) on Linux is the kernel's host name.
+        let host = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(HealthMonitor.reachableAddress("0.0.0.0:9477") == host + ":9477")
+        #expect(HealthMonitor.reachableAddress("[::]:9477") == host + ":9477")
+        #expect(HealthMonitor.reachableAddress("[::1]:9477") == "[::1]:9477")
+    }
+}

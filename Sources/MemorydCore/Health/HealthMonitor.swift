@@ -5,6 +5,10 @@ import JobkitHealth
 import JobkitMetrics
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The daemon's health: alert rules of the current config evaluated on their interval, watchdogs (the
 /// daemon's own loops, each running task, each configured job's freshness) and the jobs' health checks,
 /// all raising alerts on the event stream and, when configured, to Alertmanager and the notify command.
@@ -88,7 +92,23 @@ final class HealthMonitor: Sendable {
     /// Records where the daemon listens (`HTTPServer.addresses`): its TCP address, if any, becomes the
     /// default `instance` and the alerts' link back. Called before the first ``apply(_:)``.
     func listening(on addresses: [String]) {
-        listenAddress.withLock { $0 = addresses.first { !$0.hasPrefix("/") } }
+        let tcp = addresses.first { !$0.hasPrefix("/") }.map(Self.reachableAddress)
+        listenAddress.withLock { $0 = tcp }
+    }
+
+    /// Room for a host name: Linux's HOST_NAME_MAX (64) and its terminator, with margin.
+    private static let hostNameCapacity = 256
+
+    /// `address`, with a wildcard host (`0.0.0.0`, `[::]`) replaced by this machine's name: what a
+    /// Prometheus target for it would be called.
+    static func reachableAddress(_ address: String) -> String {
+        for wildcard in ["0.0.0.0:", "[::]:"] where address.hasPrefix(wildcard) {
+            var name = [CChar](repeating: 0, count: Self.hostNameCapacity)
+            guard gethostname(&name, name.count - 1) == 0 else { return address }
+            let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return host.isEmpty ? address : host + ":" + address.dropFirst(wildcard.count)
+        }
+        return address
     }
 
     /// Evaluates the rules (as read with `config`) and checks of `config` from now on, instead of those
@@ -159,6 +179,9 @@ final class HealthMonitor: Sendable {
 
     /// Pending and firing alerts.
     var alerts: [Alert] { running.withLock { $0 }?.runner.engine.activeAlerts ?? [] }
+
+    /// The labels every registry series has in the rules' eyes (`job`, `instance`).
+    var targetLabels: Labels { running.withLock { $0 }?.runner.engine.store.targetLabels ?? [:] }
 
     /// The rule groups being evaluated.
     var ruleGroups: [RuleGroup] { running.withLock { $0 }?.runner.engine.groups ?? [] }

@@ -81,8 +81,18 @@ public enum GoFormat {
     static func fourSignificant(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        return cFormatted("%.4g", value)
+    }
+
+    /// `value` through C's printf `format` (one `%e`, `%f` or `%g` conversion): the exact decimal
+    /// rounding Go's fmt also does, for finite values.
+    static func cFormatted(_ format: String, _ value: Double) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
-        _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.4g", $0) }
+        let written = withVaList([value]) { vsnprintf(&buffer, buffer.count, format, $0) }
+        if written >= 0 && Int(written) >= buffer.count {
+            buffer = [CChar](repeating: 0, count: Int(written) + 1)
+            _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, format, $0) }
+        }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

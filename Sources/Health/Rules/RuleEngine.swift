@@ -25,8 +25,8 @@ public final class RuleEngine: Sendable {
     /// How long a resolved alert is kept (and re-sent) before it is forgotten (Prometheus: 15 minutes).
     public static let resolvedRetentionMilliseconds: Int64 = 15 * 60_000
 
-    /// Labels added to alerts sent out and shown to templates as `$externalLabels` (Prometheus's
-    /// `global.external_labels`).
+    /// Prometheus's `global.external_labels`: templates see them as `$externalLabels`; whoever sends
+    /// alerts out adds them (``Alert/adding(externalLabels:)``).
     public let externalLabels: Labels
     /// The URL templates see as `$externalURL` and `externalURL`.
     public let externalURL: String

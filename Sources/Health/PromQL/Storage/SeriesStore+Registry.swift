@@ -31,19 +31,12 @@ extension SeriesStore {
                     }
                 }
             }
-            if !targetLabels.isEmpty, let id = intern(upSeries, &state) {
+            if let upSeries, let id = intern(upSeries, &state) {
                 append(id, SamplePoint(time: time, value: 1), writer: Self.registryWriter, &state)
                 now.insert(id)
             }
             finishWrite(writer: Self.registryWriter, now: now, at: time, &state)
         }
-    }
-
-    /// The `up` series a scrape adds for its target.
-    private var upSeries: LabelSet {
-        var labels = targetLabels
-        labels[LabelSet.metricName] = "up"
-        return LabelSet(labels)
     }
 
     /// `labels` with the target labels added as Prometheus adds them without `honor_labels`: a label the

@@ -45,11 +45,14 @@ public final class SeriesStore: SeriesSource, Sendable {
     /// a series that has one already keeps it as `exported_NAME`. With any, each registry write also
     /// records `up` 1 under these labels alone.
     public let targetLabels: Labels
+    /// The `up` series a registry write records when there are target labels.
+    let upSeries: LabelSet?
 
     public init(retentionMilliseconds: Int64, selectors: [VectorSelector]? = nil, targetLabels: Labels = [:]) {
         self.retentionMilliseconds = retentionMilliseconds
         self.selectors = selectors
         self.targetLabels = targetLabels
+        upSeries = targetLabels.isEmpty ? nil : LabelSet(targetLabels.merging([LabelSet.metricName: "up"]) { _, up in up })
     }
 
     /// How many series are kept, and how many samples.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Go's `fmt.Sprintf`, `fmt.Sprint` and `fmt.Sprintln` over template values: verbs, flags, width and
 /// precision, and Go's `%!verb(type=value)` notes for a wrong, missing or extra argument.
 enum GoPrintf {
@@ -166,14 +160,7 @@ enum GoPrintf {
         if spec.space { format += " " }
         if spec.sharp { format += "#" }
         format += ".\(spec.precision ?? 6)" + String(Character(verb))
-        var buffer = [CChar](repeating: 0, count: 512)
-        let written = withVaList([number]) { vsnprintf(&buffer, buffer.count, format, $0) }
-        guard written >= 0 else { return GoFormat.shortest(number) }
-        if Int(written) >= buffer.count {
-            buffer = [CChar](repeating: 0, count: Int(written) + 1)
-            _ = withVaList([number]) { vsnprintf(&buffer, buffer.count, format, $0) }
-        }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return GoFormat.cFormatted(format, number)
     }
 
     private static func integer(_ number: Int, verb: Unicode.Scalar, _ spec: Spec) -> String? {

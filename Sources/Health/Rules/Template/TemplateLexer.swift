@@ -49,7 +49,12 @@ struct TemplateLexer {
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    func line(at offset: Int) -> Int { 1 + bytes[..<min(offset, bytes.count)].count { $0 == UInt8(ascii: "\n") } }
+    func line(at offset: Int) -> Int { Self.line(at: offset, in: bytes) }
+
+    /// The 1-based line of byte `offset` of `bytes`.
+    static func line(at offset: Int, in bytes: [UInt8]) -> Int {
+        1 + bytes[..<min(offset, bytes.count)].count { $0 == UInt8(ascii: "\n") }
+    }
 
     private func fail(_ offset: Int, _ message: String) -> TemplateSyntaxError {
         TemplateSyntaxError(line: line(at: offset), message: message)

@@ -32,7 +32,7 @@ struct TemplateParser {
         let bytes = Array(source.utf8)
         var parser = TemplateParser(
             tokens: try TemplateLexer.tokens(source), functions: functions,
-            lineOf: { offset in 1 + bytes[..<min(offset, bytes.count)].count { $0 == UInt8(ascii: "\n") } })
+            lineOf: { offset in TemplateLexer.line(at: offset, in: bytes) })
         let (nodes, stop) = try parser.list()
         if let stop { throw parser.fail(stop.offset, "unexpected {{\(stop.keyword)}}") }
         return (nodes, parser.definitions)

@@ -89,24 +89,29 @@ final class ConfigState: Sendable {
 
     /// Runs the current config's triggers (schedules and sources), restarting them after each reload,
     /// until cancelled.
+    ///
+    /// - Parameter executor: where the triggers run. Starting a run waits for the queue's commit and a
+    ///   scan lists directories, so the daemon gives them a thread of their own (``ThreadTaskExecutor``)
+    ///   rather than let them hold threads of the cooperative pool.
     func runTriggers(
-        scanInterval: Duration = SourceWatcher.defaultScanInterval, onError: @escaping @Sendable (String) -> Void
+        on executor: (any TaskExecutor)? = nil, scanInterval: Duration = SourceWatcher.defaultScanInterval,
+        onError: @escaping @Sendable (String) -> Void
     ) async {
-        var triggers = startTriggers(scanInterval: scanInterval, onError: onError)
+        var triggers = startTriggers(on: executor, scanInterval: scanInterval, onError: onError)
         // Iteration ends when the calling task is cancelled.
         for await _ in reloads {
             triggers.cancel()
-            triggers = startTriggers(scanInterval: scanInterval, onError: onError)
+            triggers = startTriggers(on: executor, scanInterval: scanInterval, onError: onError)
         }
         triggers.cancel()
     }
 
-    private func startTriggers(scanInterval: Duration, onError: @escaping @Sendable (String) -> Void) -> Task<
-        Void, Never
-    > {
+    private func startTriggers(
+        on executor: (any TaskExecutor)?, scanInterval: Duration, onError: @escaping @Sendable (String) -> Void
+    ) -> Task<Void, Never> {
         let current = pipeline
         let store = store
-        return Task {
+        return Task(executorPreference: executor) {
             guard let current else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await current.runSchedules(onError: onError) }

@@ -196,12 +196,16 @@ public final class MemorydDaemon: Sendable {
         defer { server.stop() }
         // The writers subscribe before anything runs, so they see every event; then what the queue holds
         // from before a crash or stop is submitted again, all before the daemon reports it is ready.
+        // What writes to disk (the event log, the queue, the runs triggers start) waits there on a thread of
+        // its own, never on one of the cooperative pool's.
+        let diskIO = ThreadTaskExecutor(name: Self.diskThreadName)
+        defer { diskIO.shutdown() }
         let logSubscription = scheduler.events.subscribe(consumer: "event-log", bufferSize: settings.eventLogBuffer)
-        let logWriter = Task { await self.writeEventLog(logSubscription) }
+        let logWriter = Task(executorPreference: diskIO) { await self.writeEventLog(logSubscription) }
         let storeSubscription = scheduler.events.subscribe(
             consumer: "queue", bufferSize: settings.eventLogBuffer,
             filter: { [.started, .retrying, .interrupted].contains($0.kind) || $0.kind.isTerminal })
-        let storeWriter = Task { await self.recordInQueue(storeSubscription) }
+        let storeWriter = Task(executorPreference: diskIO) { await self.recordInQueue(storeSubscription) }
         let healthSubscription = scheduler.events.subscribe(
             consumer: "health", bufferSize: settings.eventLogBuffer,
             filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal })
@@ -220,7 +224,7 @@ public final class MemorydDaemon: Sendable {
             group.addTask { try await self.scheduler.run() }
             let housekeeping = Task { await self.housekeeping() }
             let schedules = Task {
-                await self.configState.runTriggers { message in
+                await self.configState.runTriggers(on: diskIO) { message in
                     StandardStreams.error("memoryd: \(message)\n")
                 }
             }
@@ -293,6 +297,8 @@ public final class MemorydDaemon: Sendable {
         }
     }
 
+    /// Name of the thread the daemon's disk writers and triggers run on (``ThreadTaskExecutor``).
+    static let diskThreadName = "memoryd-io"
     /// The job type of the daemon's own periodic work, as its metrics and events name it.
     static let housekeepingJobType = "housekeeping"
     /// Most events written in one `write(2)` or one queue transaction (1,024).

@@ -25,6 +25,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "JobkitBenchmarks",
+            dependencies: [
+                .product(name: "Jobkit", package: "memoryd"),
+                .product(name: "JobkitMetrics", package: "memoryd"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/JobkitBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "DaemonBenchmarks",
             dependencies: [
                 .product(name: "Jobkit", package: "memoryd"),

@@ -90,21 +90,31 @@ public final class EventStream: Sendable {
     ///
     /// - Returns: the event as delivered.
     @discardableResult
-    public func publish(_ event: JobEvent) -> JobEvent {
+    public func publish(_ event: consuming JobEvent) -> JobEvent {
         var event = event
+        deliver(&event)
+        return event
+    }
+
+    /// ``publish(_:)`` without handing the event back: the scheduler's path, where that copy would cost.
+    func record(_ event: consuming JobEvent) {
+        var event = event
+        deliver(&event)
+    }
+
+    private func deliver(_ event: inout JobEvent) {
         event.time = clock.wallTime()
-        return state.withLock { state in
+        state.withLock { state in
             event.seq = state.nextSeq
             state.nextSeq += 1
-            if configuration.historyCapacity > 0 {
-                if state.history.count == configuration.historyCapacity { state.history.removeFirst() }
-                state.history.append(event)
-            }
             for subscriber in state.subscribers.values {
                 let dropped = subscriber.offer(event)
                 if dropped > 0 { state.droppedByConsumer[subscriber.consumer, default: 0] += dropped }
             }
-            return event
+            if configuration.historyCapacity > 0 {
+                if state.history.count == configuration.historyCapacity { state.history.removeFirst() }
+                state.history.append(event)
+            }
         }
     }
 

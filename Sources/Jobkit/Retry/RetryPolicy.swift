@@ -46,12 +46,13 @@ package struct RetryDecision: Equatable {
     }
 
     /// Decides what follows an attempt that ended with `ending`; `attempt` counts the attempts the policy
-    /// covers (not those interrupted by a shutdown or made before submission).
+    /// covers (not those interrupted by a shutdown or made before submission). `unitRandom` is only
+    /// drawn for a retry, so a task that succeeds costs no random number.
     package static func after(
         attempt: Int,
         ending: AttemptEnding,
         policy: RetryPolicy,
-        unitRandom: Double
+        unitRandom: @autoclosure () -> Double
     ) -> Action {
         let mayRetry = attempt < policy.maxAttempts
         switch ending {
@@ -63,10 +64,10 @@ package struct RetryDecision: Equatable {
             return .finish(.failed)
         case .timedOut:
             guard policy.retriesTimeouts, mayRetry else { return .finish(.timedOut) }
-            return .retry(after: policy.backoff.delay(beforeRetry: attempt, unitRandom: unitRandom))
+            return .retry(after: policy.backoff.delay(beforeRetry: attempt, unitRandom: unitRandom()))
         case .retryable:
             guard mayRetry else { return .finish(policy.maxRetries > 0 ? .retriesExhausted : .failed) }
-            return .retry(after: policy.backoff.delay(beforeRetry: attempt, unitRandom: unitRandom))
+            return .retry(after: policy.backoff.delay(beforeRetry: attempt, unitRandom: unitRandom()))
         }
     }
 }

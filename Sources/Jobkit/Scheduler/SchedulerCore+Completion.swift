@@ -85,7 +85,7 @@ extension SchedulerCore {
     ) {
         var pending: [(TaskID, TaskOutcome, String?, Duration?)] = [(id, outcome, error, duration)]
         while let (id, outcome, error, duration) = pending.popLast() {
-            guard var record = tasks[id], record.outcome == nil else { continue }
+            guard let record = tasks[id], record.outcome == nil else { continue }
             let previous = record.state
             record.outcome = outcome
             record.state = outcome.state
@@ -102,7 +102,8 @@ extension SchedulerCore {
             if previous == .waiting {
                 tryGrant(record.pools.map(\.name), effects: &effects)  // drops its stale queue entries
             }
-            let label = Self.label(record.ref)
+            // Built only for tasks that have dependants: most have none.
+            let label = record.dependants.isEmpty ? "" : Self.label(record.ref)
             for dependant in record.dependants {
                 if let next = dependencyFinished(dependant, outcome: outcome, dependency: label, effects: &effects) {
                     pending.append((dependant, next.0, next.1, nil))

@@ -91,7 +91,7 @@ struct SchedulerCore {
                 id: ids[index], name: task.name, jobType: task.options.jobType ?? task.name,
                 correlationID: task.options.correlationID)
             let dependencies = existing[index].map(\.id) + task.localDependencies.map { ids[$0] }
-            var record = TaskRecord(
+            let record = TaskRecord(
                 ref: ref, body: task.body, options: task.options, dependencies: dependencies, submittedAt: now)
             record.unfinishedDependencies = dependencies.count
             tasks[ref.id] = record
@@ -212,7 +212,7 @@ struct SchedulerCore {
         }
         workers[worker].current = id
         runningAttempts += 1
-        var record = tasks[id]!
+        let record = tasks[id]!
         record.attempt += 1
         record.worker = workerID
         record.startInstant = now

@@ -10,7 +10,10 @@ struct NewTask {
 }
 
 /// Everything the scheduler knows about one task. Lives inside the core's lock.
-struct TaskRecord {
+///
+/// A class, so the core updates a task in place: as a struct, every `tasks[id]!.field` read copied the
+/// whole record and every update wrote it back through the dictionary (a hash each time).
+final class TaskRecord {
     let ref: TaskRef
     let body: TaskBody
     let retry: RetryPolicy

@@ -13,9 +13,10 @@ let workerCount = 2
 /// Submits ``tasksPerIteration`` empty blocking tasks to a running scheduler and waits until all are done.
 func runEmptyTasks(metrics: Bool, async: Bool) async throws {
     let registry = MetricsRegistry()
-    var observers: [any JobObserver] = []
-    if metrics { observers.append(try JobkitMetricsObserver(registry: registry)) }
-    let scheduler = try Scheduler(SchedulerConfiguration(workers: workerCount), observers: observers)
+    let observer = metrics ? try JobkitMetricsObserver(registry: registry) : nil
+    let scheduler = try Scheduler(
+        SchedulerConfiguration(workers: workerCount), observers: observer.map { [$0] } ?? [])
+    observer?.attach(to: scheduler)
     let running = Task { try await scheduler.run() }
     for _ in 0..<tasksPerIteration {
         if async {

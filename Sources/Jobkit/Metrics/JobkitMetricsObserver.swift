@@ -3,14 +3,15 @@ import Synchronization
 
 /// Turns scheduler hooks into Jobkit's metric families (SPEC §4) in a ``MetricsRegistry``.
 ///
-/// Counts are updated inline in the hooks, so none is lost. Worker busy time is read at collection, so
-/// a long task shows up while it runs rather than only when it ends.
+/// Counts are updated inline in the hooks, so none is lost. Queue depth and worker busy time are read
+/// from the scheduler at collection, so a long task shows up while it runs rather than only when it
+/// ends, and the depth costs the scheduler's hot path nothing.
 ///
 /// ```swift
 /// let registry = MetricsRegistry()
 /// let metrics = try JobkitMetricsObserver(registry: registry)
 /// let scheduler = try Scheduler(configuration, observers: [metrics])
-/// metrics.attach(to: scheduler)      // pools, workers, dropped events
+/// metrics.attach(to: scheduler)      // queue depth, pools, workers, dropped events
 /// ```
 public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     /// Buckets of the metric families; each has a documented default.
@@ -30,16 +31,34 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     private let durations: HistogramFamily
     private let queueWaits: HistogramFamily
     private let retries: CounterFamily
-    private let depth: GaugeFamily
     private let poolWaits: HistogramFamily
     private let poolSlotsInUse: GaugeFamily
-    private let depthByState: [TaskState: Gauge]
+    /// Each job type's series, looked up in the families once: a hook then costs one lookup here
+    /// instead of one per family (each allocating its label array).
+    private let seriesByJobType = Mutex<[String: JobTypeSeries]>([:])
     private let attached = Mutex<Attachment?>(nil)
     private let workerTime = Mutex<[WorkerID: WorkerTime]>([:])
 
     private struct Attachment: Sendable {
         let scheduler: Scheduler
     }
+
+    private struct JobTypeSeries: Sendable {
+        let queueWait: Histogram
+        let duration: Histogram
+        let retries: Counter
+        /// By ``TaskOutcome`` in `allCases` order.
+        let finished: [Counter]
+
+        func finished(_ outcome: TaskOutcome) -> Counter {
+            finished[TaskOutcome.allCases.firstIndex(of: outcome)!]
+        }
+    }
+
+    /// The name and help of the queue-depth family, which ``collect()`` reads from the scheduler.
+    static let depthDescriptor = MetricDescriptor(
+        name: "jobkit_queue_depth", help: "Tasks by state.", kind: .gauge, unit: nil, labelNames: ["state"],
+        buckets: nil)
 
     private struct WorkerTime {
         var accumulated: Duration = .zero
@@ -64,19 +83,16 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
             labelNames: [Self.jobTypeLabel], buckets: configuration.waitBuckets, unit: "seconds")
         retries = try registry.counter(
             "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.", labelNames: [Self.jobTypeLabel])
-        depth = try registry.gauge("jobkit_queue_depth", help: "Tasks by state.", labelNames: ["state"])
         poolWaits = try registry.histogram(
             "jobkit_pool_wait_seconds", help: "Time tasks waited for resource pool slots.", labelNames: ["pool"],
             buckets: configuration.waitBuckets, unit: "seconds")
         poolSlotsInUse = try registry.gauge(
             "jobkit_pool_slots_in_use", help: "Resource pool slots held by tasks.", labelNames: ["pool"])
-        var byState: [TaskState: Gauge] = [:]
-        for state in TaskState.allCases { byState[state] = try depth.labels(state.rawValue) }
-        depthByState = byState
         registry.register(collector: self)
     }
 
-    /// Connects the gauges that read the scheduler itself: pool sizes, workers, busy time, dropped events.
+    /// Connects the gauges that read the scheduler itself: queue depth, pool sizes, workers, busy time,
+    /// dropped events.
     ///
     /// Call it before the scheduler's `run()`, so no worker time goes uncounted.
     public func attach(to scheduler: Scheduler) {
@@ -91,12 +107,20 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     /// they exist before the first task of each finishes: a rate over them then sees the first failure
     /// rather than a series that appears already at 1, and dashboards show 0 rather than no data.
     public func declare(jobTypes: [String]) {
-        for job in jobTypes {
-            for outcome in Set(TaskOutcome.allCases.map(Self.outcomeLabel)) { _ = try? tasks.labels(job, outcome) }
-            _ = try? retries.labels(job)
-            _ = try? durations.labels(job)
-            _ = try? queueWaits.labels(job)
-        }
+        for job in jobTypes { _ = series(of: job) }
+    }
+
+    /// The series of `jobType`, created (at zero) the first time.
+    private func series(of jobType: String) -> JobTypeSeries? {
+        if let known = seriesByJobType.withLock({ $0[jobType] }) { return known }
+        guard
+            let queueWait = try? queueWaits.labels(jobType), let duration = try? durations.labels(jobType),
+            let retries = try? retries.labels(jobType),
+            let finished = try? TaskOutcome.allCases.map({ try tasks.labels(jobType, Self.outcomeLabel($0)) })
+        else { return nil }
+        let series = JobTypeSeries(queueWait: queueWait, duration: duration, retries: retries, finished: finished)
+        seriesByJobType.withLock { $0[jobType] = series }
+        return series
     }
 
     /// The label value of an outcome: `success`, `failure`, `timeout`, `cancelled` or `skipped`.
@@ -112,22 +136,18 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
 
     // MARK: - Hooks
 
-    public func taskStateChanged(_ task: TaskRef, from previous: TaskState?, to state: TaskState) {
-        if let previous { depthByState[previous]?.decrement() }
-        depthByState[state]?.increment()
-    }
-
     public func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-        try? queueWaits.labels(task.jobType).observe(queueWait)
+        series(of: task.jobType)?.queueWait.observe(queueWait)
     }
 
     public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {
-        try? retries.labels(task.jobType).increment()
+        series(of: task.jobType)?.retries.increment()
     }
 
     public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
-        try? tasks.labels(task.jobType, Self.outcomeLabel(outcome)).increment()
-        if let duration { try? durations.labels(task.jobType).observe(duration) }
+        guard let series = series(of: task.jobType) else { return }
+        series.finished(outcome).increment()
+        if let duration { series.duration.observe(duration) }
     }
 
     public func poolAcquired(_ task: TaskRef, pool: String, slots: Int, waited: Duration) {
@@ -170,7 +190,13 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
                 labels: [("worker", worker.name)], value: .counter((time.accumulated + running).seconds))
         }
         let dropped = scheduler.events.droppedEvents()
+        let states = scheduler.taskStateCounts()
         return [
+            FamilySnapshot(
+                descriptor: Self.depthDescriptor,
+                series: TaskState.allCases.map {
+                    SeriesSnapshot(labels: [("state", $0.rawValue)], value: .gauge(Double(states[$0])))
+                }),
             FamilySnapshot(
                 descriptor: MetricDescriptor(
                     name: "jobkit_worker_busy_seconds_total", help: "Time each worker spent running tasks.",

@@ -201,6 +201,9 @@ public final class Scheduler: Sendable {
     /// The number of unfinished tasks.
     public var unfinishedTaskCount: Int { core.withLock { $0.activeTasks } }
 
+    /// How many tasks are in each state (terminal states: how many ended in them so far).
+    public func taskStateCounts() -> TaskStateCounts { core.withLock { $0.stateCounts } }
+
     // MARK: - Effects
 
     /// Carries out what the core decided, outside its lock.

@@ -89,6 +89,7 @@ extension SchedulerCore {
             let previous = record.state
             record.outcome = outcome
             record.state = outcome.state
+            stateCounts.move(from: previous, to: outcome.state)
             record.finishedAt = clock.wallTime()
             record.worker = nil
             if let error { record.lastError = error }

@@ -30,6 +30,8 @@ struct SchedulerCore {
     var tasks: [TaskID: TaskRecord] = [:]
     var nextTaskID: UInt64 = 1
     var activeTasks = 0
+    /// Tasks by state, for the queue-depth gauges.
+    var stateCounts = TaskStateCounts()
     /// Attempts running on workers now.
     var runningAttempts = 0
     var finishedOrder = Deque<TaskID>()
@@ -103,6 +105,7 @@ struct SchedulerCore {
         // all of it; then settle in submission (topological) order.
         var settled: [[(TaskOutcome, String)]] = Array(repeating: [], count: batch.count)
         for (index, id) in ids.enumerated() {
+            stateCounts.move(from: nil, to: .blocked)
             observer.taskStateChanged(tasks[id]!.ref, from: nil, to: .blocked)
             for handle in existing[index] {
                 if let dependency = tasks[handle.id] {
@@ -157,10 +160,12 @@ struct SchedulerCore {
     // MARK: - Readiness and dispatch
 
     mutating func setState(_ id: TaskID, _ state: TaskState) {
-        let previous = tasks[id]!.state
+        let record = tasks[id]!
+        let previous = record.state
         guard previous != state else { return }
-        tasks[id]!.state = state
-        observer.taskStateChanged(tasks[id]!.ref, from: previous, to: state)
+        record.state = state
+        stateCounts.move(from: previous, to: state)
+        observer.taskStateChanged(record.ref, from: previous, to: state)
     }
 
     /// Dependencies are done (or a retry is due): queue for pools, then for a worker.

@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Benchmarks of JobkitMetrics against side-by-side baselines measured in the same run:
-// a bare `Atomic<UInt64>` and swift-server/swift-prometheus. Run with `swift package benchmark`
-// from this directory (see README.md).
+// Benchmarks against side-by-side baselines measured in the same run: JobkitMetrics against a bare
+// `Atomic<UInt64>` and swift-server/swift-prometheus, the daemon's I/O paths against plain ones, and
+// Jobkit's scheduler against a bare TaskGroup. Run with `swift package benchmark` from this directory
+// (see README.md).
 let package = Package(
     name: "memoryd-benchmarks",
     platforms: [.macOS(.v15)],

@@ -300,7 +300,7 @@ public final class MemorydDaemon: Sendable {
     /// Name of the thread the daemon's disk writers and triggers run on (``ThreadTaskExecutor``).
     static let diskThreadName = "memoryd-io"
     /// The job type of the daemon's own periodic work, as its metrics and events name it.
-    static let housekeepingJobType = "housekeeping"
+    static let housekeepingJobType = MemorydAPI.housekeepingJobType
     /// Most events written in one `write(2)` or one queue transaction (1,024).
     static let writeBatchLimit = 1024
 

@@ -61,7 +61,7 @@ struct Run: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
-        var settings = loaded.map(DaemonSettings.init(config:)) ?? DaemonSettings()
+        var settings = loaded?.daemon ?? DaemonSettings()
         if let http { settings.http = http.isEmpty ? nil : http }
         if let socket { settings.socket = socket }
         if let stateDir { settings.stateDirectory = stateDir }

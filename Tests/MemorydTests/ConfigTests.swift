@@ -26,8 +26,8 @@ struct ConfigTests {
         #expect(config.jobs.map(\.name) == ["extract", "consolidate", "digest", "knowledge", "decay", "health"])
         #expect(config.pools.map(\.name) == ["llm"] && config.pools.map(\.slots) == [1])
         // The example keeps the socket and state directory every client command looks at.
-        #expect(config.daemon.socket == nil)
-        #expect(config.daemon.stateDirectory == nil)
+        #expect(config.daemon.socket == DaemonSettings.defaultSocketPath(environment: Self.environment))
+        #expect(config.daemon.stateDirectory == DaemonSettings.defaultStateDirectory(environment: Self.environment))
         #expect(config.daemon.shutdownGrace == .seconds(30))
         let extract = try #require(config.job("extract"))
         #expect(extract.pools == ["llm": 1])

@@ -36,10 +36,14 @@ extension MemorydConfig {
         var reader = ConfigReader(
             table: root, path: "", location: SourceLocation(file: file, line: 1, column: 1), errors: errors)
         var config = MemorydConfig(file: file)
-        if var daemon = reader.table("daemon") { config.daemon = Self.daemon(&daemon, environment: environment) }
+        config.daemon = DaemonSettings(
+            socket: DaemonSettings.defaultSocketPath(environment: environment),
+            stateDirectory: DaemonSettings.defaultStateDirectory(environment: environment))
+        if var daemon = reader.table("daemon") { Self.daemon(&daemon, into: &config.daemon, environment: environment) }
         if var log = reader.table("event_log") {
-            config.eventLog.maxBytes = log.integer("max_bytes", atLeast: 1) ?? config.eventLog.maxBytes
-            config.eventLog.keep = log.integer("keep", atLeast: 0) ?? config.eventLog.keep
+            let eventLog = config.daemon.eventLog
+            config.daemon.eventLog.maxBytes = log.integer("max_bytes", atLeast: 1) ?? eventLog.maxBytes
+            config.daemon.eventLog.keep = log.integer("keep", atLeast: 0) ?? eventLog.keep
             log.rejectUnknownKeys(expected: ["max_bytes", "keep"])
         }
         if var pools = reader.table("pools") {
@@ -121,34 +125,38 @@ extension MemorydConfig {
         return groups
     }
 
-    private static func daemon(_ reader: inout ConfigReader, environment: [String: String]) -> Daemon {
-        var daemon = Daemon()
-        daemon.http = reader.string("http")
-        daemon.socket = reader.path("socket", environment: environment)
-        daemon.stateDirectory = reader.path("state_dir", environment: environment)
-        daemon.workers = reader.integer("workers", atLeast: 1)
-        daemon.shutdownGrace = reader.duration("shutdown_grace")
-        daemon.statusInterval = reader.duration("status_interval")
-        daemon.token = reader.string("token")
+    /// Reads `[daemon]` over the defaults in `settings`.
+    private static func daemon(
+        _ reader: inout ConfigReader, into settings: inout DaemonSettings, environment: [String: String]
+    ) {
+        if let http = reader.string("http") { settings.http = http.isEmpty ? nil : http }
+        if let socket = reader.path("socket", environment: environment) { settings.socket = socket }
+        if let directory = reader.path("state_dir", environment: environment) { settings.stateDirectory = directory }
+        if let workers = reader.integer("workers", atLeast: 1) { settings.workers = workers }
+        if let grace = reader.duration("shutdown_grace") { settings.shutdownGrace = grace }
+        if let interval = reader.duration("status_interval") { settings.statusInterval = interval }
+        settings.token = reader.string("token")
         if let reads = reader.string("tcp_reads") {
-            daemon.tcpReads = TCPReads(rawValue: reads)
-            if daemon.tcpReads == nil {
+            if let value = TCPReads(rawValue: reads) {
+                settings.tcpReads = value
+            } else {
                 reader.error(
                     "tcp_reads",
                     "daemon.tcp_reads must be one of \(TCPReads.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(reads)\""
                 )
             }
         }
-        daemon.maxConnections = reader.integer("max_connections", atLeast: 2)
-        daemon.maxConnectionsPerAddress = reader.integer("max_connections_per_address", atLeast: 1)
-        daemon.requestTimeout = reader.duration("request_timeout")
-        daemon.maxStreams = reader.integer("max_streams", atLeast: 1)
-        daemon.streamStallTimeout = reader.duration("stream_stall_timeout")
+        var server = settings.httpServer
+        if let limit = reader.integer("max_connections", atLeast: 2) { server.connectionLimit = limit }
+        if let limit = reader.integer("max_connections_per_address", atLeast: 1) { server.connectionsPerAddress = limit }
+        if let timeout = reader.duration("request_timeout") { server.requestTimeout = timeout }
+        if let limit = reader.integer("max_streams", atLeast: 1) { server.maxStreams = limit }
+        if let timeout = reader.duration("stream_stall_timeout") { server.streamStallTimeout = timeout }
+        settings.httpServer = server
         reader.rejectUnknownKeys(expected: [
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
         ])
-        return daemon
     }
 
     private static func job(
@@ -380,10 +388,10 @@ extension MemorydConfig {
                 "watchdog '\(watchdog.name)' watches job '\(watchdog.job)', which is not a job"
                     + Suggestion.phrase(for: watchdog.job, among: jobNames.sorted()))
         }
-        var watchdogNames = Set(HealthMonitor.livenessWatchdogs)
+        var watchdogNames = Set(Health.daemonWatchdogs)
         for watchdog in health.watchdogs where !watchdogNames.insert(watchdog.name).inserted {
             let reason =
-                HealthMonitor.livenessWatchdogs.contains(watchdog.name)
+                Health.daemonWatchdogs.contains(watchdog.name)
                 ? "is the daemon's own" : "is already used by another [[health.watchdogs]]"
             errors.add(watchdog.location, "watchdog name '\(watchdog.name)' \(reason); choose another")
         }

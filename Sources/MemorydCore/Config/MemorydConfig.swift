@@ -1,30 +1,8 @@
 import Jobkit
 public import JobkitHealth
-public import JobkitDaemon
 
 /// A validated config file (SPEC §8): daemon settings, pools, jobs, sources and health.
 public struct MemorydConfig: Sendable {
-    /// `[daemon]`: each value is `nil` when the file leaves it to the default.
-    public struct Daemon: Sendable, Hashable {
-        public var http: String?
-        public var socket: String?
-        public var stateDirectory: String?
-        public var workers: Int?
-        public var shutdownGrace: Duration?
-        public var statusInterval: Duration?
-        /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``).
-        public var token: String?
-        /// Who may read task parameters and output (`/v1/events`, `/v1/tasks*`, `/v1/status`) on TCP.
-        public var tcpReads: TCPReads?
-        /// Connection limits of each listener (`max_connections`, `max_connections_per_address`,
-        /// `request_timeout`, `max_streams`, `stream_stall_timeout`).
-        public var maxConnections: Int?
-        public var maxConnectionsPerAddress: Int?
-        public var requestTimeout: Duration?
-        public var maxStreams: Int?
-        public var streamStallTimeout: Duration?
-    }
-
     /// `[daemon] tcp_reads`: what TCP clients may read without the token.
     public enum TCPReads: String, Sendable, Hashable, CaseIterable {
         /// Reads that reveal parameters or output need the bearer token (the default).
@@ -144,6 +122,13 @@ public struct MemorydConfig: Sendable {
 
     /// `[health]`.
     public struct Health: Sendable, Hashable {
+        /// The watchdog the daemon's housekeeping loop pets each time the scheduler accepts its task.
+        public static let schedulerWatchdog = "scheduler"
+        /// The watchdog of the loop that evaluates watchdogs and health checks.
+        public static let evaluationWatchdog = "evaluation"
+        /// The watchdogs of the daemon's own loops, whose names a config's watchdogs may not take.
+        public static let daemonWatchdogs = [schedulerWatchdog, evaluationWatchdog]
+
         public var ruleFiles: [String] = []
         public var evaluationInterval: Duration?
         public var alertmanager: String?
@@ -172,8 +157,8 @@ public struct MemorydConfig: Sendable {
 
     /// The file the config was read from.
     public var file: String
-    public var daemon = Daemon()
-    public var eventLog = EventLog.Configuration()
+    /// `[daemon]` and `[event_log]`, with the defaults filled in for what the file leaves out.
+    public var daemon = DaemonSettings()
     /// Pool sizes by name, in the order written.
     public var pools: [(name: String, slots: Int)] = []
     /// Jobs in the order written.

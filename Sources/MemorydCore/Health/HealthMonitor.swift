@@ -47,12 +47,12 @@ final class HealthMonitor: Sendable {
     }
 
     /// Petted by the daemon's housekeeping loop each time the scheduler accepts its task.
-    static let schedulerWatchdog = "scheduler"
+    static let schedulerWatchdog = MemorydConfig.Health.schedulerWatchdog
     /// Petted by the loop that evaluates watchdogs and health checks.
-    static let evaluationWatchdog = "evaluation"
+    static let evaluationWatchdog = MemorydConfig.Health.evaluationWatchdog
     /// The watchdogs of the daemon's own loops: `/healthz` fails and systemd's watchdog is not petted
-    /// while one is overdue. A config's watchdogs may not take these names.
-    static let livenessWatchdogs = [schedulerWatchdog, evaluationWatchdog]
+    /// while one is overdue. The config reserves their names.
+    static let livenessWatchdogs = MemorydConfig.Health.daemonWatchdogs
     /// How long a running task may go without progress or a log line before it counts as stuck (15 m).
     static let defaultStuckAfter: Duration = .seconds(15 * 60)
     /// Prometheus' default `evaluation_interval`, used when the config sets none.

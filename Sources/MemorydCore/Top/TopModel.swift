@@ -88,7 +88,7 @@ public final class TopModel: Sendable {
 
     /// An event as the list shows it; `nil` for the daemon's own housekeeping and for log lines.
     static func line(_ event: JobEvent) -> String? {
-        guard event.job != MemorydDaemon.housekeepingJobType, event.kind != .log, event.kind != .progress else {
+        guard event.job != MemorydAPI.housekeepingJobType, event.kind != .log, event.kind != .progress else {
             return nil
         }
         var fields = [Self.clock(event.time), event.kind.rawValue]

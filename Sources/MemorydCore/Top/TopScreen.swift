@@ -46,7 +46,7 @@ public enum TopScreen {
         let sparkWidth = max(8, min(frame.finished.values.first?.count ?? 0, width - 48))
         var jobs = [["JOB", "DONE/MIN", "OK 5m", "P99 5m", "FINISHED, LAST \(sparkWidth * frame.bucketSeconds)s"]]
         let names = Set(status.jobs.map(\.jobType)).union(frame.finished.keys)
-            .subtracting([MemorydDaemon.housekeepingJobType]).sorted()
+            .subtracting([MemorydAPI.housekeepingJobType]).sorted()
         for name in names {
             let stats = status.jobs.first { $0.jobType == name }
             let minute = stats?.windows.first

@@ -7,7 +7,8 @@ public import JobkitDaemon
     import Darwin
 #endif
 
-/// Where and how `memoryd run` serves; the defaults are SPEC §8's.
+/// Where and how `memoryd run` serves: the config's `[daemon]` and `[event_log]` sections with the
+/// defaults (SPEC §8's) for what they leave out, then `memoryd run`'s flags on top.
 public struct DaemonSettings: Sendable, Hashable {
     /// Default TCP listener: loopback only.
     public static let defaultHTTP = "127.0.0.1:9477"
@@ -48,6 +49,9 @@ public struct DaemonSettings: Sendable, Hashable {
     public var httpServer: HTTPServer.Configuration = HTTPServer.Configuration()
     /// What TCP clients may read without the bearer token.
     public var tcpReads: MemorydConfig.TCPReads = .token
+    /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``); `nil` for
+    /// none, and then TCP is read-only.
+    public var token: String?
 
     public init(
         http: String? = defaultHTTP,
@@ -78,25 +82,6 @@ public struct DaemonSettings: Sendable, Hashable {
     /// ``minimumLoopWatchdogTimeout``.
     public var loopWatchdogTimeout: Duration {
         max(statusInterval * Self.loopWatchdogMisses, Self.minimumLoopWatchdogTimeout)
-    }
-
-    /// The defaults, overridden by the config file's `[daemon]` and `[event_log]` sections.
-    public init(config: MemorydConfig) {
-        self.init()
-        let daemon = config.daemon
-        if let http = daemon.http { self.http = http.isEmpty ? nil : http }
-        if let socket = daemon.socket { self.socket = socket }
-        if let stateDirectory = daemon.stateDirectory { self.stateDirectory = stateDirectory }
-        if let workers = daemon.workers { self.workers = workers }
-        if let interval = daemon.statusInterval { self.statusInterval = interval }
-        if let grace = daemon.shutdownGrace { self.shutdownGrace = grace }
-        if let reads = daemon.tcpReads { self.tcpReads = reads }
-        if let limit = daemon.maxConnections { httpServer.connectionLimit = limit }
-        if let limit = daemon.maxConnectionsPerAddress { httpServer.connectionsPerAddress = limit }
-        if let timeout = daemon.requestTimeout { httpServer.requestTimeout = timeout }
-        if let limit = daemon.maxStreams { httpServer.maxStreams = limit }
-        if let timeout = daemon.streamStallTimeout { httpServer.streamStallTimeout = timeout }
-        self.eventLog = config.eventLog
     }
 
     /// `$XDG_RUNTIME_DIR/memoryd.sock`, or `/tmp/memoryd-UID/memoryd.sock` when that is unset: the same

@@ -46,17 +46,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
+        // Helpers every module shares (system calls, named threads); internal to the package, not a product.
+        .target(name: "JobkitSupport", path: "Sources/Support", swiftSettings: strictSettings),
         .target(name: "CJobkitMetricsSupport"),
         .target(
             name: "JobkitMetrics",
-            dependencies: ["CJobkitMetricsSupport", .product(name: "CoreMetrics", package: "swift-metrics")],
+            dependencies: [
+                "CJobkitMetricsSupport", "JobkitSupport", .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             path: "Sources/Metrics",
             swiftSettings: strictSettings
         ),
         .target(
             name: "Jobkit",
             dependencies: [
-                "JobkitMetrics",
+                "JobkitMetrics", "JobkitSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
@@ -79,14 +83,14 @@ let package = Package(
         ),
         .target(
             name: "JobkitHealth",
-            dependencies: ["Jobkit", "JobkitMetrics", "CYAML"],
+            dependencies: ["Jobkit", "JobkitMetrics", "JobkitSupport", "CYAML"],
             path: "Sources/Health",
             swiftSettings: strictSettings
         ),
         .target(
             name: "JobkitDaemon",
             dependencies: [
-                "Jobkit", "JobkitMetrics", "JobkitHealth", "CMicroHTTPD", "CZlib",
+                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitSupport", "CMicroHTTPD", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -99,7 +103,9 @@ let package = Package(
         ),
         .target(
             name: "MemorydCore",
-            dependencies: ["Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "CProcessSupport", "CSQLite"],
+            dependencies: [
+                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "JobkitSupport", "CProcessSupport", "CSQLite",
+            ],
             resources: [
                 .embedInCode("API/openapi.yaml"), .embedInCode("Web/index.html"), .embedInCode("Web/app.js"),
                 .embedInCode("Web/app.css"),
@@ -142,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitDaemonTests",
-            dependencies: ["JobkitDaemon", "Jobkit", "JobkitMetrics"],
+            dependencies: ["JobkitDaemon", "Jobkit", "JobkitMetrics", "JobkitSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

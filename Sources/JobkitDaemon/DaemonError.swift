@@ -1,3 +1,4 @@
+import JobkitSupport
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -54,10 +55,7 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 /// Runs a system call, retrying on `EINTR`; a result of -1 throws ``DaemonError`` with the errno.
 @discardableResult
 func syscall(_ operation: String, path: String? = nil, _ call: () -> Int32) throws -> Int32 {
-    while true {
-        let result = call()
-        if result != -1 { return result }
-        if errno == EINTR { continue }
-        throw DaemonError.system(operation, path: path)
-    }
+    let result = SystemCall.retrying(call)
+    if result == -1 { throw DaemonError.system(operation, path: path) }
+    return result
 }

@@ -1,6 +1,7 @@
 public import FoundationEssentials
 public import Jobkit
 import JobkitDaemon
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -57,16 +58,8 @@ public struct StatusSnapshot: Codable, Sendable {
         let temporary = path + ".tmp"
         let descriptor = try PrivateFiles.open(temporary, flags: O_WRONLY | O_TRUNC)
         defer { close(descriptor) }
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                }
-                offset += written
-            }
+        if let code = data.withUnsafeBytes({ SystemCall.writeAll($0, to: descriptor) }) {
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
         guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

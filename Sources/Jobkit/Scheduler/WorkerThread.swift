@@ -1,4 +1,5 @@
 import Dispatch
+import JobkitSupport
 import Synchronization
 
 /// One named OS thread that runs a scheduler's tasks, one at a time.

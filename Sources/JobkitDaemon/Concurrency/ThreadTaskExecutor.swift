@@ -1,6 +1,6 @@
 import DequeModule
 import Dispatch
-import Jobkit
+import JobkitSupport
 import Synchronization
 
 /// A task executor with one OS thread of its own, for async code that makes blocking calls (a database

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Jobkit
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -54,16 +55,9 @@ enum LogFiles {
                 .damagedState,
                 "the event log \(path) is not a regular file; move it aside or start with --reset-state")
         }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw unreadable(path, errno)
-            }
-            bytes += buffer[0..<count]
+        switch SystemCall.readAll(descriptor) {
+        case .success(let bytes): return bytes
+        case .failure(let error): throw unreadable(path, error.code)
         }
     }
 
@@ -103,14 +97,9 @@ enum LogFiles {
         let temporary = path + ".repair"
         let descriptor = try PrivateFiles.open(temporary, flags: O_WRONLY | O_TRUNC)
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw DaemonError.system("write", path: temporary)
-            }
-            offset += written
+        if let code = SystemCall.writeAll(bytes, to: descriptor) {
+            errno = code
+            throw DaemonError.system("write", path: temporary)
         }
         guard fsync(descriptor) == 0 else { throw DaemonError.system("fsync", path: temporary) }
         try syscall("rename", path: path) { rename(temporary, path) }

@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import Dispatch
+import JobkitSupport
 import Jobkit
 public import JobkitMetrics
 import Synchronization

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -67,17 +68,6 @@ enum ProcessTable {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { Glibc.close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-            } else if count == 0 {
-                return bytes
-            } else if errno != EINTR {
-                return nil
-            }
-        }
+        return try? SystemCall.readAll(descriptor, chunk: SystemCall.procFileChunk).get()
     }
 }

@@ -1,6 +1,7 @@
 import CProcessSupport
 import FoundationEssentials
 import Jobkit
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -126,7 +127,7 @@ final class SpawnedProcess: Sendable {
     /// Waits for a child that will not run its program.
     private static func reap(_ pid: pid_t) {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        SystemCall.retrying { waitpid(pid, &status, 0) }
     }
 
     /// Reads stdout (index 0) and stderr (index 1) until both close, handing each read to `onData`;
@@ -155,7 +156,7 @@ final class SpawnedProcess: Sendable {
     /// Waits for the child to exit.
     func wait() -> Status {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        SystemCall.retrying { waitpid(pid, &status, 0) }
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros, so decode the status word directly.
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)

@@ -1,4 +1,5 @@
 import Dispatch
+import JobkitSupport
 import Jobkit
 import Synchronization
 

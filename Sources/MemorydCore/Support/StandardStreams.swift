@@ -1,3 +1,4 @@
+import JobkitSupport
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -19,23 +20,7 @@ package enum StandardStreams {
     /// Writes everything, retrying after short writes and signals; gives up silently on a closed stream,
     /// as there is nowhere left to report that.
     private static func write(_ bytes: some Collection<UInt8>, to descriptor: Int32) {
-        let buffer = Array(bytes)
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        _ = SystemCall.writeAll(Array(bytes), to: descriptor)
     }
 }
 
-#if canImport(Glibc)
-    private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-    private let systemWrite = Darwin.write
-#endif

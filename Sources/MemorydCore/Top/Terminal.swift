@@ -1,4 +1,5 @@
 import CProcessSupport
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -93,14 +94,7 @@ public final class Terminal: @unchecked Sendable {
 
     /// Writes `text` to standard output at once.
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
-        }
+        _ = SystemCall.writeAll(Array(text.utf8), to: STDOUT_FILENO)
     }
 }
 

@@ -1,3 +1,4 @@
+import JobkitSupport
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -94,14 +95,7 @@ public struct ProcessCollector: MetricsCollector {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
+        guard let bytes = try? SystemCall.readAll(descriptor, chunk: SystemCall.procFileChunk).get() else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

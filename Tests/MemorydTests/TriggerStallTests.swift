@@ -1,86 +1,76 @@
-import Dispatch
 import Foundation
 import Jobkit
 import JobkitDaemon
 import JobkitTesting
+import Synchronization
 import Testing
 
 @testable import MemorydCore
 
-/// Triggers wait for the queue's disk without holding Swift's cooperative threads: with the queue's
-/// database locked by another connection (as a backup tool or `sqlite3` would hold it), schedules that
-/// record their first fire block, and the rest of the process must go on.
+/// Triggers wait for the queue's disk on the daemon's disk thread, never on one of Swift's cooperative
+/// threads: a schedule records its fire (a SQLite commit with fsync) and then sleeps until the next, and
+/// both happen on the thread it was given. On the pool, a few schedules waiting for a slow or locked
+/// queue would hold every cooperative thread (one per core) and stall the whole process.
 @Suite(.timeLimit(.minutes(1)))
 struct TriggerStallTests {
     /// More scheduled jobs than the cooperative pool has threads, each writing when its schedule begins.
     static let scheduledJobs = ProcessInfo.processInfo.activeProcessorCount + 1
-    /// How long the database stays locked; shorter than SQLite's busy timeout, so the waiting writes
-    /// succeed once it is released.
-    static let lockedFor: Duration = .milliseconds(1500)
-    /// The longest a new task may wait for a cooperative thread while the triggers are blocked. Blocked
-    /// triggers on the pool would hold it for the whole lock.
-    static let toleratedDelay: Duration = .milliseconds(750)
+    static let diskThread = "test-io"
 
-    @Test func schedulesBlockedOnALockedQueueLeaveTheCooperativePoolFree() async throws {
-        let directory = try makeTemporaryDirectory("trigger-stall")
+    @Test func schedulesWriteTheQueueAndWaitOnTheDiskThread() async throws {
+        let directory = try makeTemporaryDirectory("trigger-thread")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try TaskStore(directory: directory.path)
         let jobs = (0..<Self.scheduledJobs).map { "job\($0)" }
         let toml = jobs.map { "[jobs.\($0)]\ncommand = [\"true\"]\nschedule = \"every 1h\"\n" }.joined()
         let config = try MemorydConfig.parse(toml, file: "stall.toml", environment: [:])
-        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1), clock: JobClock(ManualClock()))
+        let clock = ThreadRecordingClock()
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1), clock: JobClock(clock))
         let state = ConfigState(path: nil, config: config, scheduler: scheduler, store: store)
 
+        // The queue is locked by another connection (as `sqlite3` or a backup would hold it) when the
+        // schedules begin, so their first writes wait for it.
         let locker = try SQLiteDatabase(path: directory.path + "/" + TaskStore.fileName)
         try locker.execute("BEGIN IMMEDIATE")
-        let diskIO = ThreadTaskExecutor(name: "test-io")
+        let diskIO = ThreadTaskExecutor(name: Self.diskThread)
         defer { diskIO.shutdown() }
         let triggers = Task { await state.runTriggers(on: diskIO) { _ in } }
-
-        let worst = await CooperativePoolProbe.worstDelay(over: Self.lockedFor)
-        // Nothing was written while locked: the schedules were still waiting for the database.
-        let written = try locker.execute("SELECT count(*) FROM schedule_fires")
         try locker.execute("ROLLBACK")
-        #expect(written.first?[0].integer == 0)
-        #expect(
-            worst < Self.toleratedDelay,
-            "a new task waited \(worst) for a cooperative thread while the triggers waited for the queue")
 
-        // Released, every schedule records its start.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try jobs.contains(where: { try store.lastFire(of: $0) == nil }), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // Each schedule sleeps towards its next fire once its first fire is recorded.
+        await clock.base.waitForSleepers(jobs.count)
         #expect(try jobs.allSatisfy { try store.lastFire(of: $0) != nil })
+        let threads = clock.sleepingThreads()
+        #expect(threads.count == jobs.count)
+        #expect(Set(threads) == [Self.diskThread], "schedules ran on \(Set(threads))")
         triggers.cancel()
         await triggers.value
     }
 }
 
-/// Measures how long new tasks wait for one of Swift's cooperative threads, from a thread of its own
-/// (so the measurement does not need the pool it measures).
-enum CooperativePoolProbe {
-    /// Time between two probes.
-    static let interval: Duration = .milliseconds(50)
+/// A manual clock that notes the thread each `sleep` is called on: the thread the sleeping task's code
+/// runs on.
+final class ThreadRecordingClock: Clock, Sendable {
+    typealias Instant = ManualClock.Instant
+    typealias Duration = Swift.Duration
 
-    /// Starts a task every ``interval`` for `window` and returns the longest any waited to run (the
-    /// rest of the window for one that never ran).
-    static func worstDelay(over window: Duration) async -> Duration {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let clock = ContinuousClock()
-                let end = clock.now + window
-                var worst = Duration.zero
-                while clock.now < end {
-                    let ran = DispatchSemaphore(value: 0)
-                    let started = clock.now
-                    Task.detached { ran.signal() }
-                    _ = ran.wait(timeout: .now() + max((end - started).seconds, 0))
-                    worst = max(worst, clock.now - started)
-                    Thread.sleep(forTimeInterval: interval.seconds)
-                }
-                continuation.resume(returning: worst)
-            }.start()
-        }
+    let base = ManualClock()
+    private let threads = Mutex<[String]>([])
+
+    var now: Instant { base.now }
+    var minimumResolution: Duration { base.minimumResolution }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        let name = Self.currentThreadName()
+        threads.withLock { $0.append(name) }
+        try await base.sleep(until: deadline, tolerance: tolerance)
+    }
+
+    /// The threads of the `sleep` calls so far, in order.
+    func sleepingThreads() -> [String] { threads.withLock { $0 } }
+
+    private static func currentThreadName() -> String {
+        (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 }

@@ -74,7 +74,8 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     /// - Throws: ``MetricsError`` if a family conflicts with one already in `registry`.
     public init(registry: MetricsRegistry, configuration: Configuration = Configuration()) throws {
         tasks = try registry.counter(
-            "jobkit_tasks_total", help: "Tasks finished, by job type and outcome.", labelNames: [Self.jobTypeLabel, "outcome"])
+            "jobkit_tasks_total", help: "Tasks finished, by job type and outcome.",
+            labelNames: [Self.jobTypeLabel, "outcome"])
         durations = try registry.histogram(
             "jobkit_task_duration_seconds", help: "Run time of the last attempt of finished tasks.",
             labelNames: [Self.jobTypeLabel], buckets: configuration.durationBuckets, unit: "seconds")
@@ -82,7 +83,8 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
             "jobkit_task_queue_wait_seconds", help: "Time from ready (dependencies done) to started, per attempt.",
             labelNames: [Self.jobTypeLabel], buckets: configuration.waitBuckets, unit: "seconds")
         retries = try registry.counter(
-            "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.", labelNames: [Self.jobTypeLabel])
+            "jobkit_task_retries_total", help: "Attempts that failed and were scheduled again.",
+            labelNames: [Self.jobTypeLabel])
         poolWaits = try registry.histogram(
             "jobkit_pool_wait_seconds", help: "Time tasks waited for resource pool slots.", labelNames: ["pool"],
             buckets: configuration.waitBuckets, unit: "seconds")

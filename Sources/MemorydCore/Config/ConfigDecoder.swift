@@ -14,7 +14,8 @@ extension MemorydConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigErrors(errors: [
                 ConfigError(
-                    SourceLocation(file: path, line: 1, column: 1), "cannot read the file: \(Paths.unreadableReason(path))")
+                    SourceLocation(file: path, line: 1, column: 1),
+                    "cannot read the file: \(Paths.unreadableReason(path))")
             ])
         }
         // Not UTF-8 is refused with its place, not decoded with replacement characters.
@@ -52,7 +53,8 @@ extension MemorydConfig {
                 if entry.key.hasPrefix(MemorydConfig.jobPoolPrefix) {
                     errors.add(
                         entry.keyLocation,
-                        "pool names starting with '\(MemorydConfig.jobPoolPrefix)' are the jobs' own (max_concurrent); choose another")
+                        "pool names starting with '\(MemorydConfig.jobPoolPrefix)' are the jobs' own (max_concurrent); choose another"
+                    )
                 }
                 if let slots = pool.integer("slots", atLeast: 1) {
                     config.pools.append((entry.key, slots))
@@ -148,7 +150,9 @@ extension MemorydConfig {
         }
         var server = settings.httpServer
         if let limit = reader.integer("max_connections", atLeast: 2) { server.connectionLimit = limit }
-        if let limit = reader.integer("max_connections_per_address", atLeast: 1) { server.connectionsPerAddress = limit }
+        if let limit = reader.integer("max_connections_per_address", atLeast: 1) {
+            server.connectionsPerAddress = limit
+        }
         if let timeout = reader.duration("request_timeout") { server.requestTimeout = timeout }
         if let limit = reader.integer("max_streams", atLeast: 1) { server.maxStreams = limit }
         if let timeout = reader.duration("stream_stall_timeout") { server.streamStallTimeout = timeout }
@@ -211,7 +215,8 @@ extension MemorydConfig {
                 job.timeZone = zone
             } catch {
                 reader.errors.add(
-                    zoneLocation, "jobs.\(name).timezone: \(error)" + Suggestion.phrase(for: zone, among: ZoneInfo.names()))
+                    zoneLocation,
+                    "jobs.\(name).timezone: \(error)" + Suggestion.phrase(for: zone, among: ZoneInfo.names()))
             }
         }
         if let catchUp = reader.bool("catch_up") { job.catchUp = catchUp }
@@ -220,7 +225,8 @@ extension MemorydConfig {
             if let value = PausedTriggers(rawValue: triggers) {
                 job.pausedTriggers = value
             } else {
-                reader.error("paused_triggers", #"jobs.\#(name).paused_triggers must be "hold" or "drop", not "\#(triggers)""#)
+                reader.error(
+                    "paused_triggers", #"jobs.\#(name).paused_triggers must be "hold" or "drop", not "\#(triggers)""#)
             }
         }
         if let unique = reader.value("unique") {
@@ -238,13 +244,15 @@ extension MemorydConfig {
                 }
             default:
                 reader.errors.add(
-                    unique.location, #"jobs.\#(name).unique must be "params" or a list of parameter names such as ["file"]"#)
+                    unique.location,
+                    #"jobs.\#(name).unique must be "params" or a list of parameter names such as ["file"]"#)
             }
         }
         job.jitter = reader.duration("jitter")
         reader.rejectUnknownKeys(expected: [
             "command", "env", "cwd", "timeout", "retries", "backoff", "pool", "pools", "schedule", "timezone",
-            "catch_up", "jitter", "max_concurrent", "unique", "paused_triggers", "depends_on", "health_check", "stuck_after",
+            "catch_up", "jitter", "max_concurrent", "unique", "paused_triggers", "depends_on", "health_check",
+            "stuck_after",
         ])
         guard command != nil else {
             if reader.table["command"] == nil {
@@ -345,7 +353,8 @@ extension MemorydConfig {
             if RuleFile.isValidLabelName(name) {
                 labels[name] = value
             } else {
-                reader.error(name, "\(reader.path).\(name): a label name is letters, digits and _, not starting with a digit")
+                reader.error(
+                    name, "\(reader.path).\(name): a label name is letters, digits and _, not starting with a digit")
             }
         }
         return labels

@@ -120,7 +120,10 @@ extension TOMLParser {
         guard let hour = digits(at: cursor, 2), cursor + 8 <= bytes.count, bytes[cursor + 2] == UInt8(ascii: ":"),
             let minute = digits(at: cursor + 3, 2), bytes[cursor + 5] == UInt8(ascii: ":"),
             let second = digits(at: cursor + 6, 2)
-        else { throw fail("a time is HH:MM:SS, with an optional fraction (quote a time of day or a duration: \"03:00\", \"30s\")") }
+        else {
+            throw fail(
+                "a time is HH:MM:SS, with an optional fraction (quote a time of day or a duration: \"03:00\", \"30s\")")
+        }
         guard hour < 24, minute < 60, second <= 60 else { throw fail("the time is out of range") }
         text += String(decoding: bytes[cursor..<cursor + 8], as: UTF8.self)
         cursor += 8

@@ -8,7 +8,9 @@ extension TOMLParser {
     static func isForbiddenControl(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != tab) || byte == 0x7F }
 
     mutating func parseBasicString() throws(ConfigError) -> String {
-        if bytes[index...].starts(with: [Self.quote, Self.quote, Self.quote]) { return try parseMultilineString(basic: true) }
+        if bytes[index...].starts(with: [Self.quote, Self.quote, Self.quote]) {
+            return try parseMultilineString(basic: true)
+        }
         return try parseSingleLineString(basic: true)
     }
 
@@ -96,7 +98,9 @@ extension TOMLParser {
 
     private func controlCharacter(_ byte: UInt8) -> ConfigError {
         let hex = String(byte, radix: 16, uppercase: true)
-        return ConfigError(location, "control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) in a string (escape it)")
+        return ConfigError(
+            location,
+            "control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) in a string (escape it)")
     }
 
     mutating func parseEscape() throws(ConfigError) -> [UInt8] {

@@ -17,7 +17,8 @@ extension TOMLParser {
             nesting += 1
             defer { nesting -= 1 }
             guard nesting <= Self.maximumNesting else {
-                throw ConfigError(start, "arrays and inline tables are nested deeper than \(Self.maximumNesting) levels")
+                throw ConfigError(
+                    start, "arrays and inline tables are nested deeper than \(Self.maximumNesting) levels")
             }
             return byte == UInt8(ascii: "[") ? try parseArray() : try parseInlineTable()
         case UInt8(ascii: "t"), UInt8(ascii: "f"):

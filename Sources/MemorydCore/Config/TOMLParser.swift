@@ -31,7 +31,8 @@ package struct TOMLParser {
         let line = before.count { $0 == UInt8(ascii: "\n") } + 1
         let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
         let column = String(decoding: bytes[lineStart..<bad], as: UTF8.self).count + 1
-        return ConfigError(SourceLocation(file: file, line: line, column: column), "not UTF-8: a TOML file must be UTF-8")
+        return ConfigError(
+            SourceLocation(file: file, line: line, column: column), "not UTF-8: a TOML file must be UTF-8")
     }
 
     /// The index of the first byte that is not part of well-formed UTF-8 (no overlong forms, surrogates or
@@ -127,7 +128,8 @@ package struct TOMLParser {
                     existing.explicitlyDefined = true
                     entry.value.kind = .table(existing)
                 // Only an array of tables made by `[[…]]` headers grows by one; `x = []` is a value of its own.
-                case .array(var elements) where isArray && !elements.isEmpty && elements.allSatisfy({ $0.isHeaderTable }):
+                case .array(var elements)
+                where isArray && !elements.isEmpty && elements.allSatisfy({ $0.isHeaderTable }):
                     var fresh = TOMLTable()
                     fresh.explicitlyDefined = true
                     elements.append(TOMLValue(kind: .table(fresh), location: start))

@@ -9,14 +9,17 @@ enum WebPage {
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static func register(on router: inout HTTPRouter) {
-        let assets: [(path: String, type: String, body: [UInt8])] = [
-            ("/", "text/html; charset=utf-8", PackageResources.index_html),
-            ("/ui/app.js", "text/javascript; charset=utf-8", PackageResources.app_js),
-            ("/ui/app.css", "text/css; charset=utf-8", PackageResources.app_css),
-        ]
-        for asset in assets {
-            router.route(.get, asset.path) { _ in
+    /// The page, its script and its style sheet, each with its type.
+    static let assets: [(path: String, type: String, body: [UInt8])] = [
+        ("/", "text/html; charset=utf-8", PackageResources.index_html),
+        ("/ui/app.js", "text/javascript; charset=utf-8", PackageResources.app_js),
+        ("/ui/app.css", "text/css; charset=utf-8", PackageResources.app_css),
+    ]
+
+    /// A route for each asset, open to anyone who reaches a listener.
+    static var routes: [Route] {
+        assets.map { asset in
+            Route(.get, asset.path, .open) { _ in
                 HTTPResponse(
                     contentType: asset.type,
                     headers: [

@@ -28,9 +28,8 @@ struct SchedulesAPI: Sendable {
     let scheduler: Scheduler
     var clock: JobClock { scheduler.clock }
 
-    func register(on router: inout HTTPRouter) {
-        router.route(.get, "/v1/schedules") { _ in .encoded(["schedules": entries()]) }
-    }
+    /// `GET /v1/schedules`.
+    func list() -> HTTPResponse { .encoded(["schedules": entries()]) }
 
     func entries() -> [ScheduleEntry] {
         guard let pipeline = config.pipeline else { return [] }

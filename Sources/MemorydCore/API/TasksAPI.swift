@@ -2,25 +2,17 @@ import FoundationEssentials
 import Jobkit
 import JobkitDaemon
 
-/// `/v1/tasks`: list, inspect, submit and cancel tasks, each through ``APIAuthorization`` (reads reveal
-/// parameters and errors).
+/// `/v1/tasks`: list, inspect, submit and cancel tasks (``RouteTable`` puts each behind its check: reads
+/// reveal parameters and errors).
 struct TasksAPI: Sendable {
     let scheduler: Scheduler
     let config: ConfigState
-    let authorization: APIAuthorization
 
     private var pipeline: PipelineRunner? { config.pipeline }
 
-    func register(on router: inout HTTPRouter) {
-        router.route(.get, "/v1/tasks") { request in authorization.readRefusal(for: request) ?? list(request) }
-        router.route(.get, "/v1/tasks/{id}") { request in authorization.readRefusal(for: request) ?? show(request) }
-        router.route(.post, "/v1/tasks") { request in authorization.refusal(for: request) ?? submit(request) }
-        router.route(.delete, "/v1/tasks/{id}") { request in authorization.refusal(for: request) ?? cancel(request) }
-    }
-
     // MARK: - Handlers
 
-    private func list(_ request: HTTPRequest) -> HTTPResponse {
+    func list(_ request: HTTPRequest) -> HTTPResponse {
         var tasks = scheduler.tasks()
         if let state = request.query["state"] {
             guard let wanted = TaskState(rawValue: state) else {
@@ -32,14 +24,14 @@ struct TasksAPI: Sendable {
         return json(["tasks": tasks.map(TaskResource.init)])
     }
 
-    private func show(_ request: HTTPRequest) -> HTTPResponse {
+    func show(_ request: HTTPRequest) -> HTTPResponse {
         switch lookup(request) {
         case .failure(let failure): failure.response
         case .success(let status): json(TaskResource(status))
         }
     }
 
-    private func submit(_ request: HTTPRequest) -> HTTPResponse {
+    func submit(_ request: HTTPRequest) -> HTTPResponse {
         struct Submission: Decodable {
             var job: String
             var params: [String: String]?
@@ -90,7 +82,7 @@ struct TasksAPI: Sendable {
         }
     }
 
-    private func cancel(_ request: HTTPRequest) -> HTTPResponse {
+    func cancel(_ request: HTTPRequest) -> HTTPResponse {
         switch lookup(request) {
         case .failure(let failure):
             return failure.response

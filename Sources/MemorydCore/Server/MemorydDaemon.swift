@@ -23,6 +23,8 @@ public final class MemorydDaemon: Sendable {
     /// Held for the daemon's lifetime: a second daemon on the same state directory refuses to start.
     let instanceLock: InstanceLock
     let server: HTTPServer
+    /// The API both listeners serve (``RouteTable``).
+    let routes: [Route]
     let startedAt: Date
     /// Appends that failed (disk full, file removed).
     private let eventLogErrors: JobkitMetrics.Counter
@@ -129,58 +131,25 @@ public final class MemorydDaemon: Sendable {
         let recent = settings.recentTasks
         let authorization = APIAuthorization(
             token: config?.daemon.token, daemonUID: getuid(), tcpReads: settings.tcpReads)
-        var router = Self.makeRouter(registry: registry, authorization: authorization) {
-            StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent)
-        }
-        let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat)
-        router.route(.get, "/v1/events") { request in
-            authorization.readRefusal(for: request) ?? endpoint.respond(to: request)
-        }
-        TasksAPI(scheduler: scheduler, config: configState, authorization: authorization).register(on: &router)
-        SchedulesAPI(config: configState, scheduler: scheduler).register(on: &router)
-        JobsAPI(scheduler: scheduler, config: configState, store: store, authorization: authorization)
-            .register(on: &router)
-        router.route(.get, "/v1/alerts") { _ in health.alertsResponse() }
-        router.route(.get, "/healthz") { _ in health.liveness() }
-        router.route(.get, "/readyz") { _ in
-            health.readiness(
-                store: store.writeFailure ?? (store.isAnswering ? nil : "does not answer"),
-                eventLog: eventLog.writeFailure,
-                configLoaded: configState.pipeline != nil || configPath == nil)
-        }
         let systemd = SystemdNotifier()
         self.systemd = systemd
-        router.route(.post, "/v1/reload") { request in
-            authorization.refusal(for: request) ?? Self.reloadResponse(Self.reload(configState, systemd))
-        }
+        let routes = RouteTable(
+            registry: registry,
+            status: { StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent) },
+            events: EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat),
+            tasks: TasksAPI(scheduler: scheduler, config: configState),
+            jobs: JobsAPI(scheduler: scheduler, config: configState, store: store),
+            schedules: SchedulesAPI(config: configState, scheduler: scheduler), health: health,
+            readiness: {
+                health.readiness(
+                    store: store.writeFailure ?? (store.isAnswering ? nil : "does not answer"),
+                    eventLog: eventLog.writeFailure,
+                    configLoaded: configState.pipeline != nil || configPath == nil)
+            },
+            reload: { Self.reloadResponse(Self.reload(configState, systemd)) })
+        self.routes = routes.routes
+        let router = HTTPRouter(routes: self.routes, authorization: authorization)
         self.server = HTTPServer(router: router, configuration: settings.httpServer, registry: registry)
-    }
-
-    static func makeRouter(
-        registry: MetricsRegistry, authorization: APIAuthorization, status: @escaping @Sendable () -> StatusSnapshot
-    ) -> HTTPRouter {
-        var router = HTTPRouter()
-        router.route(.get, "/metrics") { request in
-            let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
-            return HTTPResponse(contentType: format.contentType, body: format.render(registry.collect()))
-        }
-        router.route(.get, "/v1/metrics") { _ in
-            HTTPResponse(contentType: JSONSnapshot.contentType, body: JSONSnapshot.render(registry.collect()))
-        }
-        WebPage.register(on: &router)
-        router.route(.get, "/v1/openapi.yaml") { _ in
-            HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
-        }
-        router.route(.get, "/v1/status") { request in
-            if let refusal = authorization.readRefusal(for: request) { return refusal }
-            do {
-                let data = try status().encoded()
-                return .json(Array(data) + [10])
-            } catch {
-                return .error(500, code: "internal", message: "could not encode the status: \(error)")
-            }
-        }
-        return router
     }
 
     /// Listens, runs housekeeping, and serves until SIGTERM or SIGINT; then drains and returns.

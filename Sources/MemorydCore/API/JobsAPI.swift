@@ -8,23 +8,14 @@ struct JobsAPI: Sendable {
     let scheduler: Scheduler
     let config: ConfigState
     let store: TaskStore
-    let authorization: APIAuthorization
-
-    func register(on router: inout HTTPRouter) {
-        router.route(.post, "/v1/jobs/{name}/pause") { request in
-            authorization.refusal(for: request) ?? set(request, paused: true)
-        }
-        router.route(.post, "/v1/jobs/{name}/resume") { request in
-            authorization.refusal(for: request) ?? set(request, paused: false)
-        }
-    }
 
     /// Applies the pauses recorded in the queue, before anything is resumed or started.
     static func restore(store: TaskStore, scheduler: Scheduler) throws {
         for job in try store.pausedJobs() { scheduler.pause(jobType: job) }
     }
 
-    private func set(_ request: HTTPRequest, paused: Bool) -> HTTPResponse {
+    /// Pauses or resumes the job the path names.
+    func set(_ request: HTTPRequest, paused: Bool) -> HTTPResponse {
         let name = request.pathParameters["name"] ?? ""
         let jobs = config.pipeline?.config.jobs.map(\.name) ?? []
         guard jobs.contains(name) else {

@@ -44,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // The daemon's parts run as services of one ServiceGroup (no Foundation in it or its dependencies).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Helpers every module shares (system calls, named threads); internal to the package, not a product.
@@ -105,6 +108,8 @@ let package = Package(
             name: "MemorydCore",
             dependencies: [
                 "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "JobkitSupport", "CProcessSupport", "CSQLite",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [
                 .embedInCode("API/openapi.yaml"), .embedInCode("Web/index.html"), .embedInCode("Web/app.js"),

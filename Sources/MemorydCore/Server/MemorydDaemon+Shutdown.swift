@@ -7,7 +7,8 @@ extension MemorydDaemon {
     /// Returns the grace timer, to cancel once the scheduler has stopped.
     func beginShutdown() -> Task<Void, Never> {
         systemd.notify(.stopping, status: "stopping: letting running tasks finish")
-        // The daemon's own loops stop now; their watchdogs must not raise alerts about it.
+        // The daemon's own loops stop now; their watchdogs must not raise alerts about it (the health
+        // monitor's service has stopped it already; this keeps that true for any caller).
         health.stop()
         scheduler.shutdown(.suspend)
         let running = scheduler.tasks().filter { $0.state == .running && $0.jobType != Self.housekeepingJobType }

@@ -4,6 +4,7 @@ public import Jobkit
 public import JobkitDaemon
 import JobkitHealth
 public import JobkitMetrics
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -157,28 +158,19 @@ public final class MemorydDaemon: Sendable {
     /// - Parameter ready: called with the addresses being served once listening.
     /// - Throws: ``DaemonError`` if a listener cannot be created (address in use, bad path).
     public func run(ready: @Sendable ([String]) -> Void = { _ in }) async throws {
-        // From here on a SIGTERM or SIGINT is kept until the loop below takes it: one that comes while
-        // the daemon starts (a quick `systemctl stop`) stops it as soon as it is ready.
+        // From here on a SIGTERM or SIGINT is kept until the group takes it: one that comes while the
+        // daemon starts (a quick `systemctl stop`) stops it as soon as it is ready.
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         let hangupSignals = SignalWatcher(signals: [SIGHUP])
         try listen()
         defer { server.stop() }
-        // The writers subscribe before anything runs, so they see every event; then what the queue holds
-        // from before a crash or stop is submitted again, all before the daemon reports it is ready.
         // What writes to disk (the event log, the queue, the runs triggers start) waits there on a thread of
         // its own, never on one of the cooperative pool's.
         let diskIO = ThreadTaskExecutor(name: Self.diskThreadName)
         defer { diskIO.shutdown() }
-        let logSubscription = scheduler.events.subscribe(consumer: "event-log", bufferSize: settings.eventLogBuffer)
-        let logWriter = Task(executorPreference: diskIO) { await self.writeEventLog(logSubscription) }
-        let storeSubscription = scheduler.events.subscribe(
-            consumer: "queue", bufferSize: settings.eventLogBuffer,
-            filter: { [.started, .retrying, .interrupted].contains($0.kind) || $0.kind.isTerminal })
-        let storeWriter = Task(executorPreference: diskIO) { await self.recordInQueue(storeSubscription) }
-        let healthSubscription = scheduler.events.subscribe(
-            consumer: "health", bufferSize: settings.eventLogBuffer,
-            filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal })
-        let healthWatcher = Task { await self.followForHealth(healthSubscription) }
+        // The writers subscribe before anything runs, so they see every event; then what the queue holds
+        // from before a crash or stop is submitted again, all before the daemon reports it is ready.
+        let subscriptions = subscribeWriters()
         for note in startupNotes { StandardStreams.error("memoryd: \(note)\n") }
         // Whatever was accepted before a crash or stop and has not finished runs again, once nothing of
         // its last attempt is left running.
@@ -189,35 +181,12 @@ public final class MemorydDaemon: Sendable {
         ready(server.addresses)
         systemd.notify(.ready, status: readyStatus())
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.scheduler.run() }
-            let housekeeping = Task { await self.housekeeping() }
-            let schedules = Task {
-                await self.configState.runTriggers(on: diskIO) { message in
-                    StandardStreams.error("memoryd: \(message)\n")
-                }
-            }
-            let hangups = Task {
-                while await hangupSignals.next() != nil {
-                    if case .rejected(let reason) = self.reload() {
-                        StandardStreams.error("memoryd: reload refused, still running the old config:\n\(reason)\n")
-                    }
-                }
-            }
-            let systemdWatchdog = Task { await self.petSystemdWatchdog() }
-            _ = await signals.next()
-            for loop in [systemdWatchdog, housekeeping, schedules, hangups] { loop.cancel() }
-            let grace = beginShutdown()
-            try await group.waitForAll()
-            grace.cancel()
-        }
-        // Every event of the run is buffered by now; ending the subscriptions lets the writers drain them.
-        logSubscription.cancel()
-        storeSubscription.cancel()
-        healthSubscription.cancel()
-        await healthWatcher.value
-        await logWriter.value
-        await storeWriter.value
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services(
+                    subscriptions: subscriptions, diskIO: diskIO, signals: signals, hangups: hangupSignals),
+                logger: Self.serviceLogger))
+        try await group.run()
         eventLog.close()
         writeStatus()
         let left = scheduler.tasks().filter { !$0.state.isTerminal && $0.jobType != Self.housekeepingJobType }.count
@@ -227,7 +196,7 @@ public final class MemorydDaemon: Sendable {
 
     /// Every `statusInterval`, a housekeeping task writes the status file, so the daemon's own work shows
     /// in its metrics from the first scrape.
-    private func housekeeping() async {
+    func housekeeping() async {
         let options = TaskOptions(jobType: Self.housekeepingJobType)
         while !Task.isCancelled {
             // The scheduler took the task: it answers, so its watchdog is petted.
@@ -243,7 +212,7 @@ public final class MemorydDaemon: Sendable {
 
     /// Appends every event to the log until the subscription ends. Events the log fell behind on are
     /// counted in `jobkit_events_dropped_total{consumer="event-log"}`.
-    private func writeEventLog(_ subscription: EventSubscription) async {
+    func writeEventLog(_ subscription: EventSubscription) async {
         await drain(subscription, errors: eventLogErrors) { try eventLog.append(contentsOf: $0) }
     }
 
@@ -292,7 +261,7 @@ public final class MemorydDaemon: Sendable {
 
     /// Hands events to the health monitor until the subscription ends; after a gap, forgets the watchdogs
     /// of tasks that finished unseen.
-    private func followForHealth(_ subscription: EventSubscription) async {
+    func followForHealth(_ subscription: EventSubscription) async {
         while true {
             let batch = await subscription.nextBatch(upTo: Self.writeBatchLimit)
             if batch.isEmpty { return }
@@ -307,7 +276,7 @@ public final class MemorydDaemon: Sendable {
     }
 
     /// Records task starts and finishes in the queue until the subscription ends.
-    private func recordInQueue(_ subscription: EventSubscription) async {
+    func recordInQueue(_ subscription: EventSubscription) async {
         // Failed writes are counted by the store, which keeps their updates for the next batch.
         await drain(subscription, errors: nil) { try store.record($0) }
     }

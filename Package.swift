@@ -90,10 +90,13 @@ let package = Package(
             path: "Sources/Health",
             swiftSettings: strictSettings
         ),
+        // Installing signal handlers that write to a pipe, for JobkitDaemon's SignalWatcher.
+        .target(name: "CJobkitDaemonSupport"),
         .target(
             name: "JobkitDaemon",
             dependencies: [
-                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitSupport", "CMicroHTTPD", "CZlib",
+                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitSupport", "CJobkitDaemonSupport", "CMicroHTTPD",
+                "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -108,6 +111,7 @@ let package = Package(
             name: "MemorydCore",
             dependencies: [
                 "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "JobkitSupport", "CProcessSupport", "CSQLite",
+                "CJobkitDaemonSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitDaemon
 import MemorydCore
 
 struct Status: ParsableCommand {

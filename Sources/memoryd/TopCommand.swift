@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Jobkit
+import JobkitDaemon
 import MemorydCore
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import Jobkit
+import JobkitDaemon
 import Testing
 
 @testable import MemorydCore

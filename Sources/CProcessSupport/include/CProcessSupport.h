@@ -45,10 +45,5 @@ int cps_release(int go_fd, int go);
 /// Waits until the child has exec'd (0) or failed to (its errno); closes `status_fd`.
 int cps_exec_error(int status_fd);
 
-/// Makes `signo` write its number as one byte to `fd` from a handler, on whichever thread the kernel
-/// delivers it to; the handler keeps errno and leaves interrupted calls restarting (SA_RESTART). `fd`
-/// should be a non-blocking pipe's write end. Unlike a signal ignored for a signalfd, which is lost when
-/// a thread that does not block it takes it, every signal reaches the pipe. Returns 0 or -errno.
-int cps_signal_to_pipe(int signo, int fd);
 
 #endif

@@ -48,6 +48,27 @@ public final class EventSubscription: AsyncSequence, Sendable {
         guard let first = await subscriber.next() else { return [] }
         return [first] + subscriber.takeBuffered(Swift.max(limit - 1, 0))
     }
+
+    /// Hands the events to `write` in batches of up to `limit`, as they come, until the subscription
+    /// ends; lag markers are skipped (the stream counts what a slow reader lost). A batch `write` throws
+    /// for is counted in `failed` and not retried.
+    public func writeBatches(
+        upTo limit: Int, failed: (_ events: Int) -> Void = { _ in }, _ write: ([JobEvent]) throws -> Void
+    ) async {
+        while true {
+            let batch = await nextBatch(upTo: limit)
+            if batch.isEmpty { return }
+            let events = batch.compactMap { element -> JobEvent? in
+                if case .event(let event) = element { return event }
+                return nil
+            }
+            do {
+                try write(events)
+            } catch {
+                failed(events.count)
+            }
+        }
+    }
 }
 
 /// One subscriber's bounded buffer. Lock order: the stream's lock, then this one.

@@ -1,5 +1,6 @@
 import FoundationEssentials
 public import Jobkit
+public import JobkitDaemon
 import JobkitMetrics
 
 /// How the CLI shows status and events to people (`--json` prints the API's JSON instead).

@@ -19,7 +19,7 @@ public struct DaemonSettings: Sendable, Hashable {
     /// Default number of recent tasks in a status snapshot.
     public static let defaultRecentTasks = 50
     /// Default period of SSE keep-alive comments on `/v1/events`, so proxies and clients see a live stream.
-    public static let defaultEventsHeartbeat: Duration = .seconds(15)
+    public static let defaultEventsHeartbeat: Duration = EventsEndpoint.defaultHeartbeat
     /// Default buffer of the event log's subscription: events the log may fall behind by before it loses some.
     public static let defaultEventLogBuffer = 16_384
     /// Default time running tasks get to finish after SIGTERM before they are cancelled.

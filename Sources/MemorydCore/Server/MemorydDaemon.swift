@@ -136,7 +136,11 @@ public final class MemorydDaemon: Sendable {
         self.systemd = systemd
         let routes = RouteTable(
             registry: registry,
-            status: { StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent) },
+            status: {
+                StatusSnapshot.take(
+                    scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent,
+                    version: MemorydVersion.current)
+            },
             events: EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat),
             tasks: TasksAPI(scheduler: scheduler, config: configState),
             jobs: JobsAPI(scheduler: scheduler, config: configState, store: store),
@@ -213,25 +217,8 @@ public final class MemorydDaemon: Sendable {
     /// Appends every event to the log until the subscription ends. Events the log fell behind on are
     /// counted in `jobkit_events_dropped_total{consumer="event-log"}`.
     func writeEventLog(_ subscription: EventSubscription) async {
-        await drain(subscription, errors: eventLogErrors) { try eventLog.append(contentsOf: $0) }
-    }
-
-    /// Hands the subscription's events to `write` in batches until it ends; failed batches are counted.
-    private func drain(
-        _ subscription: EventSubscription, errors: JobkitMetrics.Counter?, _ write: ([JobEvent]) throws -> Void
-    ) async {
-        while true {
-            let batch = await subscription.nextBatch(upTo: Self.writeBatchLimit)
-            if batch.isEmpty { return }
-            let events = batch.compactMap { element -> JobEvent? in
-                if case .event(let event) = element { return event }
-                return nil
-            }
-            do {
-                try write(events)
-            } catch {
-                errors?.increment(by: UInt64(events.count))
-            }
+        await eventLog.record(subscription, batchLimit: Self.writeBatchLimit) { lost in
+            eventLogErrors.increment(by: UInt64(lost))
         }
     }
 
@@ -240,7 +227,7 @@ public final class MemorydDaemon: Sendable {
     /// The job type of the daemon's own periodic work, as its metrics and events name it.
     static let housekeepingJobType = MemorydAPI.housekeepingJobType
     /// Most events written in one `write(2)` or one queue transaction (1,024).
-    static let writeBatchLimit = 1024
+    static let writeBatchLimit = EventLog.defaultBatchLimit
 
     /// `POST /v1/reload`'s answer for a reload outcome.
     static func reloadResponse(_ outcome: ConfigState.Outcome) -> HTTPResponse {
@@ -278,7 +265,7 @@ public final class MemorydDaemon: Sendable {
     /// Records task starts and finishes in the queue until the subscription ends.
     func recordInQueue(_ subscription: EventSubscription) async {
         // Failed writes are counted by the store, which keeps their updates for the next batch.
-        await drain(subscription, errors: nil) { try store.record($0) }
+        await subscription.writeBatches(upTo: Self.writeBatchLimit) { try store.record($0) }
     }
 
     /// The status file's path.
@@ -287,7 +274,8 @@ public final class MemorydDaemon: Sendable {
     private func writeStatus() {
         guard
             let data = try? StatusSnapshot.take(
-                scheduler: scheduler, stats: stats, startedAt: startedAt, recent: settings.recentTasks
+                scheduler: scheduler, stats: stats, startedAt: startedAt, recent: settings.recentTasks,
+                version: MemorydVersion.current
             ).encoded()
         else { return }
         try? StatusSnapshot.writeAtomically(data, to: statusPath)

@@ -1,3 +1,4 @@
+import CJobkitDaemonSupport
 import CProcessSupport
 import JobkitSupport
 
@@ -53,7 +54,7 @@ public final class Terminal: @unchecked Sendable {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
         // Each signal's number is written to the wake pipe by a handler (CProcessSupport).
         for signalNumber in Self.signals {
-            let installed = cps_signal_to_pipe(signalNumber, wakeWrite)
+            let installed = jds_signal_to_pipe(signalNumber, wakeWrite)
             guard installed == 0 else { throw TerminalError(message: "cannot handle signal \(signalNumber)") }
         }
         Self.write("\u{1B}[?1049h\u{1B}[?25l")

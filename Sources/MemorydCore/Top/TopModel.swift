@@ -1,5 +1,6 @@
 public import FoundationEssentials
 public import Jobkit
+public import JobkitDaemon
 import Synchronization
 
 #if canImport(Glibc)

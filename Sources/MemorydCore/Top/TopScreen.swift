@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Jobkit
+import JobkitDaemon
 
 /// Lays out one `memoryd top` screen as plain lines, each at most `width` characters, at most `height`
 /// of them; sections further down give way first when the terminal is short.

@@ -1,4 +1,4 @@
-import CProcessSupport
+import CJobkitDaemonSupport
 import Dispatch
 
 #if canImport(Glibc)
@@ -8,18 +8,27 @@ import Dispatch
 /// Turns POSIX signals into an async wait: a handler writes each one to a pipe, whichever thread the
 /// kernel delivers it to, and the pipe is read on a dispatch queue.
 ///
-/// Signals are kept from the moment of `init`, so one sent before anything calls ``next()`` is not lost.
-final class SignalWatcher: @unchecked Sendable {
+/// Signals are kept from the moment of `init`, so one sent before anything calls ``next()`` is not lost:
+/// make it first thing, and a `systemctl stop` that comes while the daemon starts stops it once it is
+/// ready.
+///
+/// ```swift
+/// let termination = SignalWatcher(signals: [SIGTERM, SIGINT])
+/// …                                    // start up
+/// _ = await termination.next()         // then wait, and shut down
+/// ```
+public final class SignalWatcher: @unchecked Sendable {
     // @unchecked: `source` and the descriptors are set in init and only kept alive afterwards.
     private let stream: AsyncStream<Int32>
     private let source: any DispatchSourceRead
     private let readEnd: Int32
     private let writeEnd: Int32
 
-    init(signals: [Int32]) {
+    /// Starts keeping `signals` (their handlers are replaced for the rest of the process's life).
+    public init(signals: [Int32]) {
         var ends: [Int32] = [-1, -1]
         // Without a pipe the daemon could not be stopped by a signal: nothing sensible can go on.
-        precondition(cps_pipe_cloexec(&ends) == 0, "cannot create the signal pipe")
+        precondition(jds_pipe_cloexec(&ends) == 0, "cannot create the signal pipe")
         (readEnd, writeEnd) = (ends[0], ends[1])
         // A handler must never block: a full pipe drops the byte, and the reader has signals to read anyway.
         for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
@@ -34,13 +43,13 @@ final class SignalWatcher: @unchecked Sendable {
         }
         source.resume()
         for number in signals {
-            let installed = cps_signal_to_pipe(number, writeEnd)
+            let installed = jds_signal_to_pipe(number, writeEnd)
             precondition(installed == 0, "cannot handle signal \(number): \(String(cString: strerror(-installed)))")
         }
     }
 
-    /// The next signal received.
-    func next() async -> Int32? {
+    /// The next signal received; `nil` once the calling task is cancelled.
+    public func next() async -> Int32? {
         var iterator = stream.makeAsyncIterator()
         return await iterator.next()
     }

@@ -1,6 +1,5 @@
 public import FoundationEssentials
 public import Jobkit
-import JobkitDaemon
 import JobkitSupport
 
 #if canImport(Glibc)
@@ -9,7 +8,13 @@ import JobkitSupport
     import Darwin
 #endif
 
-/// What `GET /v1/status` answers and the status file holds.
+/// A daemon's state at one moment, as `GET /v1/status` answers it and the status file holds it:
+/// workers, pools, tasks by state, the most recent tasks, and per job type rates and quantiles.
+///
+/// ```swift
+/// let snapshot = StatusSnapshot.take(scheduler: scheduler, stats: stats, startedAt: start, recent: 50)
+/// try StatusSnapshot.writeAtomically(try snapshot.encoded(), to: stateDirectory + "/status.json")
+/// ```
 public struct StatusSnapshot: Codable, Sendable {
     public var pid: Int32
     public var startedAt: Date
@@ -23,10 +28,30 @@ public struct StatusSnapshot: Codable, Sendable {
     /// Per job type: rate, outcomes, success ratio and duration quantiles over 1 m, 5 m and 1 h.
     public var jobs: [JobWindowStats]
     public var lastEventSeq: UInt64
-    /// memoryd's version (``MemorydVersion/current``); absent in status files of earlier versions.
+    /// The daemon's version, if it gives one; absent in status files of earlier versions.
     public var version: String?
 
-    static func take(scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int) -> StatusSnapshot {
+    public init(
+        pid: Int32, startedAt: Date, time: Date, workers: [WorkerStatus], pools: [PoolStatus],
+        tasksByState: [String: Int], recentTasks: [TaskStatus], jobs: [JobWindowStats], lastEventSeq: UInt64,
+        version: String? = nil
+    ) {
+        self.pid = pid
+        self.startedAt = startedAt
+        self.time = time
+        self.workers = workers
+        self.pools = pools
+        self.tasksByState = tasksByState
+        self.recentTasks = recentTasks
+        self.jobs = jobs
+        self.lastEventSeq = lastEventSeq
+        self.version = version
+    }
+
+    /// The state of `scheduler` now, with the `recent` most recent tasks and `stats`' windows.
+    public static func take(
+        scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int, version: String? = nil
+    ) -> StatusSnapshot {
         let tasks = scheduler.tasks()
         var byState: [String: Int] = [:]
         for state in TaskState.allCases { byState[state.rawValue] = 0 }
@@ -35,7 +60,7 @@ public struct StatusSnapshot: Codable, Sendable {
             pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
             pools: scheduler.pools(), tasksByState: byState, recentTasks: Array(tasks.suffix(recent)),
             jobs: stats.snapshot(),
-            lastEventSeq: scheduler.events.lastSeq, version: MemorydVersion.current)
+            lastEventSeq: scheduler.events.lastSeq, version: version)
     }
 
     /// Encodes as pretty, key-sorted JSON with RFC 3339 dates.
@@ -54,7 +79,7 @@ public struct StatusSnapshot: Codable, Sendable {
     }
 
     /// Writes `data` to `path` atomically and privately (0600): a temporary file, fsync, rename.
-    static func writeAtomically(_ data: Data, to path: String) throws {
+    public static func writeAtomically(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp"
         let descriptor = try PrivateFiles.open(temporary, flags: O_WRONLY | O_TRUNC)
         defer { close(descriptor) }

@@ -1,6 +1,5 @@
 import FoundationEssentials
-import Jobkit
-import JobkitDaemon
+public import Jobkit
 import JobkitMetrics
 
 /// `GET /v1/events`: the event stream as NDJSON (default) or server-sent events.
@@ -18,10 +17,26 @@ import JobkitMetrics
 /// `{"kind":"lagged","dropped":N}` in NDJSON, `event: lagged` in SSE. It never slows the scheduler. One
 /// that stops reading altogether is closed after the listener's stall timeout, with a last
 /// `{"kind":"lagged","closed":true,…}` marker.
-struct EventsEndpoint: Sendable {
-    let events: EventStream
-    let log: EventLog?
-    let heartbeat: Duration
+///
+/// ```swift
+/// let endpoint = EventsEndpoint(events: scheduler.events, log: eventLog)
+/// router.route(.get, "/v1/events") { endpoint.respond(to: $0) }
+/// ```
+public struct EventsEndpoint: Sendable {
+    public let events: EventStream
+    /// Where replays find events memory no longer holds; `nil` replays from memory only.
+    public let log: EventLog?
+    /// Time between SSE keep-alive comments, so proxies and clients see a live stream.
+    public let heartbeat: Duration
+
+    /// Default time between keep-alive comments (15 s).
+    public static let defaultHeartbeat: Duration = .seconds(15)
+
+    public init(events: EventStream, log: EventLog? = nil, heartbeat: Duration = defaultHeartbeat) {
+        self.events = events
+        self.log = log
+        self.heartbeat = heartbeat
+    }
 
     /// What the client asked for.
     struct Query: Sendable {
@@ -82,7 +97,8 @@ struct EventsEndpoint: Sendable {
         init(_ message: String) { self.message = message }
     }
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    /// The answer to `GET /v1/events`: a stream, or a 400 for a query it cannot parse.
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
         let query: Query
         do {
             query = try Query(request)

@@ -14,6 +14,9 @@ import Synchronization
 /// to the last whole line. A crash can still leave a torn line; opening the log checks every line of every
 /// file and removes the torn ones, so none survives. Files are private to the daemon's user (0600).
 public final class EventLog: Sendable {
+    /// Most events written in one `write(2)` by ``record(_:batchLimit:failed:)`` unless told otherwise.
+    public static let defaultBatchLimit = 1024
+
     /// Size and retention, each with a documented default.
     public struct Configuration: Sendable, Hashable {
         /// Bytes a file may reach before it is rotated (1 MiB).
@@ -198,5 +201,16 @@ public final class EventLog: Sendable {
             paths.append("\(base).\(index)")
         }
         return paths
+    }
+
+    /// Writes every event of `subscription` to the log, in batches as they come, until the subscription
+    /// ends (cancel it to stop, and this returns once what it buffered is written). Subscribe before the
+    /// scheduler runs, and run this where it may block on the disk (a ``ThreadTaskExecutor``).
+    ///
+    /// - Parameter failed: told how many events each failed write lost (a full disk, say).
+    public func record(
+        _ subscription: EventSubscription, batchLimit: Int = defaultBatchLimit, failed: (Int) -> Void = { _ in }
+    ) async {
+        await subscription.writeBatches(upTo: batchLimit, failed: failed) { try append(contentsOf: $0) }
     }
 }

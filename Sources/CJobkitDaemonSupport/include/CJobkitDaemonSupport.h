@@ -1,0 +1,14 @@
+#ifndef CJOBKITDAEMONSUPPORT_H
+#define CJOBKITDAEMONSUPPORT_H
+
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start (glibc declares pipe2 only under
+/// _GNU_SOURCE).
+int jds_pipe_cloexec(int fds[2]);
+
+/// Makes `signo` write its number as one byte to `fd` from a handler, on whichever thread the kernel
+/// delivers it to; the handler keeps errno and leaves interrupted calls restarting (SA_RESTART). `fd`
+/// should be a non-blocking pipe's write end. Unlike a signal ignored for a signalfd, which is lost when
+/// a thread that does not block it takes it, every signal reaches the pipe. Returns 0 or -errno.
+int jds_signal_to_pipe(int signo, int fd);
+
+#endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitDaemon
 import MemorydCore
 
 struct CheckConfig: ParsableCommand {
@@ -63,7 +64,7 @@ struct Reload: ParsableCommand {
     func run() throws {
         let response = try call { try global.client.send("POST", "/v1/reload") }
         struct Answer: Decodable { var jobs: Int }
-        let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body))
+        let answer = try? WireJSON.decode(Answer.self, from: response.body)
         printLine("reloaded: \(answer?.jobs ?? 0) jobs")
     }
 }

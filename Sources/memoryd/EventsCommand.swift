@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Jobkit
+import JobkitDaemon
 import MemorydCore
 
 struct Events: ParsableCommand {
@@ -39,7 +40,7 @@ struct Events: ParsableCommand {
         if !job.isEmpty { query.append("job=" + escape(job.joined(separator: ","))) }
         if !kind.isEmpty { query.append("kind=" + escape(kind.joined(separator: ","))) }
         if let level { query.append("level=" + escape(level)) }
-        let decoder = JSONDecoder()
+        let decoder = WireJSON.decoder()
         do {
             let head = try global.client.streamLines("/v1/events?" + query.joined(separator: "&")) { line in
                 guard !line.isEmpty else { return true }

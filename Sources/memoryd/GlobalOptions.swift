@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitDaemon
 import MemorydCore
 
 /// Options every client command shares: where the daemon is.
@@ -62,7 +63,7 @@ func requireSuccess(_ response: DaemonClient.Response) throws {
             var error: Detail
         }
         let message =
-            (try? JSONDecoder().decode(Answer.self, from: Data(response.body)))?.error.message
+            (try? WireJSON.decode(Answer.self, from: response.body))?.error.message
             ?? String(decoding: response.body, as: UTF8.self)
         printError("memoryd: \(message) (HTTP \(response.status))")
         throw ExitCode.failure

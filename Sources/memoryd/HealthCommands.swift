@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitDaemon
 import MemorydCore
 
 struct Alerts: ParsableCommand {
@@ -56,7 +57,7 @@ struct Health: ParsableCommand {
             printError("memoryd: critical: \(error)")
             throw ExitCode(Self.criticalStatus)
         }
-        guard let answer = try? JSONDecoder().decode(Readiness.self, from: Data(response.body)) else {
+        guard let answer = try? WireJSON.decode(Readiness.self, from: response.body) else {
             printError("memoryd: critical: the daemon answered \(response.status) without a readiness report")
             throw ExitCode(Self.criticalStatus)
         }

@@ -11,7 +11,8 @@ struct Memoryd: AsyncParsableCommand {
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
         version: MemorydVersion.current,
         subcommands: [
-            Run.self, Status.self, Tasks.self, Schedules.self, Pause.self, Resume.self, Submit.self, Cancel.self, Events.self, Alerts.self, Health.self,
+            Run.self, Status.self, Tasks.self, Schedules.self, Pause.self, Resume.self, Submit.self, Cancel.self,
+            Events.self, Alerts.self, Health.self,
             Top.self, Reload.self, CheckConfig.self, Graph.self, InstallService.self,
         ])
 }

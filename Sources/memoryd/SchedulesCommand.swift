@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitDaemon
 import MemorydCore
 
 struct Schedules: ParsableCommand {
@@ -22,9 +23,7 @@ struct Schedules: ParsableCommand {
             return
         }
         struct Answer: Decodable { var schedules: [ScheduleEntry] }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let answer = try? decoder.decode(Answer.self, from: Data(response.body)) else {
+        guard let answer = try? WireJSON.decode(Answer.self, from: response.body) else {
             printError("memoryd: could not read the daemon's answer to GET /v1/schedules")
             throw ExitCode.failure
         }
@@ -37,7 +36,8 @@ struct Schedules: ParsableCommand {
         for entry in answer.schedules {
             let zone = (try? ZoneInfo.load(entry.timezone)) ?? ZoneInfo.local()
             let next = entry.nextFire.map {
-                HumanOutput.localTime($0.timeIntervalSince1970, in: zone) + " (in " + HumanOutput.duration($0.timeIntervalSince(now)) + ")"
+                HumanOutput.localTime($0.timeIntervalSince1970, in: zone) + " (in "
+                    + HumanOutput.duration($0.timeIntervalSince(now)) + ")"
             }
             rows.append([
                 entry.job + (entry.paused ? " (paused)" : ""), entry.schedule + (entry.catchUp ? "" : " (no catch-up)"),
@@ -87,6 +87,6 @@ private func setPaused(_ global: GlobalOptions, _ job: String, _ paused: Bool) t
     let path = "/v1/jobs/\(encoded.joined())/"
     let response = try call { try global.client.send("POST", path + (paused ? "pause" : "resume")) }
     struct Answer: Decodable { var pendingTasks: Int }
-    let waiting = (try? JSONDecoder().decode(Answer.self, from: Data(response.body)))?.pendingTasks ?? 0
+    let waiting = (try? WireJSON.decode(Answer.self, from: response.body))?.pendingTasks ?? 0
     printLine("\(job): " + (paused ? "paused, \(waiting) tasks waiting" : "resumed"))
 }

@@ -51,7 +51,8 @@ struct InstallService: ParsableCommand {
         var watchdog = ServiceUnit.defaultWatchdog
         if let watchdogSec {
             guard let parsed = MemorydConfig.parseDuration(watchdogSec), parsed >= .seconds(1) else {
-                printError("memoryd: --watchdog-sec \(watchdogSec) is not a duration of at least 1s (such as 30s or 2m)")
+                printError(
+                    "memoryd: --watchdog-sec \(watchdogSec) is not a duration of at least 1s (such as 30s or 2m)")
                 throw ExitCode.validationFailure
             }
             watchdog = parsed

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
+import Jobkit
+import JobkitDaemon
 import MemorydCore
 
 struct Submit: ParsableCommand {
@@ -30,13 +32,11 @@ struct Submit: ParsableCommand {
             var job: String
             var params: [String: String]
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let body = try encoder.encode(Submission(job: job, params: params))
+        let body = try WireJSON.encoder().encode(Submission(job: job, params: params))
         let response = try call { try global.client.send("POST", "/v1/tasks", json: Array(body)) }
         if json {
             StandardStreams.output(response.body)
-        } else if let answer = try? JSONDecoder().decode(Created.self, from: Data(response.body)) {
+        } else if let answer = try? WireJSON.decode(Created.self, from: response.body) {
             printLine(answer.id)
         }
     }
@@ -74,10 +74,10 @@ struct Tasks: ParsableCommand {
             StandardStreams.output(response.body)
             return
         }
-        let tasks = (try? JSONDecoder().decode(TaskList.self, from: Data(response.body)))?.tasks ?? []
+        let tasks = (try? WireJSON.decode(TaskList.self, from: response.body))?.tasks ?? []
         var rows = [["ID", "JOB", "STATE", "ATTEMPT", "RUN"]]
         for task in tasks {
-            rows.append([task.id, task.job, task.state, "\(task.attempt)", task.run ?? "-"])
+            rows.append([task.id.description, task.job, task.state.rawValue, "\(task.attempt)", task.run ?? "-"])
         }
         for line in HumanOutput.align(rows) { printLine(line) }
     }
@@ -98,14 +98,7 @@ func call(_ request: () throws -> DaemonClient.Response) throws -> DaemonClient.
 /// The part of `POST /v1/tasks`' answer the CLI prints.
 private struct Created: Decodable { var id: String }
 
-/// The columns of `GET /v1/tasks` that `memoryd tasks` shows.
+/// `GET /v1/tasks`' answer.
 private struct TaskList: Decodable {
-    struct Row: Decodable {
-        var id: String
-        var job: String
-        var state: String
-        var attempt: Int
-        var run: String?
-    }
-    var tasks: [Row]
+    var tasks: [TaskResource]
 }

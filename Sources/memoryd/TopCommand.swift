@@ -11,7 +11,8 @@ import MemorydCore
 
 struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A live view of the daemon: workers, queue, per-job rate, success, p99 and a sparkline, pools, alerts.",
+        abstract:
+            "A live view of the daemon: workers, queue, per-job rate, success, p99 and a sparkline, pools, alerts.",
         discussion: """
             Fed by the event stream (/v1/events) and by polling /v1/status and /v1/alerts. q quits; the view \
             follows the terminal's size. Without a terminal (or with --once) it prints one snapshot and exits.
@@ -19,7 +20,9 @@ struct Top: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("How often to poll the status and redraw, such as 1s or 500ms (default 1s).", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "How often to poll the status and redraw, such as 1s or 500ms (default 1s).", valueName: "duration"))
     var interval: String?
 
     @Flag(help: "Print one snapshot and exit, even on a terminal.")
@@ -32,10 +35,12 @@ struct Top: ParsableCommand {
     /// Wait before reconnecting the event stream after it broke (1 s).
     static let reconnectDelay: Duration = .seconds(1)
     /// The event kinds the view uses: everything but log lines and progress.
-    static let kinds = [
-        EventKind.queued, .waiting, .started, .retrying, .succeeded, .failed, .retriesExhausted, .timedOut, .cancelled,
-        .skipped,
-    ].map(\.rawValue) + ["alert_firing", "alert_resolved", "config_reloaded", "config_rejected"]
+    static let kinds =
+        [
+            EventKind.queued, .waiting, .started, .retrying, .succeeded, .failed, .retriesExhausted, .timedOut,
+            .cancelled,
+            .skipped,
+        ].map(\.rawValue) + ["alert_firing", "alert_resolved", "config_reloaded", "config_rejected"]
 
     func run() throws {
         var refresh: Duration = .seconds(1)
@@ -72,7 +77,8 @@ struct Top: ParsableCommand {
         DispatchQueue.global().async {
             var resume = since
             while true {
-                _ = try? client.streamLines("/v1/events?" + "since=\(resume)&kind=" + Self.kinds.joined(separator: ",")) {
+                _ = try? client.streamLines("/v1/events?" + "since=\(resume)&kind=" + Self.kinds.joined(separator: ","))
+                {
                     line in
                     if let seq = Self.record(line, into: model) { resume = seq }
                     return true
@@ -104,7 +110,7 @@ struct Top: ParsableCommand {
     /// Takes one NDJSON line of the event stream into the model; returns its sequence number.
     @discardableResult
     static func record(_ line: String, into model: TopModel) -> UInt64? {
-        guard !line.isEmpty, let event = try? JSONDecoder().decode(JobEvent.self, from: Data(line.utf8)) else {
+        guard !line.isEmpty, let event = try? WireJSON.decode(JobEvent.self, from: line.utf8) else {
             return nil
         }
         model.record(event)

@@ -23,8 +23,8 @@ public struct StatusSnapshot: Codable, Sendable {
     public var pools: [PoolStatus]
     /// Known tasks by state name.
     public var tasksByState: [String: Int]
-    /// The most recent tasks, newest last.
-    public var recentTasks: [TaskStatus]
+    /// The most recent tasks, newest last, in the shape `GET /v1/tasks` gives them.
+    public var recentTasks: [TaskResource]
     /// Per job type: rate, outcomes, success ratio and duration quantiles over 1 m, 5 m and 1 h.
     public var jobs: [JobWindowStats]
     public var lastEventSeq: UInt64
@@ -33,7 +33,7 @@ public struct StatusSnapshot: Codable, Sendable {
 
     public init(
         pid: Int32, startedAt: Date, time: Date, workers: [WorkerStatus], pools: [PoolStatus],
-        tasksByState: [String: Int], recentTasks: [TaskStatus], jobs: [JobWindowStats], lastEventSeq: UInt64,
+        tasksByState: [String: Int], recentTasks: [TaskResource], jobs: [JobWindowStats], lastEventSeq: UInt64,
         version: String? = nil
     ) {
         self.pid = pid
@@ -58,24 +58,19 @@ public struct StatusSnapshot: Codable, Sendable {
         for task in tasks { byState[task.state.rawValue, default: 0] += 1 }
         return StatusSnapshot(
             pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
-            pools: scheduler.pools(), tasksByState: byState, recentTasks: Array(tasks.suffix(recent)),
+            pools: scheduler.pools(), tasksByState: byState, recentTasks: tasks.suffix(recent).map(TaskResource.init),
             jobs: stats.snapshot(),
             lastEventSeq: scheduler.events.lastSeq, version: version)
     }
 
     /// Encodes as pretty, key-sorted JSON with RFC 3339 dates.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        try WireJSON.encoder(pretty: true).encode(self)
     }
 
     /// Decodes what ``encoded()`` wrote (the status file, or `GET /v1/status`).
     public static func decode(_ data: Data) throws -> StatusSnapshot {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(StatusSnapshot.self, from: data)
+        try WireJSON.decoder().decode(StatusSnapshot.self, from: data)
     }
 
     /// Writes `data` to `path` atomically and privately (0600): a temporary file, fsync, rename.

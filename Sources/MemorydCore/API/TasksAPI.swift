@@ -38,7 +38,7 @@ struct TasksAPI: Sendable {
         }
         let submission: Submission
         do {
-            submission = try JSONDecoder().decode(Submission.self, from: Data(request.body))
+            submission = try WireJSON.decode(Submission.self, from: request.body)
         } catch {
             return .error(
                 400, code: "bad_request",
@@ -142,47 +142,4 @@ struct TasksAPI: Sendable {
 struct HTTPResponseError: Error {
     let response: HTTPResponse
     init(_ response: HTTPResponse) { self.response = response }
-}
-
-/// A task as the API shows it (SPEC §8: at least `id`, `job`, `state`, `attempt`).
-struct TaskResource: Encodable {
-    var id: String
-    var name: String
-    var job: String
-    var state: String
-    var outcome: String?
-    var attempt: Int
-    var maxAttempts: Int
-    var worker: String?
-    var run: String?
-    var dependsOn: [String]
-    var pools: [String: Int]
-    var submittedAt: Date
-    var startedAt: Date?
-    var finishedAt: Date?
-    var retryAt: Date?
-    var progress: Double?
-    var progressMessage: String?
-    var lastError: String?
-
-    init(_ status: TaskStatus) {
-        id = status.id.description
-        name = status.name
-        job = status.jobType
-        state = status.state.rawValue
-        outcome = status.outcome?.rawValue
-        attempt = status.attempt
-        maxAttempts = status.maxAttempts
-        worker = status.worker
-        run = status.correlationID
-        dependsOn = status.dependsOn.map(\.description)
-        pools = status.pools
-        submittedAt = status.submittedAt
-        startedAt = status.startedAt
-        finishedAt = status.finishedAt
-        retryAt = status.retryAt
-        progress = status.progress?.fraction
-        progressMessage = status.progress?.message
-        lastError = status.lastError
-    }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JobkitDaemon
 
 /// `GET /v1/alerts` as the CLI reads it.
 public struct AlertsDocument: Decodable, Sendable {
@@ -20,6 +21,6 @@ public struct AlertsDocument: Decodable, Sendable {
     public var alerts: [Item]
 
     public static func decode(_ body: [UInt8]) -> AlertsDocument? {
-        try? JSONDecoder().decode(AlertsDocument.self, from: Data(body))
+        try? WireJSON.decode(AlertsDocument.self, from: body)
     }
 }

@@ -35,9 +35,9 @@ public enum TopScreen {
         for worker in status.workers {
             let task = worker.task.flatMap { running[$0] }
             let since = task?.startedAt.map { HumanOutput.duration(status.time.timeIntervalSince($0)) } ?? ""
-            let progress = task?.progress?.fraction.map { " " + HumanOutput.fixed($0 * 100, digits: 0) + "%" } ?? ""
+            let progress = task?.progress.map { " " + HumanOutput.fixed($0 * 100, digits: 0) + "%" } ?? ""
             workers.append([
-                worker.name, worker.task.map { "\($0) \(worker.taskName ?? "")" } ?? "idle", task?.jobType ?? "",
+                worker.name, worker.task.map { "\($0) \(worker.taskName ?? "")" } ?? "idle", task?.job ?? "",
                 since + progress,
             ])
         }

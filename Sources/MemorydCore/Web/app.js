@@ -218,7 +218,7 @@ function renderWorkers(status) {
     const since = task && task.startedAt ? duration((Date.parse(status.time) - Date.parse(task.startedAt)) / 1000) : '';
     return el('tr', { 'data-busy': worker.busy },
       el('td', {}, worker.name), el('td', {}, worker.task ? `${worker.task} ${worker.taskName || ''}` : 'idle'),
-      el('td', {}, task ? task.jobType : ''), el('td', { class: 'number' }, since));
+      el('td', {}, task ? task.job : ''), el('td', { class: 'number' }, since));
   }));
 }
 

@@ -146,13 +146,13 @@ let package = Package(
         ),
         .testTarget(
             name: "JobkitMetricsTests",
-            dependencies: ["JobkitMetrics", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: ["JobkitMetrics", "JobkitSupport", .product(name: "Metrics", package: "swift-metrics")],
             path: "Tests/MetricsTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MemorydTests",
-            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth", "JobkitMetrics"],
+            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth", "JobkitMetrics", "JobkitSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Jobkit
+import JobkitSupport
 import Testing
 
 @testable import MemorydCore

@@ -1,5 +1,6 @@
 import JobkitMetrics
 import Testing
+import JobkitSupport
 
 struct HeaderListTests {
     @Test func entriesKeepTheirTokenParametersAndQuality() {

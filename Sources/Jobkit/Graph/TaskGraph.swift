@@ -1,3 +1,4 @@
+import JobkitSupport
 /// A batch of tasks with dependencies among them, submitted atomically with ``Scheduler/submit(_:)``.
 ///
 /// Use a graph when tasks depend on tasks that do not exist yet, as in a pipeline:

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import JobkitMetrics
+import JobkitSupport
 
 extension JobEvent {
     /// The event as one line of JSON (keys sorted, as `JSONEncoder` with `.sortedKeys` writes them, and

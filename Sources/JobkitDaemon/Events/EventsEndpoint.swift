@@ -1,6 +1,7 @@
 import FoundationEssentials
 public import Jobkit
 import JobkitMetrics
+import JobkitSupport
 
 /// `GET /v1/events`: the event stream as NDJSON (default) or server-sent events.
 ///

@@ -1,5 +1,6 @@
 import CZlib
 import JobkitMetrics
+import JobkitSupport
 
 /// Gzip compression of response bodies (zlib), and whether a request's `Accept-Encoding` allows it.
 public enum Gzip {

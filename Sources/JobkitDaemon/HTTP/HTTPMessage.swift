@@ -1,4 +1,5 @@
 import JobkitMetrics
+import JobkitSupport
 
 /// HTTP request methods the router knows.
 public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {

@@ -2,6 +2,7 @@ import FoundationEssentials
 public import Jobkit
 public import JobkitDaemon
 import JobkitMetrics
+import JobkitSupport
 
 /// How the CLI shows status and events to people (`--json` prints the API's JSON instead).
 public enum HumanOutput {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import JobkitMetrics
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -2,6 +2,7 @@ public import FoundationEssentials
 import Jobkit
 import JobkitDaemon
 public import JobkitHealth
+import JobkitSupport
 
 extension MemorydConfig {
     /// Reads and validates the config file at `path`.

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import JobkitMetrics
+import JobkitSupport
 
 /// Reads one TOML table into typed values, collecting errors instead of stopping at the first, and
 /// reports keys nobody asked for.

@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 
 extension CronExpression {
     /// How far ahead the next fire time is looked for: 28 years hold every combination of weekday and

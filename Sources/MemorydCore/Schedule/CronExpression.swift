@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 
 /// A cron schedule as cron(5) reads one: five fields, minute hour day-of-month month day-of-week, each
 /// `*`, a value, a range `a-b`, a step `*/n` or `a-b/n`, or a list of those; month and weekday names

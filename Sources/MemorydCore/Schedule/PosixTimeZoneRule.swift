@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 
 /// A POSIX `TZ` rule such as `CET-1CEST,M3.5.0,M10.5.0/3`: what a zoneinfo file's footer says of every
 /// time after its last transition, and what `TZ` may hold directly.

@@ -1,5 +1,6 @@
 import FoundationEssentials
-package import Jobkit
+package import JobkitSupport
+import Jobkit
 
 /// A time zone read from the system's zoneinfo (TZif files, RFC 8536): the UTC offset at any instant,
 /// and the instants a local time stands for. FoundationEssentials knows only UTC, so schedules use this.

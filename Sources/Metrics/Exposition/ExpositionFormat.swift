@@ -1,3 +1,4 @@
+import JobkitSupport
 /// A wire format for metrics, chosen from the scraper's `Accept` header.
 public enum ExpositionFormat: Sendable, Hashable {
     /// Prometheus text format 0.0.4, the default.

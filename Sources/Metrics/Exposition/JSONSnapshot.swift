@@ -1,3 +1,4 @@
+import JobkitSupport
 /// Metrics as one JSON document, for API clients that would rather not parse the text format.
 ///
 /// ```json
@@ -84,28 +85,5 @@ public enum JSONSnapshot {
             NumberFormatting.appendValue(value, to: &out)
             out.append(UInt8(ascii: "\""))
         }
-    }
-}
-
-/// JSON text helpers shared by the metrics snapshot and the daemon's API errors.
-package enum JSONText {
-    /// Appends `value` as a JSON string literal, escaping quotes, backslashes and control characters.
-    package static func appendString(_ value: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": bytes += #"\""#.utf8
-            case "\\": bytes += #"\\"#.utf8
-            case "\n": bytes += #"\n"#.utf8
-            case "\r": bytes += #"\r"#.utf8
-            case "\t": bytes += #"\t"#.utf8
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                bytes += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-            default:
-                bytes += String(scalar).utf8
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 
 /// `year()`, `month()`, `day_of_week()` and the other date functions: parts of a Unix time in UTC.
 enum CalendarFunctions {

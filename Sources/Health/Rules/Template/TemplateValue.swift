@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 
 /// A sample of a `query` result in a template: its labels (`__name__` included) and value.
 public struct TemplateSample: Sendable, Hashable {

@@ -34,7 +34,7 @@ package enum CycleFinder {
     }
 
     /// The nodes in an order where every node comes after its dependencies.
-    static func topologicalOrder(edges: [[Int]]) -> [Int] {
+    package static func topologicalOrder(edges: [[Int]]) -> [Int] {
         var dependants = [[Int]](repeating: [], count: edges.count)
         var remaining = edges.map(\.count)
         for (node, dependencies) in edges.enumerated() {

@@ -71,7 +71,7 @@ final class DaemonFixture: Sendable {
         socket = directory + "/memoryd.sock"
         let config = try MemorydConfig.parse(
             "[jobs.park]\ncommand = [\"sleep\", \"30\"]\n", file: "bench.toml", environment: [:])
-        var settings = DaemonSettings(config: config)
+        var settings = config.daemon
         settings.http = nil
         settings.socket = socket
         settings.stateDirectory = directory + "/state"

@@ -130,17 +130,12 @@ public final class MemorydDaemon: Sendable {
         let startedAt = Date()
         self.startedAt = startedAt
         let recent = settings.recentTasks
-        let authorization = APIAuthorization(
-            token: config?.daemon.token, daemonUID: getuid(), tcpReads: settings.tcpReads)
+        let authorization = APIAuthorization(token: settings.token, daemonUID: getuid(), tcpReads: settings.tcpReads)
         let systemd = SystemdNotifier()
         self.systemd = systemd
         let routes = RouteTable(
             registry: registry,
-            status: {
-                StatusSnapshot.take(
-                    scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent,
-                    version: MemorydVersion.current)
-            },
+            status: { Self.snapshot(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent) },
             events: EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat),
             tasks: TasksAPI(scheduler: scheduler, config: configState),
             jobs: JobsAPI(scheduler: scheduler, config: configState, store: store),
@@ -272,12 +267,17 @@ public final class MemorydDaemon: Sendable {
     public var statusPath: String { settings.stateDirectory + "/status.json" }
 
     private func writeStatus() {
-        guard
-            let data = try? StatusSnapshot.take(
-                scheduler: scheduler, stats: stats, startedAt: startedAt, recent: settings.recentTasks,
-                version: MemorydVersion.current
-            ).encoded()
-        else { return }
+        let snapshot = Self.snapshot(
+            scheduler: scheduler, stats: stats, startedAt: startedAt, recent: settings.recentTasks)
+        guard let data = try? snapshot.encoded() else { return }
         try? StatusSnapshot.writeAtomically(data, to: statusPath)
+    }
+
+    /// What `GET /v1/status` answers and the status file holds.
+    private static func snapshot(
+        scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int
+    ) -> StatusSnapshot {
+        StatusSnapshot.take(
+            scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent, version: MemorydVersion.current)
     }
 }

@@ -38,8 +38,13 @@ struct EventStreamTests {
             #expect(log?.run == "run-9")
             #expect(log?.time == testEpoch)
 
-            #expect(recorder.calls.contains(.progress(handle.id, fraction: 0.5, message: "half way")))
-            #expect(recorder.calls.contains(.log(handle.id, level: .warning, message: "slow disk")))
+            let task = ref(handle, jobType: "extract", run: "run-9")
+            #expect(recorder.activities.contains(.progress(task, attempt: 1, fraction: 0.5, message: "half way")))
+            #expect(
+                recorder.activities.contains(
+                    .log(
+                        task, attempt: 1, level: .warning, message: "slow disk",
+                        metadata: ["device": "sda", "latency_ms": 120])))
             #expect(try scheduler.status(of: handle.id).progress == TaskProgress(fraction: 1, message: nil))
         }
     }

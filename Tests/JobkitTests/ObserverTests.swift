@@ -22,29 +22,30 @@ struct ObserverTests {
             clock.advance(by: .seconds(3))
             _ = await handle.result()
             await scheduler.waitUntilIdle()
-            let id = handle.id
-            let expected: [RecordingJobObserver.Call] = [
-                .stateChanged(id, from: nil, to: .blocked),
-                .poolAcquired(id, pool: "llm", slots: 1, waited: .zero),
-                .stateChanged(id, from: .blocked, to: .pending),
-                .workerBusy("worker-0", true),
-                .stateChanged(id, from: .pending, to: .running),
-                .started(id, attempt: 1, worker: "worker-0"),
-                .poolReleased(id, pool: "llm", slots: 1),
-                .stateChanged(id, from: .running, to: .retryWait),
-                .retrying(id, attempt: 1, delay: .seconds(3)),
-                .workerBusy("worker-0", false),
-                .poolAcquired(id, pool: "llm", slots: 1, waited: .zero),
-                .stateChanged(id, from: .retryWait, to: .pending),
-                .workerBusy("worker-0", true),
-                .stateChanged(id, from: .pending, to: .running),
-                .started(id, attempt: 2, worker: "worker-0"),
-                .poolReleased(id, pool: "llm", slots: 1),
-                .stateChanged(id, from: .running, to: .succeeded),
-                .finished(id, outcome: .succeeded, attempt: 2),
-                .workerBusy("worker-0", false),
+            let task = ref(handle)
+            let worker = WorkerID(index: 0, name: "worker-0")
+            let expected: [JobActivity] = [
+                .stateChanged(task, from: nil, to: .blocked),
+                .poolAcquired(task, pool: "llm", slots: 1, waited: .zero),
+                .stateChanged(task, from: .blocked, to: .pending),
+                .workerStateChanged(worker, busy: true),
+                .stateChanged(task, from: .pending, to: .running),
+                .started(task, attempt: 1, worker: worker, queueWait: .zero),
+                .poolReleased(task, pool: "llm", slots: 1),
+                .stateChanged(task, from: .running, to: .retryWait),
+                .retrying(task, attempt: 1, delay: .seconds(3), error: "first try fails"),
+                .workerStateChanged(worker, busy: false),
+                .poolAcquired(task, pool: "llm", slots: 1, waited: .zero),
+                .stateChanged(task, from: .retryWait, to: .pending),
+                .workerStateChanged(worker, busy: true),
+                .stateChanged(task, from: .pending, to: .running),
+                .started(task, attempt: 2, worker: worker, queueWait: .zero),
+                .poolReleased(task, pool: "llm", slots: 1),
+                .stateChanged(task, from: .running, to: .succeeded),
+                .finished(task, outcome: .succeeded, attempt: 2, duration: .zero, error: nil),
+                .workerStateChanged(worker, busy: false),
             ]
-            #expect(recorder.calls == expected)
+            #expect(recorder.activities == expected)
         }
     }
 
@@ -52,8 +53,10 @@ struct ObserverTests {
         let (clock, jobClock) = manualClock()
         final class QueueWaits: JobObserver {
             let waits = Mutex<[String: Duration]>([:])
-            func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-                waits.withLock { $0[task.name] = queueWait }
+            func observe(_ activity: JobActivity) {
+                if case .started(let task, _, _, let queueWait) = activity {
+                    waits.withLock { $0[task.name] = queueWait }
+                }
             }
         }
         let observer = QueueWaits()
@@ -76,10 +79,12 @@ struct ObserverTests {
         let second = RecordingJobObserver()
         let multiplexer = MultiplexJobObserver([first, second])
         let task = TaskRef(id: TaskID(rawValue: 1), name: "n", jobType: "j", correlationID: nil)
-        multiplexer.taskFinished(task, outcome: .skipped, attempt: 0, duration: nil, error: "x")
-        multiplexer.workerStateChanged(WorkerID(index: 0, name: "w"), busy: true)
-        #expect(first.calls == [.finished(task.id, outcome: .skipped, attempt: 0), .workerBusy("w", true)])
-        #expect(second.calls == first.calls)
-        NoopJobObserver().taskStarted(task, attempt: 1, worker: WorkerID(index: 0, name: "w"), queueWait: .zero)
+        let sent: [JobActivity] = [
+            .finished(task, outcome: .skipped, attempt: 0, duration: nil, error: "x"),
+            .workerStateChanged(WorkerID(index: 0, name: "w"), busy: true),
+        ]
+        for activity in sent { multiplexer.observe(activity) }
+        #expect(first.activities == sent)
+        #expect(second.activities == sent)
     }
 }

@@ -53,7 +53,9 @@ struct PoolTests {
         // Each contender got both of its slots in one grant.
         for name in ["a-then-b", "b-then-a"] {
             let id = try #require(scheduler.tasks().first { $0.name == name }?.id)
-            let acquired = recorder.calls { if case .poolAcquired(id, _, _, _) = $0 { true } else { false } }
+            let acquired = recorder.activities {
+                if case .poolAcquired(let task, _, _, _) = $0 { task.id == id } else { false }
+            }
             #expect(acquired.count == 2)
         }
     }
@@ -104,11 +106,11 @@ struct PoolTests {
             #expect(await waiter.result().outcome == .succeeded)
             #expect(await holder.result().outcome == .succeeded)
 
-            let calls = recorder.calls
-            #expect(calls.contains(.poolAcquired(holder.id, pool: "llm", slots: 1, waited: .zero)))
-            #expect(calls.contains(.poolWaitBegan(waiter.id, pool: "llm")))
-            #expect(calls.contains(.poolAcquired(waiter.id, pool: "llm", slots: 1, waited: .seconds(7))))
-            #expect(calls.contains(.poolReleased(holder.id, pool: "llm", slots: 1)))
+            let activities = recorder.activities
+            #expect(activities.contains(.poolAcquired(ref(holder), pool: "llm", slots: 1, waited: .zero)))
+            #expect(activities.contains(.poolWaitBegan(ref(waiter), pool: "llm", slots: 1)))
+            #expect(activities.contains(.poolAcquired(ref(waiter), pool: "llm", slots: 1, waited: .seconds(7))))
+            #expect(activities.contains(.poolReleased(ref(holder), pool: "llm", slots: 1)))
         }
     }
 

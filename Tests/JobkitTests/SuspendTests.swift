@@ -23,7 +23,7 @@ struct SuspendTests {
         // Nothing runs: one task waits out its backoff, the other waits for it.
         scheduler.shutdown(.suspend)
         try await runner.value
-        #expect(recorder.calls { if case .finished = $0 { true } else { false } }.isEmpty)
+        #expect(recorder.activities { if case .finished = $0 { true } else { false } }.isEmpty)
         #expect(try scheduler.status(of: waiting.id).state == .retryWait)
         #expect(try scheduler.status(of: blocked.id).state == .blocked)
         #expect(scheduler.unfinishedTaskCount == 2)
@@ -78,8 +78,8 @@ struct SuspendTests {
         #expect(status.state == .pending)
         #expect(status.attempt == 1)
         #expect(status.maxAttempts == 2, "the interrupted attempt does not count against the retries")
-        #expect(recorder.calls.contains(.interrupted(handle.id, attempt: 1)))
-        #expect(!recorder.calls.contains { if case .finished = $0 { true } else { false } })
+        #expect(recorder.activities.contains(.interrupted(ref(handle), attempt: 1, duration: .zero)))
+        #expect(!recorder.activities.contains { if case .finished = $0 { true } else { false } })
     }
 
     @Test func aResumedTaskContinuesItsAttemptNumbersAndItsBackoff() async throws {

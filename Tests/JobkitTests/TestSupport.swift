@@ -53,7 +53,7 @@ final class Gate: Sendable {
     }
 }
 
-/// Counts hook calls with atomics: cheap enough for the stress test.
+/// Counts activities with atomics: cheap enough for the stress test.
 final class CountingObserver: JobObserver {
     let submitted = Atomic<Int>(0)
     let started = Atomic<Int>(0)
@@ -63,36 +63,31 @@ final class CountingObserver: JobObserver {
     let released = Atomic<Int>(0)
     let busy = Atomic<Int>(0)
     let idle = Atomic<Int>(0)
-    /// Tasks currently in each state, kept from state-change hooks alone.
+    /// Tasks currently in each state, kept from state changes alone.
     let depth = Mutex<[TaskState: Int]>([:])
 
-    func taskStateChanged(_ task: TaskRef, from previous: TaskState?, to state: TaskState) {
-        if previous == nil { submitted.add(1, ordering: .relaxed) }
-        depth.withLock { depth in
-            if let previous { depth[previous, default: 0] -= 1 }
-            depth[state, default: 0] += 1
+    func observe(_ activity: JobActivity) {
+        switch activity {
+        case .stateChanged(_, let previous, let state):
+            if previous == nil { submitted.add(1, ordering: .relaxed) }
+            depth.withLock { depth in
+                if let previous { depth[previous, default: 0] -= 1 }
+                depth[state, default: 0] += 1
+            }
+        case .started:
+            started.add(1, ordering: .relaxed)
+        case .finished(_, let outcome, _, _, _):
+            finished.add(1, ordering: .relaxed)
+            if outcome == .succeeded { succeeded.add(1, ordering: .relaxed) }
+        case .poolAcquired(_, _, let slots, _):
+            acquired.add(slots, ordering: .relaxed)
+        case .poolReleased(_, _, let slots):
+            released.add(slots, ordering: .relaxed)
+        case .workerStateChanged(_, let isBusy):
+            if isBusy { busy.add(1, ordering: .relaxed) } else { idle.add(1, ordering: .relaxed) }
+        default:
+            break
         }
-    }
-
-    func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-        started.add(1, ordering: .relaxed)
-    }
-
-    func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
-        finished.add(1, ordering: .relaxed)
-        if outcome == .succeeded { succeeded.add(1, ordering: .relaxed) }
-    }
-
-    func poolAcquired(_ task: TaskRef, pool: String, slots: Int, waited: Duration) {
-        acquired.add(slots, ordering: .relaxed)
-    }
-
-    func poolReleased(_ task: TaskRef, pool: String, slots: Int) {
-        released.add(slots, ordering: .relaxed)
-    }
-
-    func workerStateChanged(_ worker: WorkerID, busy isBusy: Bool) {
-        if isBusy { busy.add(1, ordering: .relaxed) } else { idle.add(1, ordering: .relaxed) }
     }
 }
 
@@ -106,4 +101,9 @@ func jobError(_ body: () throws -> Void) -> JobError? {
     } catch {
         return nil
     }
+}
+
+/// The reference observers see for the task behind `handle`; its job type is its name unless given.
+func ref(_ handle: TaskHandle, jobType: String? = nil, run: String? = nil) -> TaskRef {
+    TaskRef(id: handle.id, name: handle.name, jobType: jobType ?? handle.name, correlationID: run)
 }

@@ -13,14 +13,14 @@ struct WindowedJobStatsTests {
         let stats = try WindowedJobStats(clock: jobClock)
         let ingest = task("ingest")
         for _ in 0..<6 {
-            stats.taskFinished(ingest, outcome: .succeeded, attempt: 1, duration: .seconds(1), error: nil)
+            stats.observe(.finished(ingest, outcome: .succeeded, attempt: 1, duration: .seconds(1), error: nil))
         }
-        stats.taskFinished(ingest, outcome: .failed, attempt: 1, duration: .seconds(1), error: "boom")
-        stats.taskFinished(ingest, outcome: .timedOut, attempt: 1, duration: .seconds(9), error: nil)
-        stats.taskFinished(ingest, outcome: .cancelled, attempt: 1, duration: nil, error: nil)
+        stats.observe(.finished(ingest, outcome: .failed, attempt: 1, duration: .seconds(1), error: "boom"))
+        stats.observe(.finished(ingest, outcome: .timedOut, attempt: 1, duration: .seconds(9), error: nil))
+        stats.observe(.finished(ingest, outcome: .cancelled, attempt: 1, duration: nil, error: nil))
         clock.advance(by: .seconds(120))
         for _ in 0..<3 {
-            stats.taskFinished(ingest, outcome: .succeeded, attempt: 1, duration: .seconds(2), error: nil)
+            stats.observe(.finished(ingest, outcome: .succeeded, attempt: 1, duration: .seconds(2), error: nil))
         }
 
         let snapshot = stats.snapshot()
@@ -41,9 +41,11 @@ struct WindowedJobStatsTests {
         let (_, jobClock) = manualClock()
         let stats = try WindowedJobStats(clock: jobClock)
         for seconds in 1...100 {
-            stats.taskFinished(task("digest"), outcome: .succeeded, attempt: 1, duration: .seconds(seconds), error: nil)
+            stats.observe(
+                .finished(task("digest"), outcome: .succeeded, attempt: 1, duration: .seconds(seconds), error: nil))
         }
-        stats.taskFinished(task("decay"), outcome: .succeeded, attempt: 1, duration: .milliseconds(370), error: nil)
+        stats.observe(
+            .finished(task("decay"), outcome: .succeeded, attempt: 1, duration: .milliseconds(370), error: nil))
 
         let snapshot = stats.snapshot()
         let decay = snapshot[0].windows[0].durationQuantiles
@@ -58,7 +60,7 @@ struct WindowedJobStatsTests {
     @Test func jobsWithNothingInTheLongestWindowDropOut() throws {
         let (clock, jobClock) = manualClock()
         let stats = try WindowedJobStats(clock: jobClock)
-        stats.taskFinished(task("old"), outcome: .skipped, attempt: 0, duration: nil, error: nil)
+        stats.observe(.finished(task("old"), outcome: .skipped, attempt: 0, duration: nil, error: nil))
         clock.advance(by: .seconds(30 * 60))
         let halfAnHour = try #require(stats.snapshot().first)
         #expect(halfAnHour.windows[0].outcomes.isEmpty)

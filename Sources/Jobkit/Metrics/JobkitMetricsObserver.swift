@@ -1,9 +1,9 @@
 public import JobkitMetrics
 import Synchronization
 
-/// Turns scheduler hooks into Jobkit's metric families (SPEC §4) in a ``MetricsRegistry``.
+/// Turns a scheduler's activity into Jobkit's metric families (SPEC §4) in a ``MetricsRegistry``.
 ///
-/// Counts are updated inline in the hooks, so none is lost. Queue depth and worker busy time are read
+/// Counts are updated inline as activity is observed, so none is lost. Queue depth and worker busy time are read
 /// from the scheduler at collection, so a long task shows up while it runs rather than only when it
 /// ends, and the depth costs the scheduler's hot path nothing.
 ///
@@ -33,7 +33,7 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     private let retries: CounterFamily
     private let poolWaits: HistogramFamily
     private let poolSlotsInUse: GaugeFamily
-    /// Each job type's series, looked up in the families once: a hook then costs one lookup here
+    /// Each job type's series, looked up in the families once: an activity then costs one lookup here
     /// instead of one per family (each allocating its label array).
     private let seriesByJobType = Mutex<[String: JobTypeSeries]>([:])
     private let attached = Mutex<Attachment?>(nil)
@@ -136,32 +136,31 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
         }
     }
 
-    // MARK: - Hooks
+    // MARK: - Observation
 
-    public func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-        series(of: task.jobType)?.queueWait.observe(queueWait)
+    public func observe(_ activity: JobActivity) {
+        switch activity {
+        case .started(let task, _, _, let queueWait):
+            series(of: task.jobType)?.queueWait.observe(queueWait)
+        case .retrying(let task, _, _, _):
+            series(of: task.jobType)?.retries.increment()
+        case .finished(let task, let outcome, _, let duration, _):
+            guard let series = series(of: task.jobType) else { return }
+            series.finished(outcome).increment()
+            if let duration { series.duration.observe(duration) }
+        case .poolAcquired(_, let pool, let slots, let waited):
+            try? poolWaits.labels(pool).observe(waited)
+            try? poolSlotsInUse.labels(pool).add(Double(slots))
+        case .poolReleased(_, let pool, let slots):
+            try? poolSlotsInUse.labels(pool).add(-Double(slots))
+        case .workerStateChanged(let worker, let busy):
+            workerStateChanged(worker, busy: busy)
+        case .stateChanged, .progress, .log, .interrupted, .poolWaitBegan:
+            break
+        }
     }
 
-    public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {
-        series(of: task.jobType)?.retries.increment()
-    }
-
-    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
-        guard let series = series(of: task.jobType) else { return }
-        series.finished(outcome).increment()
-        if let duration { series.duration.observe(duration) }
-    }
-
-    public func poolAcquired(_ task: TaskRef, pool: String, slots: Int, waited: Duration) {
-        try? poolWaits.labels(pool).observe(waited)
-        try? poolSlotsInUse.labels(pool).add(Double(slots))
-    }
-
-    public func poolReleased(_ task: TaskRef, pool: String, slots: Int) {
-        try? poolSlotsInUse.labels(pool).add(-Double(slots))
-    }
-
-    public func workerStateChanged(_ worker: WorkerID, busy: Bool) {
+    private func workerStateChanged(_ worker: WorkerID, busy: Bool) {
         guard let clock = attached.withLock({ $0?.scheduler.clock }) else { return }
         let now = clock.now()
         workerTime.withLock { times in

@@ -87,7 +87,8 @@ public final class WindowedJobStats: JobObserver, Sendable {
         self.sliceCount = Int64((longest / configuration.slice).rounded(.up))
     }
 
-    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
+    public func observe(_ activity: JobActivity) {
+        guard case .finished(let task, let outcome, _, let duration, _) = activity else { return }
         let slice = sliceIndex(clock.now())
         let bucket = duration.map { layout.index(of: $0.seconds) }
         let seconds = duration?.seconds

@@ -1,45 +1,33 @@
-/// The scheduler feeds its event stream through the same hooks as every other observer.
+/// The scheduler feeds its event stream as it feeds every other observer.
 extension EventStream: JobObserver {
-    public func taskStateChanged(_ task: TaskRef, from previous: TaskState?, to state: TaskState) {
-        if previous == nil { record(JobEvent(kind: .queued, task: task)) }
+    public func observe(_ activity: JobActivity) {
+        if let event = Self.event(for: activity) { record(event) }
     }
 
-    public func taskStarted(_ task: TaskRef, attempt: Int, worker: WorkerID, queueWait: Duration) {
-        record(
-            JobEvent(kind: .started, task: task, attempt: attempt, worker: worker.name, duration: queueWait.seconds))
-    }
-
-    public func taskProgress(_ task: TaskRef, attempt: Int, fraction: Double?, message: String?) {
-        record(JobEvent(kind: .progress, task: task, attempt: attempt, message: message, progress: fraction))
-    }
-
-    public func taskLog(
-        _ task: TaskRef,
-        attempt: Int,
-        level: LogLevel,
-        message: String,
-        metadata: [String: JSONValue]
-    ) {
-        record(
+    /// The published event of an activity; `nil` for those the stream does not carry (state changes
+    /// other than submission, pool grants and releases, worker changes).
+    static func event(for activity: JobActivity) -> JobEvent? {
+        switch activity {
+        case .stateChanged(let task, nil, _):
+            JobEvent(kind: .queued, task: task)
+        case .started(let task, let attempt, let worker, let queueWait):
+            JobEvent(kind: .started, task: task, attempt: attempt, worker: worker.name, duration: queueWait.seconds)
+        case .progress(let task, let attempt, let fraction, let message):
+            JobEvent(kind: .progress, task: task, attempt: attempt, message: message, progress: fraction)
+        case .log(let task, let attempt, let level, let message, let metadata):
             JobEvent(
                 kind: .log, task: task, attempt: attempt, level: level, message: message,
-                metadata: metadata.isEmpty ? nil : metadata))
-    }
-
-    public func taskRetrying(_ task: TaskRef, attempt: Int, delay: Duration, error: String) {
-        record(JobEvent(kind: .retrying, task: task, attempt: attempt, duration: delay.seconds, error: error))
-    }
-
-    public func taskInterrupted(_ task: TaskRef, attempt: Int, duration: Duration?) {
-        record(JobEvent(kind: .interrupted, task: task, attempt: attempt, duration: duration?.seconds))
-    }
-
-    public func taskFinished(_ task: TaskRef, outcome: TaskOutcome, attempt: Int, duration: Duration?, error: String?) {
-        record(
-            JobEvent(kind: .finished(outcome), task: task, attempt: attempt, duration: duration?.seconds, error: error))
-    }
-
-    public func poolWaitBegan(_ task: TaskRef, pool: String, slots: Int) {
-        record(JobEvent(kind: .waiting, task: task, pool: pool, metadata: ["slots": .number(Double(slots))]))
+                metadata: metadata.isEmpty ? nil : metadata)
+        case .retrying(let task, let attempt, let delay, let error):
+            JobEvent(kind: .retrying, task: task, attempt: attempt, duration: delay.seconds, error: error)
+        case .interrupted(let task, let attempt, let duration):
+            JobEvent(kind: .interrupted, task: task, attempt: attempt, duration: duration?.seconds)
+        case .finished(let task, let outcome, let attempt, let duration, let error):
+            JobEvent(kind: .finished(outcome), task: task, attempt: attempt, duration: duration?.seconds, error: error)
+        case .poolWaitBegan(let task, let pool, let slots):
+            JobEvent(kind: .waiting, task: task, pool: pool, metadata: ["slots": .number(Double(slots))])
+        case .stateChanged, .poolAcquired, .poolReleased, .workerStateChanged:
+            nil
+        }
     }
 }

@@ -9,9 +9,7 @@ extension Scheduler {
 
     /// Lets the held tasks of `jobType` go on, in the order they became ready.
     public func resume(jobType: String) {
-        var effects = CoreEffects()
-        core.withLock { $0.resume(jobType, effects: &effects) }
-        apply(effects)
+        withCore { core, effects in core.resume(jobType, effects: &effects) }
     }
 
     /// The job types paused now.

@@ -34,9 +34,7 @@ extension Scheduler {
         for thread in workerThreads {
             thread.start { [self] in workerMain(thread.index) }
         }
-        var effects = CoreEffects()
-        core.withLock { $0.startWorkers(effects: &effects) }
-        apply(effects)
+        withCore { core, effects in core.startWorkers(effects: &effects) }
 
         await withTaskCancellationHandler {
             await runTimers()
@@ -67,8 +65,7 @@ extension Scheduler {
     /// ``ShutdownMode/cancel``) or once no attempt runs (``ShutdownMode/suspend``,
     /// ``ShutdownMode/interrupt``). A later call may escalate: drain, then suspend, then interrupt.
     public func shutdown(_ mode: ShutdownMode = .drain) {
-        var effects = CoreEffects()
-        core.withLock { core in
+        withCore { core, effects in
             switch mode {
             case .drain:
                 if core.isAccepting { core.lifecycle = .draining }
@@ -81,9 +78,8 @@ extension Scheduler {
                 if core.isAccepting || core.lifecycle == .draining { core.suspend(effects: &effects) }
                 if mode == .interrupt { core.interruptRunning(effects: &effects) }
             }
+            effects.wakeRunLoop = true
         }
-        effects.wakeRunLoop = true
-        apply(effects)
     }
 
     /// Waits, once suspending, until no attempt runs.
@@ -136,9 +132,7 @@ extension Scheduler {
                 await group.next()
                 group.cancelAll()
             }
-            var effects = CoreEffects()
-            core.withLock { $0.fireTimers(effects: &effects) }
-            apply(effects)
+            withCore { core, effects in core.fireTimers(effects: &effects) }
         }
     }
 
@@ -159,11 +153,9 @@ extension Scheduler {
             }
             let assignment = next!
             let result = WorkerThread.execute(assignment)
-            var effects = CoreEffects()
-            next = core.withLock { core in
+            next = withCore { core, effects in
                 core.attemptFinished(worker: index, assignment: assignment, result: result, effects: &effects)
             }
-            apply(effects)
         }
         let waiter = lifecycle.withLock { state -> CheckedContinuation<Void, Never>? in
             state.exitedWorkers += 1
@@ -199,10 +191,10 @@ extension SchedulerCore {
     mutating func startWorkers(effects: inout CoreEffects) {
         if lifecycle == .idle { lifecycle = .running }
         idleWorkers = Array(workers.indices.reversed())
-        while lifecycle != .suspending, !idleWorkers.isEmpty, let id = workerQueue.popFirst() {
-            guard tasks[id]?.state == .pending else { continue }
+        while lifecycle != .suspending, !idleWorkers.isEmpty, let record = workerQueue.popFirst() {
+            guard record.state == .pending else { continue }
             let worker = idleWorkers.removeLast()
-            workers[worker].handoff = start(id, on: worker, effects: &effects)
+            workers[worker].handoff = start(record, on: worker, effects: &effects)
             effects.wakeWorkers.append(worker)
         }
     }

@@ -27,6 +27,9 @@ public final class Scheduler: Sendable {
     public let events: EventStream
 
     let core: Mutex<SchedulerCore>
+    /// The next task id; taken outside the core's lock, so a submission builds its records there.
+    let nextTaskID = Atomic<UInt64>(1)
+    let delivery: ActivityDelivery
     let workerThreads: [WorkerThread]
     let timerSignal = AsyncSignal()
     let lifecycle = Mutex(RunState())
@@ -45,7 +48,7 @@ public final class Scheduler: Sendable {
     /// - Parameters:
     ///   - configuration: workers, pools and retention.
     ///   - clock: time source for deadlines, durations and timestamps (inject a manual clock in tests).
-    ///   - observers: hooks called inline, in order, after the built-in event stream.
+    ///   - observers: given every ``JobActivity``, in the scheduler's order, after the built-in event stream.
     ///   - unitRandom: random numbers in `0..<1` for backoff jitter.
     /// - Throws: ``JobError`` if the configuration is invalid.
     public init(
@@ -59,9 +62,10 @@ public final class Scheduler: Sendable {
         self.clock = clock
         let events = try EventStream(configuration: configuration.events, clock: clock)
         self.events = events
-        let observer: any JobObserver = MultiplexJobObserver([events] + observers)
+        let delivery = ActivityDelivery(observer: MultiplexJobObserver([events] + observers))
+        self.delivery = delivery
         self.core = Mutex(
-            SchedulerCore(configuration: configuration, clock: clock, observer: observer, unitRandom: unitRandom))
+            SchedulerCore(configuration: configuration, clock: clock, delivery: delivery, unitRandom: unitRandom))
         self.workerThreads = configuration.workerNames.enumerated().map { WorkerThread(index: $0, name: $1) }
     }
 
@@ -107,33 +111,6 @@ public final class Scheduler: Sendable {
         return TaskGraph.Handles(graphID: graph.id, handles: handles)
     }
 
-    func submit(_ batch: [NewTask]) throws -> [TaskHandle] {
-        for task in batch {
-            try task.options.retry.validate()
-            guard !task.name.isEmpty else { throw JobError(.invalidConfiguration, "a task needs a name") }
-            guard task.options.attemptsMade >= 0 else {
-                throw JobError(
-                    .invalidConfiguration,
-                    "task '\(task.name)' has attemptsMade \(task.options.attemptsMade); it must not be negative")
-            }
-            if let timeout = task.options.timeout, timeout <= .zero {
-                throw JobError(.invalidConfiguration, "task '\(task.name)' has timeout \(timeout); it must be positive")
-            }
-            if let foreign = task.options.dependsOn.first(where: { $0.scheduler !== self }) {
-                throw JobError(
-                    .foreignTask, "task '\(task.name)' depends on \(foreign), which belongs to another scheduler")
-            }
-        }
-        var effects = CoreEffects()
-        let created = try core.withLock { core in
-            try core.submit(batch, existing: batch.map(\.options.dependsOn), effects: &effects)
-        }
-        apply(effects)
-        return zip(batch, created).map { task, entry in
-            TaskHandle(id: entry.0, name: task.name, scheduler: self, completion: entry.1)
-        }
-    }
-
     // MARK: - Control
 
     /// Asks a task to stop. A task that has not started is cancelled at once (and its dependants with it);
@@ -143,10 +120,7 @@ public final class Scheduler: Sendable {
     /// - Throws: ``JobError`` (`.unknownTask`) if no task has this id.
     @discardableResult
     public func cancel(_ id: TaskID) throws -> Bool {
-        var effects = CoreEffects()
-        let cancelled = try core.withLock { try $0.cancel(id, effects: &effects) }
-        apply(effects)
-        return cancelled
+        try withCore { core, effects in try core.cancel(id, effects: &effects) }
     }
 
     /// Waits until no task is unfinished.
@@ -205,6 +179,27 @@ public final class Scheduler: Sendable {
     public func taskStateCounts() -> TaskStateCounts { core.withLock { $0.stateCounts } }
 
     // MARK: - Effects
+
+    /// Runs `body` on the core under its lock; then delivers the activities it reported (in the order of
+    /// the sections, outside the lock) and carries out its effects.
+    func withCore<Result>(
+        _ body: (inout sending SchedulerCore, inout CoreEffects) throws -> sending Result
+    ) rethrows -> Result {
+        var effects = CoreEffects()
+        var delivering = false
+        let result = try core.withLock { core in
+            defer {
+                if !core.activities.isEmpty {
+                    core.delivery.take(&core.activities)
+                    delivering = true
+                }
+            }
+            return try body(&core, &effects)
+        }
+        if delivering { delivery.deliverTaken() }
+        apply(effects)
+        return result
+    }
 
     /// Carries out what the core decided, outside its lock.
     func apply(_ effects: CoreEffects) {

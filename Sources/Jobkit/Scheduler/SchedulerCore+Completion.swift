@@ -14,8 +14,8 @@ extension SchedulerCore {
         let now = clock.now()
         let record = tasks[id]!
         let duration = record.startInstant.map { $0.duration(to: now) }
-        tasks[id]!.lastProgress = assignment.context.lastProgress
-        releasePools(id, effects: &effects)
+        record.lastProgress = assignment.context.lastProgress
+        releasePools(record, effects: &effects)
 
         runningAttempts -= 1
         if runningAttempts == 0 && lifecycle == .suspending {
@@ -29,10 +29,10 @@ extension SchedulerCore {
         if ending == .interrupted {
             // Stopped by a shutdown, not by anything the task did: it will run again, and this attempt does
             // not count against its retries.
-            tasks[id]!.uncountedAttempts += 1
-            tasks[id]!.worker = nil
-            observer.taskInterrupted(record.ref, attempt: record.attempt, duration: duration)
-            enqueueForWorker(id, effects: &effects)
+            record.uncountedAttempts += 1
+            record.worker = nil
+            report(.interrupted(record.ref, attempt: record.attempt, duration: duration))
+            enqueueForWorker(record, effects: &effects)
             return nextAssignment(for: worker, effects: &effects)
         }
         var action = RetryDecision.after(
@@ -41,11 +41,11 @@ extension SchedulerCore {
 
         switch action {
         case .retry(let delay):
-            tasks[id]!.lastError = message
-            tasks[id]!.worker = nil
-            tasks[id]!.retryAt = clock.wallTime().addingTimeInterval(delay.seconds)
-            setState(id, .retryWait)
-            observer.taskRetrying(record.ref, attempt: record.attempt, delay: delay, error: message ?? "")
+            record.lastError = message
+            record.worker = nil
+            record.retryAt = clock.wallTime().addingTimeInterval(delay.seconds)
+            setState(record, .retryWait)
+            report(.retrying(record.ref, attempt: record.attempt, delay: delay, error: message ?? ""))
             addTimer(.retry, task: id, attempt: record.attempt, at: now.advanced(by: delay), effects: &effects)
         case .finish(let outcome):
             finish(id, outcome, error: outcome == .succeeded ? nil : message, duration: duration, effects: &effects)
@@ -83,8 +83,11 @@ extension SchedulerCore {
         duration: Duration? = nil,
         effects: inout CoreEffects
     ) {
-        var pending: [(TaskID, TaskOutcome, String?, Duration?)] = [(id, outcome, error, duration)]
-        while let (id, outcome, error, duration) = pending.popLast() {
+        // The task itself first, then dependants it settles; the list allocates only when there are some.
+        var next: (TaskID, TaskOutcome, String?, Duration?)? = (id, outcome, error, duration)
+        var pending: [(TaskID, TaskOutcome, String?, Duration?)] = []
+        while let (id, outcome, error, duration) = next ?? pending.popLast() {
+            next = nil
             guard let record = tasks[id], record.outcome == nil else { continue }
             let previous = record.state
             record.outcome = outcome
@@ -94,10 +97,8 @@ extension SchedulerCore {
             record.worker = nil
             if let error { record.lastError = error }
             if outcome == .succeeded { record.lastError = nil }
-            tasks[id] = record
-            observer.taskStateChanged(record.ref, from: previous, to: outcome.state)
-            observer.taskFinished(
-                record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error)
+            report(.stateChanged(record.ref, from: previous, to: outcome.state))
+            report(.finished(record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error))
             effects.completions.append(
                 (record.completion, TaskResult(outcome: outcome, attempts: record.attempt, error: error)))
             if previous == .waiting {
@@ -125,8 +126,8 @@ extension SchedulerCore {
         switch (outcome, record.onDependencyFailure) {
         case (.succeeded, _), (.failed, .ignore), (.retriesExhausted, .ignore), (.timedOut, .ignore),
             (.skipped, .ignore):
-            tasks[id]!.unfinishedDependencies -= 1
-            if tasks[id]!.unfinishedDependencies == 0 { becomeReady(id, effects: &effects) }
+            record.unfinishedDependencies -= 1
+            if record.unfinishedDependencies == 0 { becomeReady(record, effects: &effects) }
             return nil
         case (.cancelled, _):
             return (.cancelled, "dependency \(dependency) was cancelled")

@@ -15,7 +15,7 @@ extension SchedulerCore {
         if immediate {
             for requirement in record.pools {
                 pools[requirement.name]!.inUse += requirement.slots
-                observer.poolAcquired(record.ref, pool: requirement.name, slots: requirement.slots, waited: .zero)
+                report(.poolAcquired(record.ref, pool: requirement.name, slots: requirement.slots, waited: .zero))
             }
             enqueueForWorker(id, effects: &effects)
             return
@@ -25,20 +25,19 @@ extension SchedulerCore {
         for requirement in record.pools {
             let pool = pools[requirement.name]!
             if pool.waitingCount > 0 || pool.free < requirement.slots {
-                observer.poolWaitBegan(record.ref, pool: requirement.name, slots: requirement.slots)
+                report(.poolWaitBegan(record.ref, pool: requirement.name, slots: requirement.slots))
             }
             pools[requirement.name]!.queue.append(id)
         }
         tryGrant(record.pools.map(\.name), effects: &effects)
     }
 
-    /// Gives back the slots `id` holds.
-    mutating func releasePools(_ id: TaskID, effects: inout CoreEffects) {
-        let record = tasks[id]!
+    /// Gives back the slots `record` holds.
+    mutating func releasePools(_ record: TaskRecord, effects: inout CoreEffects) {
         guard !record.pools.isEmpty else { return }
         for requirement in record.pools {
             pools[requirement.name]!.inUse -= requirement.slots
-            observer.poolReleased(record.ref, pool: requirement.name, slots: requirement.slots)
+            report(.poolReleased(record.ref, pool: requirement.name, slots: requirement.slots))
         }
         tryGrant(record.pools.map(\.name), effects: &effects)
     }
@@ -57,7 +56,7 @@ extension SchedulerCore {
                 for requirement in record.pools {
                     pools[requirement.name]!.removeFirst()
                     pools[requirement.name]!.inUse += requirement.slots
-                    observer.poolAcquired(record.ref, pool: requirement.name, slots: requirement.slots, waited: waited)
+                    report(.poolAcquired(record.ref, pool: requirement.name, slots: requirement.slots, waited: waited))
                     if requirement.name != name { work.append(requirement.name) }
                 }
                 enqueueForWorker(head, effects: &effects)

@@ -13,7 +13,10 @@ struct NewTask {
 ///
 /// A class, so the core updates a task in place: as a struct, every `tasks[id]!.field` read copied the
 /// whole record and every update wrote it back through the dictionary (a hash each time).
-final class TaskRecord {
+///
+/// `@unchecked Sendable`: a submission builds its records before taking the core's lock and hands them
+/// over inside it; from then on a record is only touched under that lock.
+final class TaskRecord: @unchecked Sendable {
     let ref: TaskRef
     let body: TaskBody
     let retry: RetryPolicy
@@ -48,6 +51,18 @@ final class TaskRecord {
     var readyInstant: JobInstant?
     var poolWaitStart: JobInstant?
     var startInstant: JobInstant?
+
+    /// The record of `task`, the one at `index` of a submission whose ids start at `firstID`.
+    convenience init(_ task: NewTask, index: Int, firstID: UInt64, submittedAt: Date) {
+        let ref = TaskRef(
+            id: TaskID(rawValue: firstID + UInt64(index)), name: task.name, jobType: task.options.jobType ?? task.name,
+            correlationID: task.options.correlationID)
+        let dependencies =
+            task.options.dependsOn.map(\.id) + task.localDependencies.map { TaskID(rawValue: firstID + UInt64($0)) }
+        self.init(
+            ref: ref, body: task.body, options: task.options, dependencies: dependencies, submittedAt: submittedAt)
+        unfinishedDependencies = dependencies.count
+    }
 
     init(ref: TaskRef, body: TaskBody, options: TaskOptions, dependencies: [TaskID], submittedAt: Date) {
         self.ref = ref

@@ -39,7 +39,7 @@ public final class TaskContext: Sendable {
     /// The scheduler's clock, for `sleep` and deadlines that must follow injected time.
     public let clock: JobClock
 
-    private let observer: any JobObserver
+    private let delivery: ActivityDelivery
     private let cancellation = Mutex(CancellationState())
     private let progressState = Mutex<TaskProgress?>(nil)
 
@@ -48,12 +48,12 @@ public final class TaskContext: Sendable {
         var handlers: [@Sendable (CancellationReason) -> Void] = []
     }
 
-    init(task: TaskRef, attempt: Int, worker: WorkerID, clock: JobClock, observer: any JobObserver) {
+    init(task: TaskRef, attempt: Int, worker: WorkerID, clock: JobClock, delivery: ActivityDelivery) {
         self.task = task
         self.attempt = attempt
         self.worker = worker
         self.clock = clock
-        self.observer = observer
+        self.delivery = delivery
     }
 
     /// Whether the attempt has been asked to stop (cancelled, timed out or interrupted).
@@ -89,12 +89,12 @@ public final class TaskContext: Sendable {
         let clamped = fraction.map { $0.isNaN ? 0 : min(max($0, 0), 1) }
         let update = TaskProgress(fraction: clamped, message: message)
         progressState.withLock { $0 = update }
-        observer.taskProgress(task, attempt: attempt, fraction: clamped, message: message)
+        delivery.deliver(.progress(task, attempt: attempt, fraction: clamped, message: message))
     }
 
     /// Emits a log line of this task.
     public func log(_ level: LogLevel, _ message: String, metadata: [String: JSONValue] = [:]) {
-        observer.taskLog(task, attempt: attempt, level: level, message: message, metadata: metadata)
+        delivery.deliver(.log(task, attempt: attempt, level: level, message: message, metadata: metadata))
     }
 
     /// Suspends for `duration` on the scheduler's clock.

@@ -1,0 +1,49 @@
+import Synchronization
+
+extension Scheduler {
+    /// Validates `batch`, builds its records outside the core's lock, and inserts them under it.
+    func submit(_ batch: [NewTask]) throws -> [TaskHandle] {
+        for task in batch { try validate(task) }
+        let firstID = nextTaskID.wrappingAdd(UInt64(batch.count), ordering: .relaxed).oldValue
+        let now = clock.wallTime()
+        let records = batch.indices.map { TaskRecord(batch[$0], index: $0, firstID: firstID, submittedAt: now) }
+        let handles = records.map {
+            TaskHandle(id: $0.ref.id, name: $0.ref.name, scheduler: self, completion: $0.completion)
+        }
+        try withCore { core, effects in try core.submit(records, from: batch, effects: &effects) }
+        return handles
+    }
+
+    /// Checks what does not depend on the scheduler's changing state: options, and pools against the
+    /// configuration.
+    private func validate(_ task: NewTask) throws {
+        try task.options.retry.validate()
+        guard !task.name.isEmpty else { throw JobError(.invalidConfiguration, "a task needs a name") }
+        guard task.options.attemptsMade >= 0 else {
+            throw JobError(
+                .invalidConfiguration,
+                "task '\(task.name)' has attemptsMade \(task.options.attemptsMade); it must not be negative")
+        }
+        if let timeout = task.options.timeout, timeout <= .zero {
+            throw JobError(.invalidConfiguration, "task '\(task.name)' has timeout \(timeout); it must be positive")
+        }
+        if let foreign = task.options.dependsOn.first(where: { $0.scheduler !== self }) {
+            throw JobError(
+                .foreignTask, "task '\(task.name)' depends on \(foreign), which belongs to another scheduler")
+        }
+        for (pool, slots) in task.options.pools.sorted(by: { $0.key < $1.key }) {
+            guard let capacity = configuration.pools[pool] else {
+                let known =
+                    configuration.pools.isEmpty ? "none" : configuration.pools.keys.sorted().joined(separator: ", ")
+                throw JobError(
+                    .unknownPool, "task '\(task.name)' needs pool '\(pool)', which does not exist (pools: \(known))")
+            }
+            guard slots >= 1, slots <= capacity else {
+                throw JobError(
+                    .invalidSlots,
+                    "task '\(task.name)' asks for \(slots) slots of pool '\(pool)', which has \(capacity); "
+                        + "ask for 1…\(capacity)")
+            }
+        }
+    }
+}

@@ -104,7 +104,7 @@ struct ConnectionGuardTests {
         defer { close(stalled) }
         var small: Int32 = 4096
         setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let request = RawHTTPClient.encode("GET", "/flood")
+        let request = fixture.client.encode("GET", "/flood")
         _ = request.withUnsafeBytes { write(stalled, $0.baseAddress, $0.count) }
         _ = try await waitFor({ fixture.server.connectionCounts(of: fixture.address)[.streaming] == 2 })
 

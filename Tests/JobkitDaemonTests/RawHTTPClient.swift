@@ -1,4 +1,5 @@
 import Foundation
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -8,7 +9,8 @@ import Foundation
 /// enough for two shared cores busy with every other suite and a build.
 let conditionDeadline: Double = 30
 
-/// A minimal HTTP/1.1 client over a real socket (TCP or Unix), for talking to the server under test.
+/// The package's HTTP/1.1 client, over a real socket (TCP on 127.0.0.1, or Unix), for talking to the
+/// server under test; raw bytes too, so malformed requests can be sent.
 struct RawHTTPClient {
     enum Target {
         case tcp(port: Int)
@@ -24,104 +26,37 @@ struct RawHTTPClient {
 
     let target: Target
 
-    /// A connected socket.
-    func connect() throws -> Int32 {
-        let descriptor: Int32
+    var address: SocketAddress {
         switch target {
-        case .tcp(let port):
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        case .unix(let path):
-            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-                buffer.copyBytes(from: path.utf8)
-                buffer[path.utf8.count] = 0
-            }
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        case .tcp(let port): .tcp(host: "127.0.0.1", port: port)
+        case .unix(let path): .unix(path: path)
         }
-        return descriptor
     }
 
-    /// Sends `request` (raw bytes, so malformed ones can be tested) and reads until the server closes.
+    /// A connected socket.
+    func connect() throws -> Int32 { try address.connect() }
+
+    /// Sends `request` (raw bytes, so malformed ones can be tested) and reads the response.
     func send(raw request: [UInt8]) throws -> Response {
-        let descriptor = try connect()
-        defer { close(descriptor) }
-        _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
-        return try parse(received)
+        let response = try HTTPClient(address).exchange(raw: request)
+        return Response(status: response.status, headers: response.headers, body: response.body)
     }
 
     /// Sends a well-formed request with `Connection: close`.
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws
         -> Response
     {
-        try send(raw: Self.encode(method, path, headers: headers, body: body))
+        try send(raw: encode(method, path, headers: headers, body: body))
     }
 
-    static func encode(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [])
+    /// The bytes of a request as ``HTTPClient`` writes it; a `POST` always carries a length.
+    func encode(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [])
         -> [UInt8]
     {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + body
-    }
-
-    func parse(_ bytes: [UInt8]) throws -> Response {
-        let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard
-            let end = (0...(max(bytes.count - 4, 0))).first(where: {
-                Array(bytes[$0..<min($0 + 4, bytes.count)]) == separator
-            })
-        else { throw POSIXError(.EBADMSG) }
-        let head = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = Int(head[0].split(separator: " ")[1]) ?? 0
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
-        }
-        var body = Array(bytes[(end + 4)...])
-        if headers["transfer-encoding"] == "chunked" { body = dechunk(body) }
-        return Response(status: status, headers: headers, body: body)
-    }
-
-    private func dechunk(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            guard let lineEnd = (index..<bytes.count - 1).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 })
-            else { break }
-            let size = Int(String(decoding: bytes[index..<lineEnd], as: UTF8.self), radix: 16) ?? 0
-            if size == 0 { break }
-            output += bytes[(lineEnd + 2)..<(lineEnd + 2 + size)]
-            index = lineEnd + 2 + size + 2
-        }
-        return output
+        let request = HTTPClient.Request(
+            method, path, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            body: body.isEmpty && method != "POST" ? nil : body)
+        return HTTPClient(address).encode(request)
     }
 }
 
@@ -135,7 +70,7 @@ final class StreamingConnection: @unchecked Sendable {
 
     init(client: RawHTTPClient, path: String) throws {
         descriptor = try client.connect()
-        let request = RawHTTPClient.encode("GET", path)
+        let request = client.encode("GET", path)
         _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 

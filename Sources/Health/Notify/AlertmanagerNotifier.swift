@@ -1,14 +1,8 @@
 import Dispatch
-import JobkitSupport
 import FoundationEssentials
 import Jobkit
+import JobkitSupport
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Sends alerts to an Alertmanager (`POST /api/v2/alerts`) as Prometheus does, from a thread of its own so
 /// a slow or absent Alertmanager never holds up rule evaluation.
@@ -129,54 +123,17 @@ public final class AlertmanagerNotifier: Sendable {
     }
 
     private func post(_ body: [UInt8]) throws(SendError) {
-        let descriptor = try connect()
-        defer { close(descriptor) }
-        let head =
-            "POST \(pathPrefix)/api/v2/alerts HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let request = Array(head.utf8) + body
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes {
-                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-            guard count > 0 else { throw SendError(description: "send failed: errno \(errno)") }
-            sent += count
+        let client = HTTPClient(.tcp(host: host, port: Int(port)), timeout: .seconds(Self.timeoutSeconds))
+        let request = HTTPClient.Request(
+            "POST", "\(pathPrefix)/api/v2/alerts", headers: [("Content-Type", "application/json")], body: body)
+        let response: HTTPClient.Response
+        do {
+            response = try client.fetch(request)
+        } catch {
+            throw SendError(description: error.notConnected ? "cannot connect: \(error)" : error.description)
         }
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            answer += buffer[0..<count]
+        guard (200..<300).contains(response.status) else {
+            throw SendError(description: "answered '\(response.head.statusLine)'")
         }
-        let statusLine = String(decoding: answer.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
-        let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        guard (200..<300).contains(status) else {
-            throw SendError(description: "answered '\(statusLine.isEmpty ? "nothing" : statusLine)'")
-        }
-    }
-
-    private func connect() throws(SendError) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else {
-            throw SendError(description: "cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(results) }
-        var timeout = timeval(tv_sec: Self.timeoutSeconds, tv_usec: 0)
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            let descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if descriptor >= 0 {
-                setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                if Glibc.connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return descriptor }
-                close(descriptor)
-            }
-            entry = info.pointee.ai_next
-        }
-        throw SendError(description: "cannot connect: errno \(errno)")
     }
 }

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -95,15 +96,9 @@ public struct ListenSocket: Sendable {
     public static func unix(_ path: String, mode: UInt32 = 0o600, backlog: Int32 = defaultBacklog) throws
         -> ListenSocket
     {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            throw DaemonError(.invalidAddress, "socket path \(path) is longer than \(capacity - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: path.utf8)
-            buffer[path.utf8.count] = 0
+        guard let address = UnixSocketAddress(path) else {
+            throw DaemonError(
+                .invalidAddress, "socket path \(path) is longer than \(UnixSocketAddress.maximumPathBytes) bytes")
         }
         var status = stat()
         if lstat(path, &status) == 0 {
@@ -120,11 +115,7 @@ public struct ListenSocket: Sendable {
             let previousMask = umask(0o777 & ~mode)
             defer { umask(previousMask) }
             try syscall("bind", path: path) {
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    }
-                }
+                address.withSockaddr { bind(descriptor, $0, $1) }
             }
             try syscall("chmod", path: path) { chmod(path, mode) }
             try syscall("listen", path: path) { listen(descriptor, backlog) }
@@ -143,14 +134,9 @@ public struct ListenSocket: Sendable {
 
     /// Splits `host:port` or `[v6]:port`.
     static func parse(_ hostAndPort: String) throws -> (host: String, port: UInt16) {
-        guard let colon = hostAndPort.lastIndex(of: ":") else {
-            throw DaemonError(.invalidAddress, "'\(hostAndPort)' is not HOST:PORT")
-        }
-        var host = String(hostAndPort[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]) else {
+        guard case .tcp(let host, let port) = SocketAddress(hostPort: hostAndPort) else {
             throw DaemonError(.invalidAddress, "'\(hostAndPort)' is not HOST:PORT with a port from 0 to 65535")
         }
-        return (host, port)
+        return (host, UInt16(port))
     }
 }

@@ -1,6 +1,6 @@
 // The socket type constants (SOCK_DGRAM, SOCK_CLOEXEC) come through the module that owns <sys/socket.h>.
 import CMicroHTTPD
-
+import JobkitSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -61,24 +61,14 @@ public struct SystemdNotifier: Sendable {
     /// Sends `message` as it is.
     @discardableResult
     public func send(_ message: String) -> Bool {
-        guard let socketPath else { return false }
+        guard let socketPath, let address = UnixSocketAddress(socketPath) else { return false }
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var path = Array(socketPath.utf8)
-        if path.first == UInt8(ascii: "@") { path[0] = 0 }  // the abstract namespace
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path)
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + path.count + (path.first == 0 ? 0 : 1))
         let bytes = Array(message.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length) }
+        let sent = address.withSockaddr { socketAddress, length in
+            bytes.withUnsafeBytes {
+                sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length)
             }
         }
         return sent == bytes.count

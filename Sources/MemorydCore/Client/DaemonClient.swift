@@ -1,9 +1,4 @@
-import FoundationEssentials
-import JobkitMetrics
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import JobkitSupport
 
 /// Talks HTTP/1.1 to a running memoryd over its Unix socket, and for reads over TCP when no daemon
 /// answers on the socket: what the CLI's client commands use.
@@ -92,100 +87,34 @@ public struct DaemonClient: Sendable {
     private func exchange(
         _ method: String, _ path: String, accept: String?, body: [UInt8]?, _ onBody: ([UInt8]) -> Bool
     ) throws(ClientError) -> (status: Int, headers: [String: String]) {
-        var authorization: String?
-        let descriptor: Int32
-        let peer: String
+        var request = HTTPClient.Request(method, path, body: body)
+        if let accept { request.headers.append(("Accept", accept)) }
+        if body != nil { request.headers.append(("Content-Type", "application/json")) }
         do {
-            descriptor = try connectUnix()
-            peer = socket
-        } catch {
+            let head = try HTTPClient(.unix(path: socket)).exchange(request, onBody: onBody)
+            return (head.status, head.headers)
+        } catch let failure where failure.notConnected {
             // Only reads move to TCP: a change sent to another daemon than the user meant does harm.
-            guard method == "GET", let fallback else { throw error }
+            let refused =
+                "no memoryd answers on \(socket) (\(failure.description)); start one with `memoryd run`, or point "
+                + "--socket (or MEMORYD_SOCKET) at the one that runs"
+            guard method == "GET", let fallback else { throw ClientError(description: refused) }
+            guard let address = SocketAddress(hostPort: fallback.address) else {
+                throw ClientError(description: "\(refused); and \(fallback.address) is not HOST:PORT")
+            }
+            if let token = fallback.token { request.headers.append(("Authorization", "Bearer " + token)) }
             do {
-                descriptor = try Self.connectTCP(fallback.address)
-            } catch let tcp {
-                throw ClientError(description: "\(error.description); and on TCP: \(tcp.description)")
+                let head = try HTTPClient(address).exchange(request, onBody: onBody)
+                return (head.status, head.headers)
+            } catch let tcp where tcp.notConnected {
+                throw ClientError(
+                    description: "\(refused); and on TCP: no memoryd answers on \(fallback.address) either "
+                        + "(\(tcp.description)); point --http (or MEMORYD_HTTP) at its TCP listener")
+            } catch {
+                throw ClientError(description: "\(fallback.address): \(error.description)")
             }
-            peer = fallback.address
-            authorization = fallback.token.map { "Bearer " + $0 }
+        } catch {
+            throw ClientError(description: "\(socket): \(error.description)")
         }
-        defer { close(descriptor) }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        if let accept { request += "Accept: \(accept)\r\n" }
-        if let authorization { request += "Authorization: \(authorization)\r\n" }
-        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        request += "\r\n"
-        let bytes = Array(request.utf8) + (body ?? [])
-        guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw ClientError(
-                description: "could not send the request to \(peer): \(String(cString: strerror(errno)))")
-        }
-        var reader = ResponseReader(descriptor: descriptor)
-        let head = try reader.readHead()
-        try reader.readBody(
-            chunked: head.headers["transfer-encoding"]?.lowercased() == "chunked",
-            length: head.headers["content-length"].flatMap(Int.init), onBody)
-        return head
-    }
-
-    private func connectUnix() throws(ClientError) -> Int32 {
-        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ClientError(description: "socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard socket.utf8.count < capacity else {
-            close(descriptor)
-            throw ClientError(description: "socket path \(socket) is longer than \(capacity - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: socket.utf8)
-            buffer[socket.utf8.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw ClientError(
-                description: "no memoryd answers on \(socket) (\(reason)); start one with `memoryd run`, or point "
-                    + "--socket (or MEMORYD_SOCKET) at the one that runs")
-        }
-        return descriptor
-    }
-
-    /// Connects to `HOST:PORT` (a name, an IPv4 address, or an IPv6 address in brackets).
-    private static func connectTCP(_ address: String) throws(ClientError) -> Int32 {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw ClientError(description: "\(address) is not HOST:PORT")
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var found: UnsafeMutablePointer<addrinfo>?
-        let resolved = getaddrinfo(host, String(port), &hints, &found)
-        guard resolved == 0, let first = found else {
-            throw ClientError(description: "cannot resolve \(host): \(String(cString: gai_strerror(resolved)))")
-        }
-        defer { freeaddrinfo(first) }
-        var reason = ECONNREFUSED
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
-        while let info = candidate {
-            let descriptor = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-            if descriptor >= 0 {
-                if Glibc.connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return descriptor }
-                reason = errno
-                close(descriptor)
-            }
-            candidate = info.pointee.ai_next
-        }
-        throw ClientError(
-            description: "no memoryd answers on \(address) either (\(String(cString: strerror(reason)))); "
-                + "point --http (or MEMORYD_HTTP) at its TCP listener")
     }
 }

@@ -1,70 +1,78 @@
-import FoundationEssentials
-import JobkitMetrics
-import JobkitSupport
-
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
-/// Reads an HTTP/1.1 response from a socket: the head, then a body by length, chunks, or until close.
-struct ResponseReader {
+/// Reads an HTTP/1.1 response from a socket: the head, then a body by length, by chunks, or until close.
+struct HTTPResponseReader {
     let descriptor: Int32
     var buffer: [UInt8] = []
     var closed = false
 
-    /// Largest response head accepted.
+    /// Largest response head accepted (64 KiB).
     static let maxHeadBytes = 64 << 10
+    /// Bytes asked of each `read(2)` (16 KiB).
+    static let readChunk = 16 << 10
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
-    mutating func fill() throws(DaemonClient.ClientError) {
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { return }
-            throw DaemonClient.ClientError(description: "reading the response: \(String(cString: strerror(errno)))")
+    private func failure(_ description: String) -> HTTPClient.Failure {
+        HTTPClient.Failure(notConnected: false, description: description)
+    }
+
+    mutating func fill() throws(HTTPClient.Failure) {
+        var chunk = [UInt8](repeating: 0, count: Self.readChunk)
+        let count = chunk.withUnsafeMutableBytes { bytes in
+            SystemCall.retrying { read(descriptor, bytes.baseAddress, bytes.count) }
+        }
+        guard count >= 0 else {
+            let reason = errno == EAGAIN ? "timed out" : String(cString: strerror(errno))
+            throw failure("reading the response: \(reason)")
         }
         if count == 0 { closed = true }
         buffer += chunk[0..<count]
     }
 
-    mutating func readHead() throws(DaemonClient.ClientError) -> (status: Int, headers: [String: String]) {
+    mutating func readHead() throws(HTTPClient.Failure) -> HTTPClient.Head {
         let separator = Array("\r\n\r\n".utf8)
         while true {
             if let end = buffer.firstRange(of: separator) {
-                let lines = String(decoding: buffer[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+                let text = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
                 buffer.removeSubrange(..<end.upperBound)
-                let parts = lines[0].split(separator: " ")
+                let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+                let statusLine = String(lines[0])
+                let parts = statusLine.split(separator: " ")
                 guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-                    throw DaemonClient.ClientError(description: "malformed status line: \(lines[0])")
+                    throw failure("malformed status line: \(statusLine)")
                 }
                 var headers: [String: String] = [:]
                 for line in lines.dropFirst() {
                     guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
+                    headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...])
                         .trimmingWhitespace()
                 }
-                return (status, headers)
+                return HTTPClient.Head(status: status, statusLine: statusLine, headers: headers)
             }
             guard !closed, buffer.count <= Self.maxHeadBytes else {
-                throw DaemonClient.ClientError(description: "the daemon closed the connection without a response")
+                throw failure(closed ? "the connection closed without a response" : "the response head is too long")
             }
             try fill()
         }
     }
 
-    mutating func readBody(chunked: Bool, length: Int?, _ onBody: ([UInt8]) -> Bool) throws(DaemonClient.ClientError) {
+    mutating func readBody(chunked: Bool, length: Int?, _ onBody: ([UInt8]) -> Bool) throws(HTTPClient.Failure) {
         if chunked {
             while true {
                 let sizeLine = try readLine()
-                guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else {
-                    throw DaemonClient.ClientError(description: "malformed chunk size: \(sizeLine)")
+                guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16), size >= 0 else {
+                    throw failure("malformed chunk size: \(sizeLine)")
                 }
                 if size == 0 { return }
                 while buffer.count < size + 2 {
-                    guard !closed else { throw DaemonClient.ClientError(description: "the response ended early") }
+                    guard !closed else { throw failure("the response ended early") }
                     try fill()
                 }
                 let data = Array(buffer[..<size])
@@ -87,7 +95,7 @@ struct ResponseReader {
         }
     }
 
-    private mutating func readLine() throws(DaemonClient.ClientError) -> String {
+    private mutating func readLine() throws(HTTPClient.Failure) -> String {
         let crlf = Array("\r\n".utf8)
         while true {
             if let end = buffer.firstRange(of: crlf) {
@@ -95,7 +103,7 @@ struct ResponseReader {
                 buffer.removeSubrange(..<end.upperBound)
                 return line
             }
-            guard !closed else { throw DaemonClient.ClientError(description: "the response ended early") }
+            guard !closed else { throw failure("the response ended early") }
             try fill()
         }
     }

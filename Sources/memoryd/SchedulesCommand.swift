@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import JobkitDaemon
+import JobkitSupport
 import MemorydCore
 
 struct Schedules: ParsableCommand {
@@ -37,7 +38,7 @@ struct Schedules: ParsableCommand {
             let zone = (try? ZoneInfo.load(entry.timezone)) ?? ZoneInfo.local()
             let next = entry.nextFire.map {
                 HumanOutput.localTime($0.timeIntervalSince1970, in: zone) + " (in "
-                    + HumanOutput.duration($0.timeIntervalSince(now)) + ")"
+                    + DurationText.human(seconds: $0.timeIntervalSince(now)) + ")"
             }
             rows.append([
                 entry.job + (entry.paused ? " (paused)" : ""), entry.schedule + (entry.catchUp ? "" : " (no catch-up)"),

@@ -63,13 +63,13 @@ struct ConfigTests {
         (
             "[daemon]\nshutdown_grace = \"99999999999999999999d\"",
             [
-                #"c.toml:2:18: daemon.shutdown_grace = "99999999999999999999d" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#
+                #"c.toml:2:18: daemon.shutdown_grace = "99999999999999999999d" is not a duration; write a whole number and a unit (ms, s, m, h, d, w, y), e.g. "90s" or "1h30m""#
             ]
         ),
         (
             "[daemon]\nshutdown_grace = \"30 seconds\"",
             [
-                #"c.toml:2:18: daemon.shutdown_grace = "30 seconds" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#
+                #"c.toml:2:18: daemon.shutdown_grace = "30 seconds" is not a duration; write a whole number and a unit (ms, s, m, h, d, w, y), e.g. "90s" or "1h30m""#
             ]
         ),
         (
@@ -117,9 +117,9 @@ struct ConfigTests {
         (
             "[jobs.a]\ncommand = [\"true\"]\nstuck_after = \"0s\"\n[health]\nnotify_command = []\ncheck_interval = \"often\"",
             [
-                #"c.toml:3:15: jobs.a.stuck_after = "0s" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#,
+                #"c.toml:3:15: jobs.a.stuck_after = "0s" is not a duration; write a whole number and a unit (ms, s, m, h, d, w, y), e.g. "90s" or "1h30m""#,
                 "c.toml:5:18: health.notify_command must not be empty",
-                #"c.toml:6:18: health.check_interval = "often" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. "90s" or "1h30m""#,
+                #"c.toml:6:18: health.check_interval = "often" is not a duration; write a whole number and a unit (ms, s, m, h, d, w, y), e.g. "90s" or "1h30m""#,
             ]
         ),
         (

@@ -1,12 +1,13 @@
 import Foundation
 import Jobkit
+import JobkitSupport
 import MemorydCore
 import Testing
 
 struct HumanOutputTests {
     @Test(arguments: [(0.0042, "4ms"), (12.34, "12.3s"), (245.0, "4m05s"), (7380.0, "2h03m")])
     func durationsReadLikeAnOperatorWouldWriteThem(seconds: Double, text: String) {
-        #expect(HumanOutput.duration(seconds) == text)
+        #expect(DurationText.human(seconds: seconds) == text)
     }
 
     @Test(arguments: [
@@ -14,12 +15,12 @@ struct HumanOutputTests {
         (7.0, 2, "7.00"), (0.05, 2, "0.05"),
     ])
     func numbersAreFixedPointWithoutALocale(value: Double, digits: Int, text: String) {
-        #expect(HumanOutput.fixed(value, digits: digits) == text)
+        #expect(DurationText.fixed(value, digits: digits) == text)
     }
 
     @Test func numbersThatAreNotFiniteAreShownAsSwiftWritesThem() {
-        #expect(HumanOutput.fixed(.nan, digits: 1) == "nan")
-        #expect(HumanOutput.fixed(.infinity, digits: 0) == "inf")
+        #expect(DurationText.fixed(.nan, digits: 1) == "nan")
+        #expect(DurationText.fixed(.infinity, digits: 0) == "inf")
     }
 
     @Test func anEventIsOneLineWithWhatMatters() {

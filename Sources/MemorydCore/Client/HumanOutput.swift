@@ -10,7 +10,7 @@ public enum HumanOutput {
     public static func status(_ snapshot: StatusSnapshot, offline: Bool = false) -> String {
         var lines: [String] = []
         let busy = snapshot.workers.filter(\.busy).count
-        let uptime = duration(snapshot.time.timeIntervalSince(snapshot.startedAt))
+        let uptime = DurationText.human(seconds: snapshot.time.timeIntervalSince(snapshot.startedAt))
         let header = "memoryd pid \(snapshot.pid), up \(uptime), \(snapshot.workers.count) workers (\(busy) busy)"
         lines.append(offline ? header + " — as of \(timestamp(snapshot.time)), read from the status file" : header)
         let states = TaskState.allCases.map { "\(snapshot.tasksByState[$0.rawValue] ?? 0) \($0.rawValue)" }
@@ -31,8 +31,8 @@ public enum HumanOutput {
                 guard let minute = job.windows.first else { continue }
                 let perMinute = minute.finishedPerSecond * 60
                 table.append([
-                    job.jobType, fixed(perMinute, digits: 1),
-                    minute.successRatio.map { fixed($0 * 100, digits: 0) + "%" } ?? "-",
+                    job.jobType, DurationText.fixed(perMinute, digits: 1),
+                    minute.successRatio.map { DurationText.fixed($0 * 100, digits: 0) + "%" } ?? "-",
                     quantile(minute, "0.5"), quantile(minute, "0.9"), quantile(minute, "0.99"),
                 ])
             }
@@ -47,40 +47,18 @@ public enum HumanOutput {
         if let job = event.job { fields.append(job) }
         if let name = event.name, let task = event.task { fields.append("\(name)[\(task)]") }
         if let attempt = event.attempt, attempt > 1 { fields.append("attempt \(attempt)") }
-        if let duration = event.duration, event.kind != .started { fields.append(Self.duration(duration)) }
+        if let duration = event.duration, event.kind != .started {
+            fields.append(DurationText.human(seconds: duration))
+        }
         if let level = event.level { fields.append(level.rawValue) }
         if let message = event.message { fields.append(message) }
-        if let progress = event.progress { fields.append(fixed(progress * 100, digits: 0) + "%") }
+        if let progress = event.progress { fields.append(DurationText.fixed(progress * 100, digits: 0) + "%") }
         if let error = event.error { fields.append("error: \(error)") }
         return fields.joined(separator: " ")
     }
 
-    /// `850ms`, `12.3s`, `4m05s`, `2h03m`.
-    public static func duration(_ seconds: Double) -> String {
-        switch seconds {
-        case ..<1: fixed(seconds * 1000, digits: 0) + "ms"
-        case ..<60: fixed(seconds, digits: 1) + "s"
-        case ..<3600: "\(Int(seconds) / 60)m" + twoDigits(Int(seconds) % 60) + "s"
-        default: "\(Int(seconds) / 3600)h" + twoDigits(Int(seconds) % 3600 / 60) + "m"
-        }
-    }
-
-    /// `value` rounded to `digits` decimals, as `%.Nf` would print it (no locale, no exponent).
-    package static func fixed(_ value: Double, digits: Int) -> String {
-        let scale = (0..<digits).reduce(1) { product, _ in product * 10 }
-        let scaled = (value * Double(scale)).rounded()
-        guard scaled.isFinite, abs(scaled) < Double(Int.max / 2) else { return "\(value)" }
-        let whole = Int(scaled)
-        let sign = whole < 0 ? "-" : ""
-        guard digits > 0 else { return "\(whole)" }
-        let fraction = String(abs(whole) % scale)
-        return sign + "\(abs(whole) / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
-    }
-
-    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
     private static func quantile(_ window: WindowStats, _ key: String) -> String {
-        window.durationQuantiles[key].map(duration) ?? "-"
+        window.durationQuantiles[key].map { DurationText.human(seconds: $0) } ?? "-"
     }
 
     private static func timestamp(_ date: Date) -> String {

@@ -100,7 +100,7 @@ struct ConfigReader {
         guard let duration = Self.parseDuration(text), duration > .zero else {
             errors.add(
                 location,
-                "\(name(key)) = \"\(text)\" is not a duration; write a number and a unit (ms, s, m, h, d), e.g. \"90s\" or \"1h30m\""
+                "\(name(key)) = \"\(text)\" is not a duration; write \(DurationText.grammar)"
             )
             return nil
         }
@@ -179,28 +179,9 @@ struct ConfigReader {
 
     // MARK: - Values
 
-    /// `500ms`, `30s`, `10m`, `2h`, `1d`, or a sum such as `1h30m`.
+    /// A duration in the one grammar of ``DurationText`` (`500ms`, `30s`, `1h30m`, `2w`).
     static func parseDuration(_ text: String) -> Duration? {
-        let units: [(suffix: String, seconds: Double)] = [
-            ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400),
-        ]
-        var rest = Substring(text.trimmingWhitespace())
-        guard !rest.isEmpty else { return nil }
-        var total = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            let unitText = rest.prefix { $0.isLetter }
-            guard let unit = units.first(where: { $0.suffix == unitText }) else { return nil }
-            rest = rest.dropFirst(unitText.count)
-            total += value * unit.seconds
-        }
-        // Beyond Int64 milliseconds (292 million years) it is not a duration (found by the TOML fuzzer:
-        // the conversion trapped).
-        let milliseconds = (total * 1000).rounded()
-        guard milliseconds.isFinite, milliseconds < Double(Int64.max) else { return nil }
-        return .milliseconds(Int64(milliseconds))
+        DurationText.milliseconds(text.trimmingWhitespace()).map { .milliseconds($0) }
     }
 
     struct UnsetVariable: Error { let name: String }

@@ -1,5 +1,6 @@
 import Jobkit
 public import JobkitHealth
+import JobkitSupport
 
 /// A validated config file (SPEC §8): daemon settings, pools, jobs, sources and health.
 public struct MemorydConfig: Sendable {
@@ -171,12 +172,7 @@ public struct MemorydConfig: Sendable {
 
     /// `90s`, `15m`, `1h`, `2d`, `250ms`: a duration as a config file would write it.
     public static func compact(_ duration: Duration) -> String {
-        let milliseconds = duration.milliseconds
-        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
-        where milliseconds >= size && milliseconds % size == 0 {
-            return "\(milliseconds / size)\(unit)"
-        }
-        return "\(milliseconds)ms"
+        DurationText.compact(milliseconds: duration.milliseconds)
     }
 
     /// `90s`, `1h30m`, `250ms`: a duration as config files and options write it; `nil` if it is not one.

@@ -44,7 +44,9 @@ public final class Terminal: @unchecked Sendable {
         (wakeRead, wakeWrite) = (pipe[0], pipe[1])
         // The signal handler writes to it and must never block.
         _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
-        guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw TerminalError(message: "standard input is not a terminal") }
+        guard tcgetattr(STDIN_FILENO, &saved) == 0 else {
+            throw TerminalError(message: "standard input is not a terminal")
+        }
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
         withUnsafeMutableBytes(of: &raw.c_cc) { cc in

@@ -1,6 +1,7 @@
 public import FoundationEssentials
 public import Jobkit
 public import JobkitDaemon
+import JobkitSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -69,7 +70,11 @@ public final class TopModel: Sendable {
         }
     }
 
-    public func update(status: StatusSnapshot) { state.withLock { $0.status = status; $0.problem = nil } }
+    public func update(status: StatusSnapshot) {
+        state.withLock {
+            $0.status = status; $0.problem = nil
+        }
+    }
     public func update(alerts: [AlertsDocument.Item]) { state.withLock { $0.alerts = alerts } }
     public func update(problem: String) { state.withLock { $0.problem = problem } }
 
@@ -95,7 +100,9 @@ public final class TopModel: Sendable {
         var fields = [Self.clock(event.time), event.kind.rawValue]
         if let task = event.task { fields.append(task.description) }
         if let job = event.job { fields.append(job) }
-        if let duration = event.duration, event.kind != .started { fields.append(HumanOutput.duration(duration)) }
+        if let duration = event.duration, event.kind != .started {
+            fields.append(DurationText.human(seconds: duration))
+        }
         if let message = event.message ?? event.error { fields.append(message) }
         return fields.joined(separator: "  ")
     }

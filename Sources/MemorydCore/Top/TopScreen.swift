@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import JobkitSupport
 
 /// Lays out one `memoryd top` screen as plain lines, each at most `width` characters, at most `height`
 /// of them; sections further down give way first when the terminal is short.
@@ -19,7 +20,7 @@ public enum TopScreen {
             return fit(lines, width: width, height: height)
         }
         let busy = status.workers.filter(\.busy).count
-        let uptime = HumanOutput.duration(status.time.timeIntervalSince(status.startedAt))
+        let uptime = DurationText.human(seconds: status.time.timeIntervalSince(status.startedAt))
         let header =
             "memoryd pid \(status.pid) · up \(uptime) · \(status.workers.count) workers, \(busy) busy · "
             + TopModel.clock(frame.time)
@@ -34,8 +35,8 @@ public enum TopScreen {
             status.recentTasks.filter { $0.state == .running }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for worker in status.workers {
             let task = worker.task.flatMap { running[$0] }
-            let since = task?.startedAt.map { HumanOutput.duration(status.time.timeIntervalSince($0)) } ?? ""
-            let progress = task?.progress.map { " " + HumanOutput.fixed($0 * 100, digits: 0) + "%" } ?? ""
+            let since = task?.startedAt.map { DurationText.human(seconds: status.time.timeIntervalSince($0)) } ?? ""
+            let progress = task?.progress.map { " " + DurationText.fixed($0 * 100, digits: 0) + "%" } ?? ""
             workers.append([
                 worker.name, worker.task.map { "\($0) \(worker.taskName ?? "")" } ?? "idle", task?.job ?? "",
                 since + progress,
@@ -53,9 +54,9 @@ public enum TopScreen {
             let minute = stats?.windows.first
             let five = stats.flatMap { $0.windows.count > 1 ? $0.windows[1] : $0.windows.first }
             jobs.append([
-                name, minute.map { HumanOutput.fixed($0.finishedPerSecond * 60, digits: 1) } ?? "-",
-                five?.successRatio.map { HumanOutput.fixed($0 * 100, digits: 0) + "%" } ?? "-",
-                five?.durationQuantiles["0.99"].map(HumanOutput.duration) ?? "-",
+                name, minute.map { DurationText.fixed($0.finishedPerSecond * 60, digits: 1) } ?? "-",
+                five?.successRatio.map { DurationText.fixed($0 * 100, digits: 0) + "%" } ?? "-",
+                five?.durationQuantiles["0.99"].map { DurationText.human(seconds: $0) } ?? "-",
                 sparkline(Array((frame.finished[name] ?? []).suffix(sparkWidth)), width: sparkWidth),
             ])
         }
@@ -76,7 +77,9 @@ public enum TopScreen {
         }
 
         lines.append("")
-        let firing = frame.alerts.sorted { ($0.state == "firing" ? 0 : 1, $0.name) < ($1.state == "firing" ? 0 : 1, $1.name) }
+        let firing = frame.alerts.sorted {
+            ($0.state == "firing" ? 0 : 1, $0.name) < ($1.state == "firing" ? 0 : 1, $1.name)
+        }
         lines.append("ALERTS" + (firing.isEmpty ? "  none" : ""))
         for alert in firing {
             let summary = alert.annotations["summary"].map { "  " + $0 } ?? ""

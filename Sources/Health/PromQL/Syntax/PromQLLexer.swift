@@ -1,3 +1,5 @@
+import JobkitSupport
+
 /// An expression that cannot be parsed or type-checked.
 public struct PromQLError: Error, Sendable, CustomStringConvertible {
     /// Offset of the offending token in the expression, in Unicode scalars from its start.
@@ -55,7 +57,8 @@ struct PromQLLexer {
         if Self.isLetter(scalar) || scalar == "_" || scalar == ":" && isIdentifierStart(at: position + 1) {
             return PromQLToken(kind: .identifier(identifier()), offset: start)
         }
-        if Self.isDigit(scalar) || scalar == "." && position + 1 < scalars.count && Self.isDigit(scalars[position + 1]) {
+        if Self.isDigit(scalar) || scalar == "." && position + 1 < scalars.count && Self.isDigit(scalars[position + 1])
+        {
             return PromQLToken(kind: try numberOrDuration(), offset: start)
         }
         if scalar == "\"" || scalar == "'" || scalar == "`" {
@@ -68,7 +71,9 @@ struct PromQLLexer {
         throw PromQLError(offset: start, message: "unexpected character '\(scalar)'")
     }
 
-    static func isLetter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+    }
 
     static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
 
@@ -105,12 +110,6 @@ struct PromQLLexer {
         return text
     }
 
-    /// Milliseconds per duration unit, as Prometheus reads them.
-    static let unitMilliseconds: [(String, Int64)] = [
-        ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000),
-        ("y", 31_536_000_000),
-    ]
-
     private mutating func numberOrDuration() throws(PromQLError) -> PromQLToken.Kind {
         let start = position
         var text = ""
@@ -124,18 +123,25 @@ struct PromQLLexer {
             if hexadecimal {
                 guard scalar.properties.isASCIIHexDigit else { break }
             } else {
-                let isExponent = (scalar == "e" || scalar == "E") && !text.isEmpty && !text.contains("e")
+                let isExponent =
+                    (scalar == "e" || scalar == "E") && !text.isEmpty && !text.contains("e")
                     && position + 1 < scalars.count
-                    && (Self.isDigit(scalars[position + 1]) || scalars[position + 1] == "+" || scalars[position + 1] == "-")
+                    && (Self.isDigit(scalars[position + 1]) || scalars[position + 1] == "+"
+                        || scalars[position + 1] == "-")
                 let isExponentSign = (scalar == "+" || scalar == "-") && (text.hasSuffix("e") || text.hasSuffix("E"))
                 guard Self.isDigit(scalar) || scalar == "." || isExponent || isExponentSign else { break }
             }
             text.unicodeScalars.append(scalar)
             position += 1
         }
-        if !hexadecimal, position < scalars.count, Self.isLetter(scalars[position]), let whole = Int64(text) {
-            guard let milliseconds = durationRest(first: whole) else {
-                throw PromQLError(offset: start, message: "bad duration; use units ms, s, m, h, d, w, y as in 1h30m")
+        if !hexadecimal, position < scalars.count, Self.isLetter(scalars[position]), Int64(text) != nil {
+            // As Prometheus scans one: the number, then every unit letter and digit that follows.
+            while position < scalars.count, Self.isLetter(scalars[position]) || Self.isDigit(scalars[position]) {
+                text.unicodeScalars.append(scalars[position])
+                position += 1
+            }
+            guard let milliseconds = DurationText.milliseconds(text) else {
+                throw PromQLError(offset: start, message: "bad duration \"\(text)\"; write \(DurationText.grammar)")
             }
             return .duration(milliseconds)
         }
@@ -157,34 +163,6 @@ struct PromQLLexer {
             return Double(octal)
         }
         return Double(text)
-    }
-
-    /// Reads the units of a duration whose first number was already read; `nil` if it is not one (or
-    /// does not fit in milliseconds).
-    private mutating func durationRest(first: Int64) -> Int64? {
-        var amount = first
-        var total: Int64 = 0
-        while true {
-            var unit = ""
-            while position < scalars.count, Self.isLetter(scalars[position]) {
-                unit.unicodeScalars.append(scalars[position])
-                position += 1
-            }
-            guard let milliseconds = Self.unitMilliseconds.first(where: { $0.0 == unit })?.1 else { return nil }
-            // A duration past Int64 milliseconds (292 million years) is not one.
-            let (part, overflowed) = amount.multipliedReportingOverflow(by: milliseconds)
-            let (sum, overflowedSum) = total.addingReportingOverflow(part)
-            guard !overflowed, !overflowedSum else { return nil }
-            total = sum
-            var digits = ""
-            while position < scalars.count, Self.isDigit(scalars[position]) {
-                digits.unicodeScalars.append(scalars[position])
-                position += 1
-            }
-            if digits.isEmpty { return total }
-            guard let next = Int64(digits) else { return nil }
-            amount = next
-        }
     }
 
     private mutating func string(quote: Unicode.Scalar) throws(PromQLError) -> String {

@@ -1,3 +1,5 @@
+import JobkitSupport
+
 /// Parses PromQL as Prometheus 2.42 does into a type-checked ``PromQLExpression``, refusing what it
 /// refuses with the offending position.
 public struct PromQLParser {
@@ -21,12 +23,7 @@ public struct PromQLParser {
     }
 
     /// A duration as Prometheus writes them (`30s`, `1h30m`), in milliseconds; `nil` if `text` is not one.
-    public static func duration(_ text: String) -> Int64? {
-        guard let tokens = try? PromQLLexer.tokens(of: text), tokens.count == 2,
-            case .duration(let milliseconds) = tokens[0].kind
-        else { return nil }
-        return milliseconds
-    }
+    public static func duration(_ text: String) -> Int64? { DurationText.milliseconds(text) }
 
     private init(tokens: [PromQLToken]) { self.tokens = tokens }
 
@@ -70,8 +67,9 @@ public struct PromQLParser {
     private var binaryOperator: BinaryOperator? {
         switch current.kind {
         case .symbol(let symbol): BinaryOperator(rawValue: symbol)
-        case .identifier(let word): ["and", "or", "unless", "atan2"].contains(word.lowercased())
-            ? BinaryOperator(rawValue: word.lowercased()) : nil
+        case .identifier(let word):
+            ["and", "or", "unless", "atan2"].contains(word.lowercased())
+                ? BinaryOperator(rawValue: word.lowercased()) : nil
         default: nil
         }
     }
@@ -80,7 +78,8 @@ public struct PromQLParser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumNesting else {
-            throw PromQLError(offset: current.offset, message: "expression nested deeper than \(Self.maximumNesting) levels")
+            throw PromQLError(
+                offset: current.offset, message: "expression nested deeper than \(Self.maximumNesting) levels")
         }
         var left = try unary()
         while let op = binaryOperator, op.precedence >= minimumPrecedence {
@@ -98,7 +97,8 @@ public struct PromQLParser {
     private mutating func binaryModifiers(_ binary: inout BinaryExpression) throws(PromQLError) -> VectorMatching? {
         if isKeyword("bool") {
             guard binary.op.isComparison else {
-                throw PromQLError(offset: current.offset, message: "bool modifier can only be used on comparison operators")
+                throw PromQLError(
+                    offset: current.offset, message: "bool modifier can only be used on comparison operators")
             }
             advance()
             binary.returnBool = true
@@ -113,13 +113,15 @@ public struct PromQLParser {
             let left = isKeyword("group_left")
             let offset = advance().offset
             if binary.op.isSetOperator {
-                throw PromQLError(offset: offset, message: "no grouping allowed for \"\(binary.op.rawValue)\" operation")
+                throw PromQLError(
+                    offset: offset, message: "no grouping allowed for \"\(binary.op.rawValue)\" operation")
             }
             var grouped = matching ?? VectorMatching(cardinality: .oneToOne, on: false, labels: [], include: [])
             grouped.cardinality = left ? .manyToOne : .oneToMany
             if isSymbol("(") { grouped.include = try labelList() }
             if grouped.on, let both = grouped.include.first(where: grouped.labels.contains) {
-                throw PromQLError(offset: offset, message: "label \"\(both)\" must not occur in ON and GROUP clause at once")
+                throw PromQLError(
+                    offset: offset, message: "label \"\(both)\" must not occur in ON and GROUP clause at once")
             }
             matching = grouped
         }
@@ -132,11 +134,13 @@ public struct PromQLParser {
         var binary = binary
         let (left, right) = (binary.left.type, binary.right.type)
         for side in [left, right] where side != .scalar && side != .vector {
-            throw PromQLError(offset: offset, message: "binary expression must contain only scalar and instant vector types")
+            throw PromQLError(
+                offset: offset, message: "binary expression must contain only scalar and instant vector types")
         }
         if binary.op.isSetOperator && (left != .vector || right != .vector) {
             throw PromQLError(
-                offset: offset, message: "set operator \"\(binary.op.rawValue)\" not allowed in binary scalar expression")
+                offset: offset,
+                message: "set operator \"\(binary.op.rawValue)\" not allowed in binary scalar expression")
         }
         if left == .scalar && right == .scalar && binary.op.isComparison && !binary.returnBool {
             throw PromQLError(offset: offset, message: "comparisons between scalars must use BOOL modifier")
@@ -166,7 +170,8 @@ public struct PromQLParser {
         let operand = try expression(minimumPrecedence: BinaryOperator.power.precedence)
         guard operand.type == .scalar || operand.type == .vector else {
             throw PromQLError(
-                offset: offset, message: "unary expression only allowed on expressions of type scalar or instant vector")
+                offset: offset, message: "unary expression only allowed on expressions of type scalar or instant vector"
+            )
         }
         if case .number(let value) = operand { return .number(negative ? -value : value) }
         return negative ? .negate(operand) : operand
@@ -223,7 +228,8 @@ public struct PromQLParser {
             guard expression.type == .vector else {
                 throw PromQLError(
                     offset: bracket,
-                    message: "subquery is only allowed on instant vector, got \(expression.type.documentedName) instead")
+                    message: "subquery is only allowed on instant vector, got \(expression.type.documentedName) instead"
+                )
             }
             if step == 0 { throw PromQLError(offset: bracket, message: "zero step in subquery") }
             return .subquery(Subquery(expression: expression, range: range, step: step))
@@ -272,7 +278,9 @@ public struct PromQLParser {
         default:
             throw PromQLError(
                 offset: offset,
-                message: "offset and @ modifiers must be preceded by an instant vector selector, a range vector selector or a subquery")
+                message:
+                    "offset and @ modifiers must be preceded by an instant vector selector, a range vector selector or a subquery"
+            )
         }
         try change(&selector, &subquery)
         switch expression {

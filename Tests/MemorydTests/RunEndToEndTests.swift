@@ -44,7 +44,7 @@ struct RunEndToEndTests {
         #expect((snapshot["workers"] as? [Any])?.count == 4)
         #expect(snapshot["tasksByState"] != nil)
         let jobs = try #require(snapshot["jobs"] as? [[String: Any]])
-        let housekeeping = try #require(jobs.first { $0["jobType"] as? String == "housekeeping" })
+        let housekeeping = try #require(jobs.first { $0["job"] as? String == "housekeeping" })
         let lastMinute = try #require((housekeeping["windows"] as? [[String: Any]])?.first)
         #expect(lastMinute["windowSeconds"] as? Double == 60)
         #expect(lastMinute["successRatio"] as? Double == 1)

@@ -35,7 +35,7 @@ struct TopScreenTests {
     @Test func theScreenFitsTheTerminal() throws {
         let status = StatusSnapshot(
             pid: 42, startedAt: Date(timeIntervalSince1970: 0), time: Date(timeIntervalSince1970: 65),
-            workers: [WorkerStatus(name: "worker-0", busy: false, task: nil, taskName: nil)], pools: [],
+            workers: [WorkerResource(WorkerStatus(name: "worker-0", busy: false, task: nil, taskName: nil))], pools: [],
             tasksByState: [:], recentTasks: [], jobs: [], lastEventSeq: 0)
         let model = TopModel()
         model.update(status: status)
@@ -50,7 +50,7 @@ struct TopScreenTests {
     @Test func everyTaskStateIsShownAtNinetyColumnsAndASnapshotHasNoKeyHint() throws {
         let status = StatusSnapshot(
             pid: 42, startedAt: Date(timeIntervalSince1970: 0), time: Date(timeIntervalSince1970: 65),
-            workers: [WorkerStatus(name: "worker-0", busy: false, task: nil, taskName: nil)], pools: [],
+            workers: [WorkerResource(WorkerStatus(name: "worker-0", busy: false, task: nil, taskName: nil))], pools: [],
             tasksByState: Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0.rawValue, 1234) }),
             recentTasks: [], jobs: [], lastEventSeq: 0)
         let model = TopModel()

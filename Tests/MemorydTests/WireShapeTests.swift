@@ -1,4 +1,5 @@
 import Foundation
+import Jobkit
 import JobkitDaemon
 import Testing
 
@@ -39,6 +40,23 @@ struct WireShapeTests {
         // And the kit's type reads all three.
         guard case .bytes(let bytes) = call("GET", "/v1/tasks/\(id)").body else { throw ShapeError() }
         #expect(try WireJSON.decode(TaskResource.self, from: bytes).job == "park")
+    }
+
+    /// The status's per-job figures name the job type `job`, as tasks and events do, whatever the
+    /// library calls it.
+    @Test func aJobTypeIsCalledJobInTheStatusAsInTasksAndEvents() throws {
+        let stats = try WindowedJobStats(clock: .continuous)
+        let task = TaskRef(id: TaskID(rawValue: 7), name: "park:1", jobType: "park", correlationID: nil)
+        stats.observe(.finished(task, outcome: .succeeded, attempt: 1, duration: .seconds(2), error: nil))
+        let resource = try #require(stats.snapshot().map(JobStatsResource.init).first)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: WireJSON.encoder(pretty: false).encode(resource)) as? [String: Any])
+        #expect(Set(object.keys) == ["job", "windows"])
+        #expect(object["job"] as? String == "park")
+        var line: [UInt8] = []
+        JobEvent(kind: .succeeded, task: task).appendJSONLine(to: &line)
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+        #expect(event["job"] as? String == "park")
     }
 
     struct ShapeError: Error {}

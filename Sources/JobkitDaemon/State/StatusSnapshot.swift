@@ -19,21 +19,21 @@ public struct StatusSnapshot: Codable, Sendable {
     public var pid: Int32
     public var startedAt: Date
     public var time: Date
-    public var workers: [WorkerStatus]
-    public var pools: [PoolStatus]
+    public var workers: [WorkerResource]
+    public var pools: [PoolResource]
     /// Known tasks by state name.
     public var tasksByState: [String: Int]
     /// The most recent tasks, newest last, in the shape `GET /v1/tasks` gives them.
     public var recentTasks: [TaskResource]
     /// Per job type: rate, outcomes, success ratio and duration quantiles over 1 m, 5 m and 1 h.
-    public var jobs: [JobWindowStats]
+    public var jobs: [JobStatsResource]
     public var lastEventSeq: UInt64
     /// The daemon's version, if it gives one; absent in status files of earlier versions.
     public var version: String?
 
     public init(
-        pid: Int32, startedAt: Date, time: Date, workers: [WorkerStatus], pools: [PoolStatus],
-        tasksByState: [String: Int], recentTasks: [TaskResource], jobs: [JobWindowStats], lastEventSeq: UInt64,
+        pid: Int32, startedAt: Date, time: Date, workers: [WorkerResource], pools: [PoolResource],
+        tasksByState: [String: Int], recentTasks: [TaskResource], jobs: [JobStatsResource], lastEventSeq: UInt64,
         version: String? = nil
     ) {
         self.pid = pid
@@ -57,9 +57,11 @@ public struct StatusSnapshot: Codable, Sendable {
         for state in TaskState.allCases { byState[state.rawValue] = 0 }
         for task in tasks { byState[task.state.rawValue, default: 0] += 1 }
         return StatusSnapshot(
-            pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(), workers: scheduler.workers(),
-            pools: scheduler.pools(), tasksByState: byState, recentTasks: tasks.suffix(recent).map(TaskResource.init),
-            jobs: stats.snapshot(),
+            pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(),
+            workers: scheduler.workers().map(WorkerResource.init),
+            pools: scheduler.pools().map(PoolResource.init), tasksByState: byState,
+            recentTasks: tasks.suffix(recent).map(TaskResource.init),
+            jobs: stats.snapshot().map(JobStatsResource.init),
             lastEventSeq: scheduler.events.lastSeq, version: version)
     }
 

@@ -31,7 +31,7 @@ public enum HumanOutput {
                 guard let minute = job.windows.first else { continue }
                 let perMinute = minute.finishedPerSecond * 60
                 table.append([
-                    job.jobType, DurationText.fixed(perMinute, digits: 1),
+                    job.job, DurationText.fixed(perMinute, digits: 1),
                     minute.successRatio.map { DurationText.fixed($0 * 100, digits: 0) + "%" } ?? "-",
                     quantile(minute, "0.5"), quantile(minute, "0.9"), quantile(minute, "0.99"),
                 ])
@@ -57,7 +57,7 @@ public enum HumanOutput {
         return fields.joined(separator: " ")
     }
 
-    private static func quantile(_ window: WindowStats, _ key: String) -> String {
+    private static func quantile(_ window: JobStatsResource.Window, _ key: String) -> String {
         window.durationQuantiles[key].map { DurationText.human(seconds: $0) } ?? "-"
     }
 

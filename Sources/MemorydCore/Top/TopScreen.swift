@@ -47,10 +47,10 @@ public enum TopScreen {
 
         let sparkWidth = max(8, min(frame.finished.values.first?.count ?? 0, width - 48))
         var jobs = [["JOB", "DONE/MIN", "OK 5m", "P99 5m", "FINISHED, LAST \(sparkWidth * frame.bucketSeconds)s"]]
-        let names = Set(status.jobs.map(\.jobType)).union(frame.finished.keys)
+        let names = Set(status.jobs.map(\.job)).union(frame.finished.keys)
             .subtracting([MemorydAPI.housekeepingJobType]).sorted()
         for name in names {
-            let stats = status.jobs.first { $0.jobType == name }
+            let stats = status.jobs.first { $0.job == name }
             let minute = stats?.windows.first
             let five = stats.flatMap { $0.windows.count > 1 ? $0.windows[1] : $0.windows.first }
             jobs.append([

@@ -90,7 +90,7 @@ async function pollStatus() {
     const jobs = {};
     for (const job of status.jobs) {
       const minute = job.windows[0];
-      if (minute) jobs[job.jobType] = minute.durationQuantiles;
+      if (minute) jobs[job.job] = minute.durationQuantiles;
     }
     state.latency.push({ time, jobs });
     state.depth.push({ time, states: status.tasksByState });
@@ -189,11 +189,11 @@ function render() {
 }
 
 function renderJobs(status) {
-  const rows = status.jobs.filter((job) => job.jobType !== HOUSEKEEPING).map((job) => {
+  const rows = status.jobs.filter((job) => job.job !== HOUSEKEEPING).map((job) => {
     const [minute, five, hour] = [job.windows[0], job.windows[1] || job.windows[0], job.windows[job.windows.length - 1]];
     const finished = Object.values(hour.outcomes).reduce((sum, count) => sum + count, 0);
-    return el('tr', { 'data-job': job.jobType },
-      el('td', { class: 'job' }, job.jobType),
+    return el('tr', { 'data-job': job.job },
+      el('td', { class: 'job' }, job.job),
       el('td', { class: 'number rate' }, (minute.finishedPerSecond * 60).toFixed(1)),
       el('td', { class: 'number success' + (five.successRatio !== undefined && five.successRatio < 1 ? ' bad' : '') }, percent(five.successRatio)),
       el('td', { class: 'number' }, duration(minute.durationQuantiles['0.5'])),
@@ -203,7 +203,7 @@ function renderJobs(status) {
   });
   replaceRows(document.getElementById('jobs'), rows);
   const select = document.getElementById('latency-job');
-  const names = status.jobs.map((job) => job.jobType).filter((name) => name !== HOUSEKEEPING);
+  const names = status.jobs.map((job) => job.job).filter((name) => name !== HOUSEKEEPING);
   if ([...select.options].map((option) => option.value).join() !== names.join()) {
     const chosen = select.value;
     select.replaceChildren(...names.map((name) => el('option', { value: name }, name)));

@@ -35,9 +35,21 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     private let poolSlotsInUse: GaugeFamily
     /// Each job type's series, looked up in the families once: an activity then costs one lookup here
     /// instead of one per family (each allocating its label array).
-    private let seriesByJobType = Mutex<[String: JobTypeSeries]>([:])
+    private let seriesByJobType = Mutex(SeriesCache())
     private let attached = Mutex<Attachment?>(nil)
-    private let workerTime = Mutex<[WorkerID: WorkerTime]>([:])
+    /// Busy time by worker index, and the clock it is measured on; both set by ``attach(to:)``.
+    private let workerTimes = Mutex(WorkerTimes())
+
+    private struct SeriesCache {
+        var byJobType: [String: JobTypeSeries] = [:]
+        /// The job type asked for last: a run of tasks of one type then skips hashing its name.
+        var last: (jobType: String, series: JobTypeSeries)?
+    }
+
+    private struct WorkerTimes {
+        var clock: JobClock?
+        var byIndex: [WorkerTime] = []
+    }
 
     private struct Attachment: Sendable {
         let scheduler: Scheduler
@@ -99,6 +111,10 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     /// Call it before the scheduler's `run()`, so no worker time goes uncounted.
     public func attach(to scheduler: Scheduler) {
         attached.withLock { $0 = Attachment(scheduler: scheduler) }
+        workerTimes.withLock {
+            $0.clock = scheduler.clock
+            $0.byIndex = Array(repeating: WorkerTime(), count: scheduler.configuration.workerNames.count)
+        }
         for (pool, _) in scheduler.configuration.pools {
             _ = try? poolSlotsInUse.labels(pool)
             _ = try? poolWaits.labels(pool)
@@ -114,14 +130,20 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
 
     /// The series of `jobType`, created (at zero) the first time.
     private func series(of jobType: String) -> JobTypeSeries? {
-        if let known = seriesByJobType.withLock({ $0[jobType] }) { return known }
+        let cached = seriesByJobType.withLock { cache -> JobTypeSeries? in
+            if let last = cache.last, last.jobType == jobType { return last.series }
+            guard let found = cache.byJobType[jobType] else { return nil }
+            cache.last = (jobType, found)
+            return found
+        }
+        if let cached { return cached }
         guard
             let queueWait = try? queueWaits.labels(jobType), let duration = try? durations.labels(jobType),
             let retries = try? retries.labels(jobType),
             let finished = try? TaskOutcome.allCases.map({ try tasks.labels(jobType, Self.outcomeLabel($0)) })
         else { return nil }
         let series = JobTypeSeries(queueWait: queueWait, duration: duration, retries: retries, finished: finished)
-        seriesByJobType.withLock { $0[jobType] = series }
+        seriesByJobType.withLock { $0.byJobType[jobType] = series }
         return series
     }
 
@@ -161,17 +183,15 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
     }
 
     private func workerStateChanged(_ worker: WorkerID, busy: Bool) {
-        guard let clock = attached.withLock({ $0?.scheduler.clock }) else { return }
-        let now = clock.now()
-        workerTime.withLock { times in
-            var time = times[worker] ?? WorkerTime()
+        workerTimes.withLock { state in
+            guard let clock = state.clock, state.byIndex.indices.contains(worker.index) else { return }
+            let now = clock.now()
             if busy {
-                time.busySince = now
-            } else if let since = time.busySince {
-                time.accumulated += since.duration(to: now)
-                time.busySince = nil
+                state.byIndex[worker.index].busySince = now
+            } else if let since = state.byIndex[worker.index].busySince {
+                state.byIndex[worker.index].accumulated += since.duration(to: now)
+                state.byIndex[worker.index].busySince = nil
             }
-            times[worker] = time
         }
     }
 
@@ -181,10 +201,10 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
         guard let scheduler = attached.withLock({ $0?.scheduler }) else { return [] }
         let now = scheduler.clock.now()
         let workers = scheduler.configuration.workerNames.enumerated().map { WorkerID(index: $0, name: $1) }
-        let times = workerTime.withLock { $0 }
+        let times = workerTimes.withLock { $0.byIndex }
         var busyCount = 0
         let busySeries = workers.map { worker -> SeriesSnapshot in
-            let time = times[worker] ?? WorkerTime()
+            let time = times.indices.contains(worker.index) ? times[worker.index] : WorkerTime()
             let running = time.busySince.map { $0.duration(to: now) } ?? .zero
             if time.busySince != nil { busyCount += 1 }
             return SeriesSnapshot(

@@ -17,12 +17,13 @@
 ///
 /// ## Implementation requirements
 /// - Be cheap and never block: `observe` runs inline on worker threads and on callers' threads.
-/// - Do not call back into the scheduler (`spawn`, `cancel`, `tasks()`): state changes are observed
-///   while the scheduler holds its lock, which is what keeps their order consistent. To react to
-///   events with more work, subscribe to ``EventStream`` instead.
+/// - Do not call back into the scheduler (`spawn`, `cancel`, `tasks()`): activities are delivered
+///   under a delivery lock taken in the order of the scheduler's decisions, and a thread holding the
+///   scheduler's lock may be waiting for it. To react to events with more work, subscribe to
+///   ``EventStream`` instead.
 ///
-/// - Warning: `observe` may be called concurrently from several threads; the observer must be
-///   thread-safe. For one task, activities arrive in the order things happened.
+/// - Warning: `observe` is called from several threads (callers of `spawn`, workers), one at a time
+///   and in the order things happened; the observer must still be thread-safe towards its own readers.
 public protocol JobObserver: Sendable {
     /// Something happened.
     func observe(_ activity: JobActivity)

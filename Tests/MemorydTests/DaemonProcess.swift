@@ -1,4 +1,5 @@
 import Foundation
+import JobkitSupport
 import Synchronization
 
 /// The real `memoryd` binary, started on a temporary state directory and always stopped by its PID.
@@ -106,12 +107,25 @@ final class OutputBuffer: Sendable {
     let text = Mutex("")
 
     /// A pipe whose output is appended to ``text`` as it arrives; give it to the child.
+    ///
+    /// Read by a thread of its own with plain `read(2)` until end of file, not by a `readabilityHandler`:
+    /// on Linux, a pipe torn down while its dispatch read source is registered can crash libdispatch's
+    /// event loop (`_dispatch_event_loop_drain`, swift-corelibs-foundation#5507), which took down the
+    /// whole test process once.
     func capture() -> Pipe {
         let pipe = Pipe()
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
+        let reading = pipe.fileHandleForReading
+        Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { bytes in
+                    SystemCall.retrying { read(reading.fileDescriptor, bytes.baseAddress, bytes.count) }
+                }
+                guard count > 0 else { break }
+                text.withLock { $0 += String(decoding: buffer[..<count], as: UTF8.self) }
+            }
+            withExtendedLifetime(reading) {}
+        }.start()
         return pipe
     }
 }

@@ -17,7 +17,7 @@
 /// which a scoped `Synchronization.Mutex` cannot express.
 final class ActivityDelivery: @unchecked Sendable {
     // @unchecked: `taken` is only touched while `mutex` is held.
-    let observer: any JobObserver
+    private let observer: any JobObserver
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Taken from the scheduler's core by the holder of `mutex`, not yet delivered.
     private var taken: [JobActivity] = []

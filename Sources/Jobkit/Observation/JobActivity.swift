@@ -27,17 +27,4 @@ public enum JobActivity: Sendable, Hashable {
     case poolReleased(TaskRef, pool: String, slots: Int)
     /// A worker started (`busy`) or stopped running tasks.
     case workerStateChanged(WorkerID, busy: Bool)
-
-    /// The task the activity is about; `nil` for a worker's.
-    public var task: TaskRef? {
-        switch self {
-        case .stateChanged(let task, _, _), .started(let task, _, _, _), .progress(let task, _, _, _),
-            .log(let task, _, _, _, _), .retrying(let task, _, _, _), .interrupted(let task, _, _),
-            .finished(let task, _, _, _, _), .poolWaitBegan(let task, _, _), .poolAcquired(let task, _, _, _),
-            .poolReleased(let task, _, _):
-            task
-        case .workerStateChanged:
-            nil
-        }
-    }
 }

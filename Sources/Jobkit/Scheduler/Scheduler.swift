@@ -190,7 +190,7 @@ public final class Scheduler: Sendable {
         let result = try core.withLock { core in
             defer {
                 if !core.activities.isEmpty {
-                    core.delivery.take(&core.activities)
+                    delivery.take(&core.activities)
                     delivering = true
                 }
             }

@@ -17,13 +17,17 @@
 /// which a scoped `Synchronization.Mutex` cannot express.
 final class ActivityDelivery: @unchecked Sendable {
     // @unchecked: `taken` is only touched while `mutex` is held.
-    private let observer: any JobObserver
+    /// The built-in event stream, called directly: it sees every activity first.
+    private let events: EventStream
+    /// The scheduler's other observers, in order.
+    private let observers: [any JobObserver]
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Taken from the scheduler's core by the holder of `mutex`, not yet delivered.
     private var taken: [JobActivity] = []
 
-    init(observer: any JobObserver) {
-        self.observer = observer
+    init(events: EventStream, observers: [any JobObserver]) {
+        self.events = events
+        self.observers = observers
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let result = pthread_mutex_init(mutex, nil)
@@ -46,7 +50,8 @@ final class ActivityDelivery: @unchecked Sendable {
     /// Called after releasing the scheduler's lock: delivers what ``take(_:)`` took, then releases the
     /// delivery lock.
     func deliverTaken() {
-        for activity in taken { observer.observe(activity) }
+        // By index, so neither the activities nor the observers are copied to be handed on.
+        for index in taken.indices { observe(taken[index]) }
         taken.removeAll(keepingCapacity: true)
         pthread_mutex_unlock(mutex)
     }
@@ -55,7 +60,12 @@ final class ActivityDelivery: @unchecked Sendable {
     /// lines. The attempt's `started` was taken before the attempt could run, so it is delivered first.
     func deliver(_ activity: JobActivity) {
         pthread_mutex_lock(mutex)
-        observer.observe(activity)
+        observe(activity)
         pthread_mutex_unlock(mutex)
+    }
+
+    private func observe(_ activity: JobActivity) {
+        events.observe(activity)
+        for index in observers.indices { observers[index].observe(activity) }
     }
 }

@@ -1,17 +1,27 @@
 import Synchronization
 
 extension Scheduler {
+    /// Validates `task`, builds its record outside the core's lock, and inserts it under it.
+    func submit(_ task: NewTask) throws -> TaskHandle {
+        try validate(task)
+        let id = nextTaskID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let record = TaskRecord(task, index: 0, firstID: id, submittedAt: clock.wallTime())
+        try withCore { core, effects in try core.submit(record, dependsOn: task.options.dependsOn, effects: &effects) }
+        return handle(of: record)
+    }
+
     /// Validates `batch`, builds its records outside the core's lock, and inserts them under it.
     func submit(_ batch: [NewTask]) throws -> [TaskHandle] {
         for task in batch { try validate(task) }
         let firstID = nextTaskID.wrappingAdd(UInt64(batch.count), ordering: .relaxed).oldValue
         let now = clock.wallTime()
         let records = batch.indices.map { TaskRecord(batch[$0], index: $0, firstID: firstID, submittedAt: now) }
-        let handles = records.map {
-            TaskHandle(id: $0.ref.id, name: $0.ref.name, scheduler: self, completion: $0.completion)
-        }
         try withCore { core, effects in try core.submit(records, from: batch, effects: &effects) }
-        return handles
+        return records.map(handle(of:))
+    }
+
+    private func handle(of record: TaskRecord) -> TaskHandle {
+        TaskHandle(id: record.ref.id, name: record.ref.name, scheduler: self, completion: record.completion)
     }
 
     /// Checks what does not depend on the scheduler's changing state: options, and pools against the

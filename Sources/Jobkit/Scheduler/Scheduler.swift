@@ -62,7 +62,7 @@ public final class Scheduler: Sendable {
         self.clock = clock
         let events = try EventStream(configuration: configuration.events, clock: clock)
         self.events = events
-        let delivery = ActivityDelivery(observer: MultiplexJobObserver([events] + observers))
+        let delivery = ActivityDelivery(events: events, observers: observers)
         self.delivery = delivery
         self.core = Mutex(
             SchedulerCore(configuration: configuration, clock: clock, delivery: delivery, unitRandom: unitRandom))
@@ -81,7 +81,7 @@ public final class Scheduler: Sendable {
         options: TaskOptions = TaskOptions(),
         _ body: @escaping @Sendable (TaskContext) async throws -> Void
     ) throws -> TaskHandle {
-        try submit([NewTask(name: name, body: .async(body), options: options, localDependencies: [])])[0]
+        try submit(NewTask(name: name, body: .async(body), options: options, localDependencies: []))
     }
 
     /// Submits a blocking job, which holds its worker thread while it runs.
@@ -94,7 +94,7 @@ public final class Scheduler: Sendable {
         options: TaskOptions = TaskOptions(),
         _ body: @escaping @Sendable (TaskContext) throws -> Void
     ) throws -> TaskHandle {
-        try submit([NewTask(name: name, body: .blocking(body), options: options, localDependencies: [])])[0]
+        try submit(NewTask(name: name, body: .blocking(body), options: options, localDependencies: []))
     }
 
     /// Submits every task of `graph` at once, after checking it has no cycle.
@@ -182,23 +182,29 @@ public final class Scheduler: Sendable {
 
     /// Runs `body` on the core under its lock; then delivers the activities it reported (in the order of
     /// the sections, outside the lock) and carries out its effects.
-    func withCore<Result>(
-        _ body: (inout sending SchedulerCore, inout CoreEffects) throws -> sending Result
-    ) rethrows -> Result {
+    func withCore<Value, Failure: Error>(
+        _ body: (inout sending SchedulerCore, inout CoreEffects) throws(Failure) -> sending Value
+    ) throws(Failure) -> Value {
         var effects = CoreEffects()
         var delivering = false
-        let result = try core.withLock { core in
+        // A section that throws may have reported activities too: they are delivered (and the delivery
+        // lock released) before the error goes on.
+        let outcome = core.withLock { core in
             defer {
                 if !core.activities.isEmpty {
                     delivery.take(&core.activities)
                     delivering = true
                 }
             }
-            return try body(&core, &effects)
+            do throws(Failure) {
+                return Result<Value, Failure>.success(try body(&core, &effects))
+            } catch {
+                return .failure(error)
+            }
         }
         if delivering { delivery.deliverTaken() }
         apply(effects)
-        return result
+        return try outcome.get()
     }
 
     /// Carries out what the core decided, outside its lock.

@@ -10,9 +10,9 @@ extension SchedulerCore {
         result: Result<Void, any Error>,
         effects: inout CoreEffects
     ) -> Assignment? {
-        let id = assignment.id
+        let record = assignment.record
+        let id = record.ref.id
         let now = clock.now()
-        let record = tasks[id]!
         let duration = record.startInstant.map { $0.duration(to: now) }
         record.lastProgress = assignment.context.lastProgress
         releasePools(record, effects: &effects)
@@ -48,7 +48,7 @@ extension SchedulerCore {
             report(.retrying(record.ref, attempt: record.attempt, delay: delay, error: message ?? ""))
             addTimer(.retry, task: id, attempt: record.attempt, at: now.advanced(by: delay), effects: &effects)
         case .finish(let outcome):
-            finish(id, outcome, error: outcome == .succeeded ? nil : message, duration: duration, effects: &effects)
+            finish(record, outcome, error: outcome == .succeeded ? nil : message, duration: duration, effects: &effects)
         }
         return nextAssignment(for: worker, effects: &effects)
     }
@@ -75,20 +75,34 @@ extension SchedulerCore {
         }
     }
 
-    /// Ends `id` with `outcome` and carries the outcome to its dependants, iteratively (chains can be long).
+    /// Ends `record` with `outcome` and carries the outcome to its dependants, iteratively (chains can be long).
     mutating func finish(
-        _ id: TaskID,
+        _ record: TaskRecord,
         _ outcome: TaskOutcome,
         error: String?,
         duration: Duration? = nil,
         effects: inout CoreEffects
     ) {
-        // The task itself first, then dependants it settles; the list allocates only when there are some.
-        var next: (TaskID, TaskOutcome, String?, Duration?)? = (id, outcome, error, duration)
-        var pending: [(TaskID, TaskOutcome, String?, Duration?)] = []
-        while let (id, outcome, error, duration) = next ?? pending.popLast() {
-            next = nil
-            guard let record = tasks[id], record.outcome == nil else { continue }
+        // The task itself first, then dependants it settles (looked up by id); the list allocates only when
+        // there are some.
+        var next: (TaskRecord, TaskOutcome, String?, Duration?)? = (record, outcome, error, duration)
+        var pending: [(TaskID, TaskOutcome, String?)] = []
+        while true {
+            let record: TaskRecord
+            let outcome: TaskOutcome
+            let error: String?
+            let duration: Duration?
+            if let first = next {
+                (record, outcome, error, duration) = first
+                next = nil
+            } else if let (id, dependantOutcome, dependantError) = pending.popLast() {
+                guard let dependant = tasks[id] else { continue }
+                (record, outcome, error, duration) = (dependant, dependantOutcome, dependantError, nil)
+            } else {
+                break
+            }
+            guard record.outcome == nil else { continue }
+            let id = record.ref.id
             let previous = record.state
             record.outcome = outcome
             record.state = outcome.state
@@ -108,7 +122,7 @@ extension SchedulerCore {
             let label = record.dependants.isEmpty ? "" : Self.label(record.ref)
             for dependant in record.dependants {
                 if let next = dependencyFinished(dependant, outcome: outcome, dependency: label, effects: &effects) {
-                    pending.append((dependant, next.0, next.1, nil))
+                    pending.append((dependant, next.0, next.1))
                 }
             }
             retire(id, effects: &effects)
@@ -164,7 +178,7 @@ extension SchedulerCore {
         if record.state == .running {
             if let context = record.context { effects.cancellations.append((context, .cancelled)) }
         } else {
-            finish(id, .cancelled, error: "cancelled before it ran (\(record.state.rawValue))", effects: &effects)
+            finish(record, .cancelled, error: "cancelled before it ran (\(record.state.rawValue))", effects: &effects)
         }
         return true
     }

@@ -74,6 +74,16 @@ struct SchedulerCore {
 
     // MARK: - Submission
 
+    /// Inserts `record`, built outside the lock, and settles what it can: the path of a single spawn,
+    /// which builds no arrays.
+    mutating func submit(_ record: TaskRecord, dependsOn handles: [TaskHandle], effects: inout CoreEffects) throws {
+        guard isAccepting else { throw JobError(.shutDown, "the scheduler is shutting down and takes no new tasks") }
+        tasks[record.ref.id] = record
+        activeTasks += 1
+        let settled = admit(record, dependsOn: handles)
+        settle(record, settled, effects: &effects)
+    }
+
     /// Inserts `records`, built outside the lock from `batch` (same order), and settles what it can.
     mutating func submit(_ records: [TaskRecord], from batch: [NewTask], effects: inout CoreEffects) throws {
         guard isAccepting else { throw JobError(.shutDown, "the scheduler is shutting down and takes no new tasks") }
@@ -85,35 +95,51 @@ struct SchedulerCore {
         // all of it; then settle in submission (topological) order.
         var settled: [Int: [(TaskOutcome, String)]] = [:]
         for (index, record) in records.enumerated() {
-            let id = record.ref.id
-            stateCounts.move(from: nil, to: .blocked)
-            report(.stateChanged(record.ref, from: nil, to: .blocked))
-            for handle in batch[index].options.dependsOn {
-                if let dependency = tasks[handle.id] {
-                    if let outcome = dependency.outcome {
-                        settled[index, default: []].append((outcome, Self.label(dependency.ref)))
-                    } else {
-                        dependency.dependants.append(id)
-                    }
-                } else if let result = handle.completion.current {
-                    // Finished long enough ago that only its handle remembers the outcome.
-                    settled[index, default: []].append((result.outcome, "'\(handle.name)' (\(handle.id))"))
-                }
-            }
+            let finished = admit(record, dependsOn: batch[index].options.dependsOn)
+            if !finished.isEmpty { settled[index] = finished }
             for dependency in batch[index].localDependencies {
-                records[dependency].dependants.append(id)
+                records[dependency].dependants.append(record.ref.id)
             }
         }
         for (index, record) in records.enumerated() {
-            if record.dependencies.isEmpty {
-                becomeReady(record, effects: &effects)
-            }
-            for (outcome, label) in settled[index] ?? [] {
-                if let (final, error) = dependencyFinished(
-                    record.ref.id, outcome: outcome, dependency: label, effects: &effects)
-                {
-                    finish(record.ref.id, final, error: error, effects: &effects)
+            settle(record, settled[index] ?? [], effects: &effects)
+        }
+    }
+
+    /// Reports `record` submitted and wires it to the tasks of `handles` that have not finished.
+    ///
+    /// - Returns: the outcomes (and labels) of those that have.
+    private mutating func admit(_ record: TaskRecord, dependsOn handles: [TaskHandle]) -> [(TaskOutcome, String)] {
+        stateCounts.move(from: nil, to: .blocked)
+        report(.stateChanged(record.ref, from: nil, to: .blocked))
+        var finished: [(TaskOutcome, String)] = []
+        for handle in handles {
+            if let dependency = tasks[handle.id] {
+                if let outcome = dependency.outcome {
+                    finished.append((outcome, Self.label(dependency.ref)))
+                } else {
+                    dependency.dependants.append(record.ref.id)
                 }
+            } else if let result = handle.completion.current {
+                // Finished long enough ago that only its handle remembers the outcome.
+                finished.append((result.outcome, "'\(handle.name)' (\(handle.id))"))
+            }
+        }
+        return finished
+    }
+
+    /// Makes `record` ready if it depends on nothing, and applies the outcomes of finished dependencies.
+    private mutating func settle(
+        _ record: TaskRecord, _ finishedDependencies: [(TaskOutcome, String)], effects: inout CoreEffects
+    ) {
+        if record.dependencies.isEmpty {
+            becomeReady(record, effects: &effects)
+        }
+        for (outcome, label) in finishedDependencies {
+            if let (final, error) = dependencyFinished(
+                record.ref.id, outcome: outcome, dependency: label, effects: &effects)
+            {
+                finish(record, final, error: error, effects: &effects)
             }
         }
     }
@@ -206,7 +232,7 @@ struct SchedulerCore {
         if let timeout = record.timeout {
             addTimer(.timeout, task: id, attempt: record.attempt, at: now.advanced(by: timeout), effects: &effects)
         }
-        return Assignment(id: id, body: record.body, context: context)
+        return Assignment(record: record, body: record.body, context: context)
     }
 
     /// The next queued task for a worker that just became free, or `nil` (the worker goes idle).

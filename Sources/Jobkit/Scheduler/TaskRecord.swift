@@ -96,9 +96,12 @@ final class TaskRecord: @unchecked Sendable {
 
 /// Work handed to a worker thread.
 struct Assignment {
-    let id: TaskID
+    /// The task's record, for the core to update when the attempt ends (touched only under its lock).
+    let record: TaskRecord
     let body: TaskBody
     let context: TaskContext
+
+    var id: TaskID { record.ref.id }
 }
 
 /// A worker as the core sees it.

@@ -126,6 +126,35 @@ struct EventStreamTests {
             ] as [UInt64])
     }
 
+    /// The history keeps the scheduler's activities as they came and builds their events when read: a
+    /// replay must give exactly what a live subscriber got, published events in between included.
+    @Test func replayedSchedulerEventsEqualTheLiveOnes() async throws {
+        let (_, jobClock) = manualClock()
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1), clock: jobClock)
+        try await withRunningScheduler(scheduler) { scheduler in
+            let live = scheduler.events.subscribe(consumer: "test")
+            let first = try scheduler.spawnBlocking(
+                "first", options: TaskOptions(jobType: "extract", correlationID: "r1")
+            ) { ctx in
+                ctx.progress(0.5, "half")
+                ctx.log(.info, "line", metadata: ["n": 1])
+            }
+            _ = await first.result()
+            scheduler.events.publish(JobEvent(kind: EventKind("daemon_note"), message: "between"))
+            let second = try scheduler.spawnBlocking("second") { _ in throw TaskError.fatal("no") }
+            _ = await second.result()
+
+            // queued, started, progress, log, succeeded, the note, queued, started, failed.
+            let received = await drain(live, count: 9)
+            #expect(
+                received.map(\.kind.rawValue) == [
+                    "queued", "started", "progress", "log", "succeeded", "daemon_note", "queued", "started", "failed",
+                ])
+            #expect(scheduler.events.history() == received)
+            let replay = scheduler.events.subscribe(consumer: "test", since: received[3].seq)
+            #expect(await drain(replay, count: 5) == Array(received[4...]))
+        }
+    }
     @Test func filtersApplyBeforeBuffering() async throws {
         let stream = try EventStream()
         let logs = stream.subscribe(consumer: "logs", bufferSize: 2) { $0.kind == .log }

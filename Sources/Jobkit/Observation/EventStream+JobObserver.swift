@@ -1,7 +1,16 @@
 /// The scheduler feeds its event stream as it feeds every other observer.
 extension EventStream: JobObserver {
     public func observe(_ activity: JobActivity) {
-        if let event = Self.event(for: activity) { record(event) }
+        if Self.carries(activity) { record(activity) }
+    }
+
+    /// Whether `activity` has a published event (``event(for:)`` is not `nil`).
+    static func carries(_ activity: JobActivity) -> Bool {
+        switch activity {
+        case .stateChanged(_, let from, _): from == nil
+        case .poolAcquired, .poolReleased, .workerStateChanged: false
+        case .started, .progress, .log, .retrying, .interrupted, .finished, .poolWaitBegan: true
+        }
     }
 
     /// The published event of an activity; `nil` for those the stream does not carry (state changes

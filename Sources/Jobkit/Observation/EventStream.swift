@@ -1,4 +1,5 @@
 import DequeModule
+import FoundationEssentials
 import Synchronization
 
 /// The one typed stream of everything that happens: task events from the scheduler, plus whatever
@@ -63,9 +64,36 @@ public final class EventStream: Sendable {
         }
     }
 
+    /// An event as the history keeps it. The scheduler's activities are kept as they came and turned into
+    /// events only when read: most are never read, and building each event allocates its fields' box.
+    private enum Retained {
+        case published(JobEvent)
+        case activity(JobActivity, seq: UInt64, time: Date)
+
+        var seq: UInt64 {
+            switch self {
+            case .published(let event): event.seq
+            case .activity(_, let seq, _): seq
+            }
+        }
+
+        var event: JobEvent {
+            switch self {
+            case .published(let event):
+                return event
+            case .activity(let activity, let seq, let time):
+                // Only activities the stream carries are retained.
+                var event = EventStream.event(for: activity)!
+                event.seq = seq
+                event.time = time
+                return event
+            }
+        }
+    }
+
     private struct State {
         var nextSeq: UInt64 = 1
-        var history = Deque<JobEvent>()
+        var history = Deque<Retained>()
         var subscribers: [UInt64: EventSubscriber] = [:]
         var nextSubscriberID: UInt64 = 0
         var droppedByConsumer: [String: UInt64] = [:]
@@ -96,10 +124,21 @@ public final class EventStream: Sendable {
         return event
     }
 
-    /// ``publish(_:)`` without handing the event back: the scheduler's path, where that copy would cost.
-    func record(_ event: consuming JobEvent) {
-        var event = event
-        deliver(&event)
+    /// Publishes the event of a scheduler activity the stream carries (``carries(_:)``), building it only
+    /// if a subscriber is there to receive it now.
+    func record(_ activity: JobActivity) {
+        let time = clock.wallTime()
+        state.withLock { state in
+            let seq = state.nextSeq
+            state.nextSeq += 1
+            if !state.subscribers.isEmpty {
+                var event = Self.event(for: activity)!
+                event.seq = seq
+                event.time = time
+                offer(event, in: &state)
+            }
+            retain(.activity(activity, seq: seq, time: time), in: &state)
+        }
     }
 
     private func deliver(_ event: inout JobEvent) {
@@ -107,15 +146,22 @@ public final class EventStream: Sendable {
         state.withLock { state in
             event.seq = state.nextSeq
             state.nextSeq += 1
-            for subscriber in state.subscribers.values {
-                let dropped = subscriber.offer(event)
-                if dropped > 0 { state.droppedByConsumer[subscriber.consumer, default: 0] += dropped }
-            }
-            if configuration.historyCapacity > 0 {
-                if state.history.count == configuration.historyCapacity { state.history.removeFirst() }
-                state.history.append(event)
-            }
+            offer(event, in: &state)
+            retain(.published(event), in: &state)
         }
+    }
+
+    private func offer(_ event: JobEvent, in state: inout State) {
+        for subscriber in state.subscribers.values {
+            let dropped = subscriber.offer(event)
+            if dropped > 0 { state.droppedByConsumer[subscriber.consumer, default: 0] += dropped }
+        }
+    }
+
+    private func retain(_ entry: Retained, in state: inout State) {
+        guard configuration.historyCapacity > 0 else { return }
+        if state.history.count == configuration.historyCapacity { state.history.removeFirst() }
+        state.history.append(entry)
     }
 
     /// Starts a subscription.
@@ -140,7 +186,7 @@ public final class EventStream: Sendable {
             if let since {
                 let oldestRetained = state.history.first?.seq ?? state.nextSeq
                 if since + 1 < oldestRetained { subscriber.markLost(oldestRetained - since - 1) }
-                for event in state.history where event.seq > since { _ = subscriber.offer(event) }
+                for entry in state.history where entry.seq > since { _ = subscriber.offer(entry.event) }
             }
             state.subscribers[id] = subscriber
             // Every consumer shows in the dropped counts from its first subscription, at zero until it drops.
@@ -158,7 +204,7 @@ public final class EventStream: Sendable {
 
     /// Retained events with a sequence number above `seq`, oldest first.
     public func history(after seq: UInt64 = 0) -> [JobEvent] {
-        state.withLock { state in state.history.filter { $0.seq > seq } }
+        state.withLock { state in state.history.filter { $0.seq > seq }.map(\.event) }
     }
 
     /// The number of live subscriptions.

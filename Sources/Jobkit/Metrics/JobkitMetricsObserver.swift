@@ -55,15 +55,26 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
         let scheduler: Scheduler
     }
 
-    private struct JobTypeSeries: Sendable {
+    /// A class, so handing a job type's series out of the cache is one retain, not one per series.
+    private final class JobTypeSeries: Sendable {
+        /// The outcomes in the order of ``finished``; a stored array, since `allCases` builds one per call.
+        static let outcomes = TaskOutcome.allCases
+
         let queueWait: Histogram
         let duration: Histogram
         let retries: Counter
-        /// By ``TaskOutcome`` in `allCases` order.
+        /// By outcome, in the order of ``outcomes``.
         let finished: [Counter]
 
+        init(queueWait: Histogram, duration: Histogram, retries: Counter, finished: [Counter]) {
+            self.queueWait = queueWait
+            self.duration = duration
+            self.retries = retries
+            self.finished = finished
+        }
+
         func finished(_ outcome: TaskOutcome) -> Counter {
-            finished[TaskOutcome.allCases.firstIndex(of: outcome)!]
+            finished[Self.outcomes.firstIndex(of: outcome)!]
         }
     }
 
@@ -140,7 +151,7 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
         guard
             let queueWait = try? queueWaits.labels(jobType), let duration = try? durations.labels(jobType),
             let retries = try? retries.labels(jobType),
-            let finished = try? TaskOutcome.allCases.map({ try tasks.labels(jobType, Self.outcomeLabel($0)) })
+            let finished = try? JobTypeSeries.outcomes.map({ try tasks.labels(jobType, Self.outcomeLabel($0)) })
         else { return nil }
         let series = JobTypeSeries(queueWait: queueWait, duration: duration, retries: retries, finished: finished)
         seriesByJobType.withLock { $0.byJobType[jobType] = series }

@@ -87,4 +87,44 @@ struct ObserverTests {
         #expect(first.activities == sent)
         #expect(second.activities == sent)
     }
+
+    /// An observer is given only the kinds it asks for; a multiplexer asks for what any of its observers do.
+    @Test func observersAreGivenOnlyTheKindsOfActivityTheyAskFor() async throws {
+        final class Finishes: JobObserver {
+            let seen = Mutex<[JobActivity]>([])
+            var interests: JobActivity.Kinds { [.finished, .retrying] }
+            func observe(_ activity: JobActivity) { seen.withLock { $0.append(activity) } }
+        }
+        let finishes = Finishes()
+        let everything = RecordingJobObserver()
+        let (clock, jobClock) = manualClock()
+        let scheduler = try Scheduler(
+            SchedulerConfiguration(workers: 1), clock: jobClock, observers: [finishes, everything])
+        try await withRunningScheduler(scheduler) { scheduler in
+            let policy = RetryPolicy.retries(1, backoff: .constant(.seconds(1)))
+            let handle = try scheduler.spawnBlocking("job", options: TaskOptions(retry: policy)) { ctx in
+                ctx.log(.info, "attempt \(ctx.attempt)")
+                if ctx.attempt == 1 { throw TaskError.retryable("once") }
+            }
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            _ = await handle.result()
+        }
+        let wanted = everything.activities.filter {
+            if case .finished = $0 { return true }
+            if case .retrying = $0 { return true }
+            return false
+        }
+        #expect(wanted.count == 2)
+        #expect(finishes.seen.withLock { $0 } == wanted)
+        #expect(everything.activities.count > wanted.count)
+        #expect(MultiplexJobObserver([finishes, LogLinesOnly()]).interests == [.finished, .retrying, .log])
+        #expect(MultiplexJobObserver([finishes, everything]).interests == .all)
+    }
+}
+
+/// An observer interested in log lines only.
+private struct LogLinesOnly: JobObserver {
+    var interests: JobActivity.Kinds { .log }
+    func observe(_ activity: JobActivity) {}
 }

@@ -171,6 +171,10 @@ public final class JobkitMetricsObserver: JobObserver, MetricsCollector {
 
     // MARK: - Observation
 
+    public var interests: JobActivity.Kinds {
+        [.started, .retrying, .finished, .poolAcquired, .poolReleased, .workerStateChanged]
+    }
+
     public func observe(_ activity: JobActivity) {
         switch activity {
         case .started(let task, _, _, let queueWait):

@@ -87,6 +87,8 @@ public final class WindowedJobStats: JobObserver, Sendable {
         self.sliceCount = Int64((longest / configuration.slice).rounded(.up))
     }
 
+    public var interests: JobActivity.Kinds { .finished }
+
     public func observe(_ activity: JobActivity) {
         guard case .finished(let task, let outcome, _, let duration, _) = activity else { return }
         let slice = sliceIndex(clock.now())

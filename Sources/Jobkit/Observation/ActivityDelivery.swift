@@ -19,15 +19,15 @@ final class ActivityDelivery: @unchecked Sendable {
     // @unchecked: `taken` is only touched while `mutex` is held.
     /// The built-in event stream, called directly: it sees every activity first.
     private let events: EventStream
-    /// The scheduler's other observers, in order.
-    private let observers: [any JobObserver]
+    /// The scheduler's other observers, given what they are interested in.
+    private let observers: MultiplexJobObserver
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Taken from the scheduler's core by the holder of `mutex`, not yet delivered.
     private var taken: [JobActivity] = []
 
     init(events: EventStream, observers: [any JobObserver]) {
         self.events = events
-        self.observers = observers
+        self.observers = MultiplexJobObserver(observers)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let result = pthread_mutex_init(mutex, nil)
@@ -66,6 +66,6 @@ final class ActivityDelivery: @unchecked Sendable {
 
     private func observe(_ activity: JobActivity) {
         events.observe(activity)
-        for index in observers.indices { observers[index].observe(activity) }
+        observers.observe(activity)
     }
 }

@@ -15,6 +15,9 @@
 /// let scheduler = try Scheduler(SchedulerConfiguration(workers: 4), observers: [FailureCounter()])
 /// ```
 ///
+/// An observer that needs only some kinds of activity says so in ``interests``, and is not called for
+/// the others: a task makes about six activities, and a metrics observer needs two of them.
+///
 /// ## Implementation requirements
 /// - Be cheap and never block: `observe` runs inline on worker threads and on callers' threads.
 /// - Do not call back into the scheduler (`spawn`, `cancel`, `tasks()`): activities are delivered
@@ -25,8 +28,15 @@
 /// - Warning: `observe` is called from several threads (callers of `spawn`, workers), one at a time
 ///   and in the order things happened; the observer must still be thread-safe towards its own readers.
 public protocol JobObserver: Sendable {
+    /// The kinds of activity to be given; read once, when the scheduler is made. Every kind by default.
+    var interests: JobActivity.Kinds { get }
+
     /// Something happened.
     func observe(_ activity: JobActivity)
+}
+
+extension JobObserver {
+    public var interests: JobActivity.Kinds { .all }
 }
 
 /// An observer that ignores everything.

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -50,8 +52,10 @@ final class ActivityDelivery: @unchecked Sendable {
     /// Called after releasing the scheduler's lock: delivers what ``take(_:)`` took, then releases the
     /// delivery lock.
     func deliverTaken() {
-        // By index, so neither the activities nor the observers are copied to be handed on.
-        for index in taken.indices { observe(taken[index]) }
+        // By index, so neither the activities nor the observers are copied to be handed on. The events of
+        // one section share its time: one clock reading, not one per event.
+        var time: Date?
+        for index in taken.indices { observe(taken[index], time: &time) }
         taken.removeAll(keepingCapacity: true)
         pthread_mutex_unlock(mutex)
     }
@@ -60,12 +64,19 @@ final class ActivityDelivery: @unchecked Sendable {
     /// lines. The attempt's `started` was taken before the attempt could run, so it is delivered first.
     func deliver(_ activity: JobActivity) {
         pthread_mutex_lock(mutex)
-        observe(activity)
+        var time: Date?
+        observe(activity, time: &time)
         pthread_mutex_unlock(mutex)
     }
 
-    private func observe(_ activity: JobActivity) {
-        events.observe(activity)
+    /// Hands `activity` to the event stream, stamped with `time` (read now if it is `nil`), and to the
+    /// other observers.
+    private func observe(_ activity: JobActivity, time: inout Date?) {
+        if EventStream.carries(activity) {
+            let stamp = time ?? events.wallTime()
+            time = stamp
+            events.record(activity, at: stamp)
+        }
         observers.observe(activity)
     }
 }

@@ -1,7 +1,7 @@
 /// The scheduler feeds its event stream as it feeds every other observer.
 extension EventStream: JobObserver {
     public func observe(_ activity: JobActivity) {
-        if Self.carries(activity) { record(activity) }
+        if Self.carries(activity) { record(activity, at: wallTime()) }
     }
 
     /// Whether `activity` has a published event (``event(for:)`` is not `nil`).

@@ -124,10 +124,12 @@ public final class EventStream: Sendable {
         return event
     }
 
-    /// Publishes the event of a scheduler activity the stream carries (``carries(_:)``), building it only
-    /// if a subscriber is there to receive it now.
-    func record(_ activity: JobActivity) {
-        let time = clock.wallTime()
+    /// The time events are stamped with now.
+    func wallTime() -> Date { clock.wallTime() }
+
+    /// Publishes the event of a scheduler activity the stream carries (``carries(_:)``), stamped with
+    /// `time`, building it only if a subscriber is there to receive it now.
+    func record(_ activity: JobActivity, at time: Date) {
         state.withLock { state in
             let seq = state.nextSeq
             state.nextSeq += 1

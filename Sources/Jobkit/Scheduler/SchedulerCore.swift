@@ -133,7 +133,8 @@ struct SchedulerCore {
         _ record: TaskRecord, _ finishedDependencies: [(TaskOutcome, String)], effects: inout CoreEffects
     ) {
         if record.dependencies.isEmpty {
-            becomeReady(record, effects: &effects)
+            // Ready as it is submitted, in this section: the submission's timestamp is the ready one.
+            becomeReady(record, at: record.submittedAt, effects: &effects)
         }
         for (outcome, label) in finishedDependencies {
             if let (final, error) = dependencyFinished(
@@ -165,7 +166,8 @@ struct SchedulerCore {
         becomeReady(tasks[id]!, effects: &effects)
     }
 
-    mutating func becomeReady(_ record: TaskRecord, effects: inout CoreEffects) {
+    /// - Parameter wallTime: the time to record as ready, if the caller has just read it.
+    mutating func becomeReady(_ record: TaskRecord, at wallTime: Date? = nil, effects: inout CoreEffects) {
         let id = record.ref.id
         if let delay = record.pendingRetryDelay {
             // Resumed in the middle of a backoff: wait out the rest of it first.
@@ -178,14 +180,15 @@ struct SchedulerCore {
                 return
             }
         }
-        if pausedJobTypes.contains(record.ref.jobType) {
+        // Checked for emptiness first: `contains` hashes the name even in an empty set.
+        if !pausedJobTypes.isEmpty && pausedJobTypes.contains(record.ref.jobType) {
             // Held before its pools, so a paused job keeps no slot from anyone.
             setState(record, .pending)
             heldTasks[record.ref.jobType, default: []].append(id)
             return
         }
         record.readyInstant = clock.now()
-        record.readyAt = clock.wallTime()
+        record.readyAt = wallTime ?? clock.wallTime()
         if record.pools.isEmpty {
             enqueueForWorker(record, effects: &effects)
         } else {

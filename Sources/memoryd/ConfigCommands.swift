@@ -26,6 +26,7 @@ struct CheckConfig: ParsableCommand {
 
 struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "graph",
         abstract: "Print the pipeline of a config file as Graphviz DOT (pipe it into `dot -Tsvg`).")
 
     @Option(
@@ -53,6 +54,7 @@ struct Graph: ParsableCommand {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reload",
         abstract: "Make the running daemon re-read its config file (as SIGHUP does).",
         discussion: """
             A file with errors is refused, with each error as file:line:column, and the daemon keeps running \

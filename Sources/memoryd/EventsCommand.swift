@@ -6,6 +6,7 @@ import MemorydCore
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Print the daemon's events, and with --follow keep printing them as they happen.",
         discussion: """
             Without --since, prints the events the daemon still holds in memory (with --follow: only new \

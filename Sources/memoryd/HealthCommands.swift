@@ -5,6 +5,7 @@ import MemorydCore
 
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "alerts",
         abstract: "List the pending and firing alerts of the daemon's rules (health.rule_files).",
         discussion: "The same alerts as GET /v1/alerts, whose shape follows Prometheus' /api/v1/alerts.")
 
@@ -33,6 +34,7 @@ struct Alerts: ParsableCommand {
 
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "health",
         abstract: "Say whether the daemon is healthy; exit status 0 ok, 1 warning, 2 critical.",
         discussion: """
             The checks of GET /readyz: config loaded, persistent queue answering, and no alert firing \

@@ -6,6 +6,7 @@ import MemorydCore
 
 struct Schedules: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schedules",
         abstract: "List the scheduled jobs of the running daemon with their next and last fire times.",
         discussion: """
             Times are shown in each schedule's own time zone. A run a schedule missed while the daemon was \
@@ -52,6 +53,7 @@ struct Schedules: ParsableCommand {
 
 struct Pause: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pause",
         abstract: "Pause a job: its tasks wait, pending, until `memoryd resume`; running ones finish.",
         discussion: """
             The pause is kept across restarts. While a job is paused its schedules and sources still start \
@@ -68,6 +70,7 @@ struct Pause: ParsableCommand {
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resume",
         abstract: "Resume a paused job: its waiting tasks go on, in the order they became ready.")
 
     @OptionGroup var global: GlobalOptions

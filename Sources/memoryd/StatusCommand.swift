@@ -5,6 +5,7 @@ import MemorydCore
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show workers, tasks by state, pools and per-job rates of the running daemon.",
         discussion: """
             Asks the daemon over its Unix socket. With --offline, reads the status file the daemon writes \

@@ -6,6 +6,7 @@ import MemorydCore
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "submit",
         abstract: "Start a run of JOB (and everything downstream of it); prints the task id.",
         discussion: "Parameters reach the job's command as MEMORYD_PARAM_<KEY> (upper-cased).")
 
@@ -44,6 +45,7 @@ struct Submit: ParsableCommand {
 
 struct Cancel: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "cancel",
         abstract: "Cancel a task: a running command gets SIGTERM, then SIGKILL after the grace.")
 
     @OptionGroup var global: GlobalOptions
@@ -58,7 +60,8 @@ struct Cancel: ParsableCommand {
 }
 
 struct Tasks: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the daemon's tasks, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "List the daemon's tasks, oldest first.")
 
     @OptionGroup var global: GlobalOptions
 

@@ -11,6 +11,7 @@ import MemorydCore
 
 struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "top",
         abstract:
             "A live view of the daemon: workers, queue, per-job rate, success, p99 and a sparkline, pools, alerts.",
         discussion: """

@@ -69,11 +69,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .systemLibrary(
-            name: "CMicroHTTPD",
-            pkgConfig: "libmicrohttpd",
-            providers: [.apt(["libmicrohttpd-dev"])]
-        ),
+        // libmicrohttpd, loaded with dlopen when a server starts (see its header): client commands do not
+        // pay for it. Its headers come from Debian's libmicrohttpd-dev.
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",

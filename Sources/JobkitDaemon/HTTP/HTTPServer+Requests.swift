@@ -126,7 +126,7 @@ extension HTTPServer {
     private static func headerList(of connection: OpaquePointer) -> [(name: String, value: String)] {
         final class Collected { var values: [(name: String, value: String)] = [] }
         let collected = Collected()
-        _ = MHD_get_connection_values(
+        _ = cmhd_get_connection_values(
             connection, .HEADER_KIND,
             { context, _, key, value in
                 let collected = Unmanaged<Collected>.fromOpaque(context!).takeUnretainedValue()
@@ -142,7 +142,7 @@ extension HTTPServer {
         final class Collected { var values: [String: String] = [:]; var lowercased = false }
         let collected = Collected()
         collected.lowercased = lowercased
-        _ = MHD_get_connection_values(
+        _ = cmhd_get_connection_values(
             connection, kind,
             { context, _, key, value in
                 let collected = Unmanaged<Collected>.fromOpaque(context!).takeUnretainedValue()
@@ -171,14 +171,14 @@ extension HTTPServer {
         switch response.body {
         case .bytes(let body):
             created = body.withUnsafeBytes { bytes in
-                MHD_create_response_from_buffer(
+                cmhd_create_response_from_buffer(
                     bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
             }
         case .stream(let producer):
             let stream = stream!
             let context = StreamContext(stream: stream, server: self)
             openStreams.withLock { $0[ObjectIdentifier(stream)] = stream }
-            created = MHD_create_response_from_callback(
+            created = cmhd_create_response_from_callback(
                 UInt64.max, configuration.streamBlockBytes, streamReader,
                 Unmanaged.passRetained(context).toOpaque(), streamFree)
             if created == nil {
@@ -188,10 +188,10 @@ extension HTTPServer {
             }
         }
         guard let mhdResponse = created else { return .NO }
-        defer { MHD_destroy_response(mhdResponse) }
-        _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
-        for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
-        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+        defer { cmhd_destroy_response(mhdResponse) }
+        _ = cmhd_add_response_header(mhdResponse, "Content-Type", response.contentType)
+        for (name, value) in response.headers { _ = cmhd_add_response_header(mhdResponse, name, value) }
+        return cmhd_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
     func streamEnded(_ stream: HTTPStream) {

@@ -1,8 +1,8 @@
 import CMicroHTTPD
 import Dispatch
-import JobkitSupport
 import Jobkit
 public import JobkitMetrics
+import JobkitSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -135,10 +135,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Starts serving `socket`.
     ///
-    /// - Throws: ``DaemonError`` (`.listener`) if libmicrohttpd refuses to start, `.invalidConfiguration`
-    ///   for unusable limits.
+    /// - Throws: ``DaemonError`` (`.listener`) if libmicrohttpd cannot be loaded or refuses to start,
+    ///   `.invalidConfiguration` for unusable limits.
     public func listen(on socket: ListenSocket) throws {
         try configuration.validate()
+        try Self.loadLibrary()
         let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
         let guardian = ConnectionGuard(listener: socket.address, configuration: configuration, registry: registry)
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -158,6 +159,18 @@ public final class HTTPServer: @unchecked Sendable {
         startSweeping()
     }
 
+    /// The size of the buffer for libmicrohttpd's load error: a path and a loader message.
+    static let loadErrorCapacity = 512
+
+    /// Loads libmicrohttpd, which is opened when the first server starts rather than linked, so that
+    /// processes that never serve do not load it (a client call's start-up).
+    static func loadLibrary() throws {
+        var buffer = [CChar](repeating: 0, count: loadErrorCapacity)
+        guard cmhd_load(&buffer, buffer.count) != 0 else { return }
+        let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        throw DaemonError(.listener, message)
+    }
+
     /// Stops every listener (in-flight requests are finished) and closes the sockets.
     public func stop() {
         sweeper.withLock { semaphore in
@@ -174,7 +187,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         for stream in streams { stream.close() }
         for listener in running {
-            MHD_stop_daemon(listener.daemon)
+            cmhd_stop_daemon(listener.daemon)
             listener.socket.close()
         }
     }

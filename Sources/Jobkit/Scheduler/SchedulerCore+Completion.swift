@@ -83,50 +83,49 @@ extension SchedulerCore {
         duration: Duration? = nil,
         effects: inout CoreEffects
     ) {
-        // The task itself first, then dependants it settles (looked up by id); the list allocates only when
-        // there are some.
-        var next: (TaskRecord, TaskOutcome, String?, Duration?)? = (record, outcome, error, duration)
-        var pending: [(TaskID, TaskOutcome, String?)] = []
-        while true {
-            let record: TaskRecord
-            let outcome: TaskOutcome
-            let error: String?
-            let duration: Duration?
-            if let first = next {
-                (record, outcome, error, duration) = first
-                next = nil
-            } else if let (id, dependantOutcome, dependantError) = pending.popLast() {
-                guard let dependant = tasks[id] else { continue }
-                (record, outcome, error, duration) = (dependant, dependantOutcome, dependantError, nil)
-            } else {
-                break
-            }
-            guard record.outcome == nil else { continue }
-            let id = record.ref.id
-            let previous = record.state
-            record.outcome = outcome
-            record.state = outcome.state
-            stateCounts.move(from: previous, to: outcome.state)
-            record.finishedAt = clock.wallTime()
-            record.worker = nil
-            if let error { record.lastError = error }
-            if outcome == .succeeded { record.lastError = nil }
-            report(.stateChanged(record.ref, from: previous, to: outcome.state))
-            report(.finished(record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error))
-            effects.completions.append(
-                (record.completion, TaskResult(outcome: outcome, attempts: record.attempt, error: error)))
-            if previous == .waiting {
-                tryGrant(record.pools.map(\.name), effects: &effects)  // drops its stale queue entries
-            }
-            // Built only for tasks that have dependants: most have none.
-            let label = record.dependants.isEmpty ? "" : Self.label(record.ref)
-            for dependant in record.dependants {
-                if let next = dependencyFinished(dependant, outcome: outcome, dependency: label, effects: &effects) {
-                    pending.append((dependant, next.0, next.1))
-                }
-            }
-            retire(id, effects: &effects)
+        // Dependants it settles, by id; the list allocates only when there are some.
+        var settled: [(TaskID, TaskOutcome, String?)] = []
+        end(record, outcome, error: error, duration: duration, settling: &settled, effects: &effects)
+        while let (id, outcome, error) = settled.popLast() {
+            guard let dependant = tasks[id] else { continue }
+            end(dependant, outcome, error: error, duration: nil, settling: &settled, effects: &effects)
         }
+    }
+
+    /// Ends one task unless it has already ended, adding the dependants whose outcome that decides to
+    /// `settled`.
+    private mutating func end(
+        _ record: TaskRecord,
+        _ outcome: TaskOutcome,
+        error: String?,
+        duration: Duration?,
+        settling settled: inout [(TaskID, TaskOutcome, String?)],
+        effects: inout CoreEffects
+    ) {
+        guard record.outcome == nil else { return }
+        let previous = record.state
+        record.outcome = outcome
+        record.state = outcome.state
+        stateCounts.move(from: previous, to: outcome.state)
+        record.finishedAt = clock.wallTime()
+        record.worker = nil
+        if let error { record.lastError = error }
+        if outcome == .succeeded { record.lastError = nil }
+        report(.stateChanged(record.ref, from: previous, to: outcome.state))
+        report(.finished(record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error))
+        effects.completions.append(
+            (record.completion, TaskResult(outcome: outcome, attempts: record.attempt, error: error)))
+        if previous == .waiting {
+            tryGrant(record.pools.map(\.name), effects: &effects)  // drops its stale queue entries
+        }
+        // Built only for tasks that have dependants: most have none.
+        let label = record.dependants.isEmpty ? "" : Self.label(record.ref)
+        for dependant in record.dependants {
+            if let next = dependencyFinished(dependant, outcome: outcome, dependency: label, effects: &effects) {
+                settled.append((dependant, next.0, next.1))
+            }
+        }
+        retire(record.ref.id, effects: &effects)
     }
 
     /// Applies a dependency's outcome to `id`; returns the outcome `id` must finish with, if any.

@@ -235,7 +235,7 @@ struct SchedulerCore {
         if let timeout = record.timeout {
             addTimer(.timeout, task: id, attempt: record.attempt, at: now.advanced(by: timeout), effects: &effects)
         }
-        return Assignment(record: record, body: record.body, context: context)
+        return Assignment(record: record, context: context)
     }
 
     /// The next queued task for a worker that just became free, or `nil` (the worker goes idle).

@@ -96,12 +96,14 @@ final class TaskRecord: @unchecked Sendable {
 
 /// Work handed to a worker thread.
 struct Assignment {
-    /// The task's record, for the core to update when the attempt ends (touched only under its lock).
+    /// The task's record, for the core to update when the attempt ends (touched only under its lock,
+    /// apart from its constants).
     let record: TaskRecord
-    let body: TaskBody
     let context: TaskContext
 
     var id: TaskID { record.ref.id }
+    /// The job to run; a constant of the record.
+    var body: TaskBody { record.body }
 }
 
 /// A worker as the core sees it.

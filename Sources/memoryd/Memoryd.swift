@@ -1,5 +1,6 @@
 import ArgumentParser
 import CoreMetrics
+import Dispatch
 import FoundationEssentials
 import JobkitDaemon
 import JobkitMetrics
@@ -8,8 +9,7 @@ import MemorydCore
 /// Every command names itself (`commandName:`): without one, ArgumentParser derives the name from the
 /// type's with `String(describing:)`, whose dynamic casts scan the whole binary's protocol conformances
 /// once per command type, a fifth of a client call's start-up (`memoryd status`, 6.8 → 4.9 ms of CPU).
-@main
-struct Memoryd: AsyncParsableCommand {
+struct Memoryd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memoryd",
         abstract: "Run background jobs on this host and watch them: metrics, status, health.",
@@ -19,6 +19,40 @@ struct Memoryd: AsyncParsableCommand {
             Events.self, Alerts.self, Health.self,
             Top.self, Reload.self, CheckConfig.self, Graph.self, InstallService.self,
         ])
+}
+
+/// The entry point. Client commands run synchronously on the main thread: an `async` main starts the
+/// concurrency runtime's threads before the first line of a command, a third of a client call's
+/// start-up (Benchmarks/README.md). Only the daemon, `run`, starts them.
+@main
+enum MemorydMain {
+    static func main() {
+        let command: any ParsableCommand
+        do {
+            command = try Memoryd.parseAsRoot()
+        } catch {
+            Memoryd.exit(withError: error)
+        }
+        // A cast to the concrete type, not to `AsyncParsableCommand`: that one would scan the binary's
+        // protocol conformances.
+        if let daemon = command as? Run {
+            Task {
+                do {
+                    try await daemon.run()
+                    Memoryd.exit()
+                } catch {
+                    Memoryd.exit(withError: error)
+                }
+            }
+            dispatchMain()
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch {
+            Memoryd.exit(withError: error)
+        }
+    }
 }
 
 struct Run: AsyncParsableCommand {

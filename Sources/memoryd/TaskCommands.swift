@@ -8,12 +8,20 @@ struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Start a run of JOB (and everything downstream of it); prints the task id.",
-        discussion: "Parameters reach the job's command as MEMORYD_PARAM_<KEY> (upper-cased).")
+        discussion: """
+            Parameters reach the job's command as MEMORYD_PARAM_<KEY> (upper-cased).
+
+            With --batch, submissions come from standard input, one JSON object per line             ({"job": "NAME", "params": {"KEY": "VALUE"}}), and are sent --batch-size at a time, each group             recorded in one commit. One JSON answer per submission is printed, in order: {"status": 201,             "id": …, "run": …, "tasks": …}, or {"status": 409, "error": …} for an equal run of a unique             job. A malformed line or an unknown job stops the batch there; the groups before it were             submitted. Exits 1 when any submission was not started.
+            """)
+
+    /// Submissions per request with `--batch` unless `--batch-size` says otherwise: well under the
+    /// daemon's 1 MiB body limit for lines of ordinary size.
+    static let defaultBatchSize = 1_000
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A job of the daemon's config.")
-    var job: String
+    @Argument(help: "A job of the daemon's config (not with --batch).")
+    var job: String?
 
     @Option(name: .customLong("param"), help: ArgumentHelp("A parameter (repeatable).", valueName: "key=value"))
     var parameters: [String] = []
@@ -21,7 +29,26 @@ struct Submit: ParsableCommand {
     @Flag(help: "Print the JSON answer (id, run, and the task of every job in the run).")
     var json = false
 
+    @Flag(help: "Read submissions from standard input, one JSON object per line (NDJSON in and out).")
+    var batch = false
+
+    @Option(
+        help: ArgumentHelp("Submissions per request with --batch (default \(Self.defaultBatchSize)).", valueName: "n"))
+    var batchSize: Int = Self.defaultBatchSize
+
+    func validate() throws {
+        if batch {
+            guard job == nil, parameters.isEmpty else {
+                throw ValidationError("--batch reads jobs and parameters from standard input; give neither here")
+            }
+            guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        } else if job == nil {
+            throw ValidationError("give a JOB to submit, or --batch to read submissions from standard input")
+        }
+    }
+
     func run() throws {
+        if batch { return try BatchSubmit(client: global.client, size: batchSize).run() }
         var params: [String: String] = [:]
         for parameter in parameters {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
@@ -33,7 +60,7 @@ struct Submit: ParsableCommand {
             var job: String
             var params: [String: String]
         }
-        let body = try WireJSON.encoder().encode(Submission(job: job, params: params))
+        let body = try WireJSON.encoder().encode(Submission(job: job!, params: params))
         let response = try call { try global.client.send("POST", "/v1/tasks", json: Array(body)) }
         if json {
             StandardStreams.output(response.body)

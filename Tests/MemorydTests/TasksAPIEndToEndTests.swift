@@ -46,6 +46,47 @@ struct TasksAPIEndToEndTests {
         }
     }
 
+    @Test func aBatchFromStandardInputStartsEachRunAndAnswersEachLineInOrder() async throws {
+        let fixture = try await Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.config) }
+        let memoryd = DaemonProcess.binary.path
+        let socket = ["--socket", fixture.daemon.socketPath]
+        let lines = [
+            #"{"job": "greet", "params": {"name": "a"}}"#, "",
+            #"{"job": "slow", "params": {"n": "1"}}"#, #"{"job": "slow", "params": {"n": "1"}}"#,
+        ]
+        let batch = try await runTool(
+            memoryd, ["submit", "--batch", "--batch-size", "2"] + socket,
+            input: Data(lines.joined(separator: "\n").utf8))
+        // The second slow is an equal run of a unique job: refused alone, so the command exits 1.
+        #expect(batch.status == 1)
+        let answers = batch.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(answers.map { $0["status"] as? Int } == [201, 201, 409])
+        let greet = try #require(answers.first?["id"] as? String)
+        _ = try await poll("the batch's task to succeed", deadline: .seconds(30)) {
+            try await fixture.state(of: greet) == "succeeded" ? true : nil
+        }
+        #expect(((answers[2]["error"] as? [String: Any])?["run"] as? String) == answers[1]["run"] as? String)
+
+        // A malformed line refuses its whole request, and names the line of the input.
+        func greets() async throws -> Int {
+            let tasks = try await fixture.call("GET", "/v1/tasks").json["tasks"] as? [[String: Any]] ?? []
+            return tasks.filter { $0["job"] as? String == "greet" }.count
+        }
+        let before = try await greets()
+        let refused = try await runTool(
+            memoryd, ["submit", "--batch"] + socket, input: Data("{\"job\": \"greet\"}\nnot json\n".utf8))
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("input line 2:"))
+        #expect(try await greets() == before)
+        let unknown = try await fixture.call(
+            "POST", "/v1/tasks:batch", body: "{\"job\": \"greet\"}\n{\"job\": \"nope\"}")
+        #expect(unknown.status == 404)
+        #expect((unknown.json["error"] as? [String: Any])?["line"] as? Int == 2)
+    }
+
     @Test func aSubmittedJobRunsWithItsParametersAndCanBeInspected() async throws {
         let fixture = try await Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }

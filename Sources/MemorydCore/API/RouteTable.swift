@@ -36,6 +36,7 @@ struct RouteTable: Sendable {
             Route(.get, "/v1/tasks", .read) { request in tasks.list(request) },
             Route(.get, "/v1/tasks/{id}", .read) { request in tasks.show(request) },
             Route(.post, "/v1/tasks", .mutate) { request in tasks.submit(request) },
+            Route(.post, "/v1/tasks:batch", .mutate) { request in tasks.submitBatch(request) },
             Route(.delete, "/v1/tasks/{id}", .mutate) { request in tasks.cancel(request) },
             Route(.post, "/v1/jobs/{name}/pause", .mutate) { request in jobs.set(request, paused: true) },
             Route(.post, "/v1/jobs/{name}/resume", .mutate) { request in jobs.set(request, paused: false) },

@@ -8,7 +8,7 @@ struct TasksAPI: Sendable {
     let scheduler: Scheduler
     let config: ConfigState
 
-    private var pipeline: PipelineRunner? { config.pipeline }
+    var pipeline: PipelineRunner? { config.pipeline }
 
     // MARK: - Handlers
 
@@ -32,53 +32,23 @@ struct TasksAPI: Sendable {
     }
 
     func submit(_ request: HTTPRequest) -> HTTPResponse {
-        struct Submission: Decodable {
-            var job: String
-            var params: [String: String]?
-        }
-        let submission: Submission
+        let submission: SubmitBody
         do {
-            submission = try WireJSON.decode(Submission.self, from: request.body)
+            submission = try WireJSON.decode(SubmitBody.self, from: request.body)
         } catch {
             return .error(
                 400, code: "bad_request",
-                message:
-                    #"the body must be JSON like {"job": "NAME", "params": {"KEY": "VALUE"}}: \#(Self.describe(error))"#
-            )
+                message: "the body must be JSON like \(SubmitBody.example): \(Self.describe(error))")
         }
         guard let pipeline, pipeline.config.job(submission.job) != nil else {
-            let known = pipeline?.config.jobs.map(\.name).joined(separator: ", ") ?? ""
-            return .error(
-                404, code: "unknown_job",
-                message: "no job named '\(submission.job)'"
-                    + Suggestion.phrase(for: submission.job, among: pipeline?.config.jobs.map(\.name) ?? [])
-                    + (known.isEmpty ? " (no config loaded)" : "; jobs: \(known)"))
+            return .error(404, code: "unknown_job", message: unknownJobMessage(submission.job))
         }
         do {
             let run = try pipeline.startRun(of: submission.job, parameters: submission.params ?? [:])
-            let tasks = run.tasks.mapValues(\.id.description)
-            return json(
-                SubmitResponse(id: tasks[submission.job]!, run: run.id, tasks: tasks), status: 201)
-        } catch let error as PipelineRunner.DuplicateRun {
-            struct Answer: Encodable {
-                struct Detail: Encodable { var code: String, message: String, run: String }
-                var error: Detail
-            }
-            return json(
-                Answer(error: .init(code: "duplicate_run", message: "\(error); nothing was started", run: error.run)),
-                status: 409)
-        } catch let error as JobError where error.code == .shutDown {
-            return .error(503, code: "shutting_down", message: "the daemon is shutting down and takes no new work")
-        } catch let error as SQLiteError where error.isDiskFull {
-            return .error(
-                507, code: "insufficient_storage",
-                message: "the queue cannot record the run: the disk is full (\(error)); nothing was started")
-        } catch let error as SQLiteError {
-            return .error(
-                503, code: "store_unavailable",
-                message: "the queue cannot record the run (\(error)); nothing was started, try again")
+            return json(Started(submission.job, run), status: 201)
         } catch {
-            return .error(500, code: "internal", message: "could not start the run: \(error)")
+            let refusal = SubmitRefusal(error)
+            return json(["error": refusal], status: refusal.status)
         }
     }
 
@@ -117,11 +87,18 @@ struct TasksAPI: Sendable {
         }
     }
 
-    private func json<Value: Encodable>(_ value: Value, status: Int = 200) -> HTTPResponse {
+    /// Why a submission of `job`, which the config does not have, is refused.
+    func unknownJobMessage(_ job: String) -> String {
+        let names = pipeline?.config.jobs.map(\.name) ?? []
+        return "no job named '\(job)'" + Suggestion.phrase(for: job, among: names)
+            + (names.isEmpty ? " (no config loaded)" : "; jobs: \(names.joined(separator: ", "))")
+    }
+
+    func json<Value: Encodable>(_ value: Value, status: Int = 200) -> HTTPResponse {
         .encoded(value, status: status)
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
         case DecodingError.typeMismatch(_, let context):
@@ -129,12 +106,6 @@ struct TasksAPI: Sendable {
         case DecodingError.dataCorrupted: "not valid JSON"
         default: "\(error)"
         }
-    }
-
-    private struct SubmitResponse: Encodable {
-        var id: String
-        var run: String
-        var tasks: [String: String]
     }
 }
 

@@ -47,14 +47,16 @@ public struct DaemonClient: Sendable {
         try send("GET", path, accept: accept)
     }
 
-    /// Sends `method path` with an optional JSON `body` and returns the whole response.
+    /// Sends `method path` with an optional `body` (JSON unless `contentType` says otherwise) and returns
+    /// the whole response.
     ///
     /// - Throws: ``ClientError`` when no daemon answers on the socket or the response is malformed.
-    public func send(_ method: String, _ path: String, json body: [UInt8]? = nil, accept: String? = nil)
-        throws(ClientError) -> Response
-    {
+    public func send(
+        _ method: String, _ path: String, json body: [UInt8]? = nil, contentType: String = "application/json",
+        accept: String? = nil
+    ) throws(ClientError) -> Response {
         var received: [UInt8] = []
-        let head = try exchange(method, path, accept: accept, body: body) { chunk in
+        let head = try exchange(method, path, accept: accept, body: body, contentType: contentType) { chunk in
             received += chunk
             return true
         }
@@ -85,11 +87,12 @@ public struct DaemonClient: Sendable {
     // MARK: - Wire
 
     private func exchange(
-        _ method: String, _ path: String, accept: String?, body: [UInt8]?, _ onBody: ([UInt8]) -> Bool
+        _ method: String, _ path: String, accept: String?, body: [UInt8]?, contentType: String = "application/json",
+        _ onBody: ([UInt8]) -> Bool
     ) throws(ClientError) -> (status: Int, headers: [String: String]) {
         var request = HTTPClient.Request(method, path, body: body)
         if let accept { request.headers.append(("Accept", accept)) }
-        if body != nil { request.headers.append(("Content-Type", "application/json")) }
+        if body != nil { request.headers.append(("Content-Type", contentType)) }
         do {
             let head = try HTTPClient(.unix(path: socket)).exchange(request, onBody: onBody)
             return (head.status, head.headers)

@@ -38,7 +38,9 @@ public final class PipelineRunner: Sendable {
         self.localZone = localZone
         // The config check has read each of them already; one that has gone since falls back to local time.
         jobZones = Dictionary(
-            config.jobs.compactMap { job in job.timeZone.flatMap { name in (try? ZoneInfo.load(name)).map { (name, $0) } } },
+            config.jobs.compactMap { job in
+                job.timeZone.flatMap { name in (try? ZoneInfo.load(name)).map { (name, $0) } }
+            },
             uniquingKeysWith: { first, _ in first })
     }
 
@@ -57,38 +59,41 @@ public final class PipelineRunner: Sendable {
     ///   pending or running, or the store's error if the run could not be recorded.
     @discardableResult
     public func startRun(of job: String, parameters: [String: String] = [:]) throws -> Run {
-        guard config.job(job) != nil else { throw JobError(.unknownTask, "no job named '\(job)' in \(config.file)") }
-        guard let key = uniqueKey(of: job, parameters: parameters) else {
-            return try startNewRun(of: job, parameters: parameters)
-        }
-        // Checked and started under one lock, so two equal submits cannot both pass the check.
-        return try uniqueRuns.withLock { (runs: inout [String: Run]) throws -> Run in
-            if let existing = runs[key], !existing.isFinished { throw DuplicateRun(job: job, run: existing.id) }
-            runs = runs.filter { !$0.value.isFinished }
-            let run = try startNewRun(of: job, parameters: parameters)
-            runs[key] = run
-            return run
-        }
+        try startRuns([Submission(job: job, parameters: parameters)])[0].get()
     }
 
-    private func startNewRun(of job: String, parameters: [String: String]) throws -> Run {
-        let members = downstream(of: job)
-        let runID = Self.makeRunID()
+    /// Plans a new run of a submission: its id and its jobs, each after its upstream jobs.
+    func plan(_ submission: Submission) -> PlannedRun {
+        let members = downstream(of: submission.job)
         // Config order is a valid order only by accident; add upstream jobs before their dependants.
         let jobs = topologicalOrder(members).map { name in
             (name: name, dependsOn: config.job(name)!.dependsOn.filter(members.contains))
         }
-        let storeIDs = try store?.recordRun(runID, jobs: jobs, parameters: parameters)
-        do {
-            return try submit(
-                runID,
-                jobs.enumerated().map { index, job in
-                    RunTask(job: job.name, upstreams: job.dependsOn, parameters: parameters, storeID: storeIDs?[index])
-                })
-        } catch {
-            // Not submitted, so not acknowledged: it must not run after a restart either.
-            for id in storeIDs ?? [] { try? store?.abandon(id, reason: "\(error)") }
-            throw error
+        return PlannedRun(id: Self.makeRunID(), submission: submission, jobs: jobs)
+    }
+
+    /// Records `runs` durably in one commit, then submits each; a run the scheduler refuses is abandoned
+    /// in the store and reported in its place.
+    ///
+    /// - Throws: the store's error if the runs could not be recorded; then none was started.
+    func start(_ runs: [PlannedRun]) throws -> [Result<Run, any Error>] {
+        let storeIDs = try store?.recordRuns(runs.map { ($0.id, $0.jobs, $0.submission.parameters) })
+        return runs.enumerated().map { index, run in
+            let ids = storeIDs?[index]
+            do {
+                return .success(
+                    try submit(
+                        run.id,
+                        run.jobs.enumerated().map { position, job in
+                            RunTask(
+                                job: job.name, upstreams: job.dependsOn, parameters: run.submission.parameters,
+                                storeID: ids?[position])
+                        }))
+            } catch {
+                // Not submitted, so not acknowledged: it must not run after a restart either.
+                for id in ids ?? [] { try? store?.abandon(id, reason: "\(error)") }
+                return .failure(error)
+            }
         }
     }
 
@@ -190,9 +195,16 @@ public final class PipelineRunner: Sendable {
             jobType: job.name, onDependencyFailure: .skip, pools: job.pools, retry: retry, timeout: job.timeout)
     }
 
-    /// `run-` and a sortable, unique suffix: milliseconds since the epoch and random hex.
+    /// `run-`, milliseconds since the epoch (so ids sort by time), and a suffix unique in this process:
+    /// a random start counted up, so a batch started within one millisecond gets distinct ids.
     static func makeRunID() -> String {
         let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-        return "run-\(milliseconds)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let suffix = runIDNonce &+ runIDSequence.add(1, ordering: .relaxed).oldValue
+        return "run-\(milliseconds)-" + String(suffix, radix: 16)
     }
+
+    /// Where this process's run-id suffixes start (random, so a restart within a millisecond differs).
+    private static let runIDNonce = UInt32.random(in: 0...UInt32.max)
+    /// Run ids handed out by this process.
+    private static let runIDSequence = Atomic<UInt32>(0)
 }

@@ -97,20 +97,43 @@ final class TaskStore: Sendable {
     func recordRun(_ run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String]) throws
         -> [Int64]
     {
-        let params = Self.json(parameters)
+        try recordRuns([(run, jobs, parameters)])[0]
+    }
+
+    /// Records the tasks of new runs durably, all in one transaction; returns each run's store ids in the
+    /// order of its jobs.
+    ///
+    /// - Throws: ``SQLiteError`` when the commit fails (``SQLiteError/isDiskFull`` for a full disk); then
+    ///   none of the runs is recorded.
+    func recordRuns(
+        _ runs: [(run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String])]
+    ) throws -> [[Int64]] {
         let now = Date().timeIntervalSince1970
         let ids = try write {
             try commits.perform { transaction in
-                try jobs.map { job in
-                    try transaction.execute(
-                        "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                        [.text(run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)), .real(now)])
-                    return transaction.lastInsertedRow
+                var ids: [Int64] = []
+                for run in runs {
+                    let params = Self.json(run.parameters)
+                    for job in run.jobs {
+                        try transaction.execute(
+                            "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+                            [
+                                .text(run.run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)),
+                                .real(now),
+                            ])
+                        ids.append(transaction.lastInsertedRow)
+                    }
                 }
+                return ids
             }
         }
-        track(run, zip(jobs.map(\.name), ids).map { ($0, $1) })
-        return ids
+        var next = ids.startIndex
+        return runs.map { run in
+            let runIDs = Array(ids[next..<next + run.jobs.count])
+            next += run.jobs.count
+            track(run.run, zip(run.jobs.map(\.name), runIDs).map { ($0, $1) })
+            return runIDs
+        }
     }
 
     /// Follows the events of stored tasks that are submitted again (after a restart).

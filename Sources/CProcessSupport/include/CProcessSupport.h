@@ -30,20 +30,23 @@ struct cps_spawn_request {
     int death_signal;
 };
 
-/// Forks a child in a process group of its own, with default signal dispositions, an empty signal mask,
-/// the death signal set, and nothing open but stdin, stdout and stderr. The child waits before exec until
-/// `cps_release(*go_fd, 1)`, so the caller can first record its pid; `cps_release(*go_fd, 0)` makes it exit
-/// with 127 instead. Afterwards `cps_exec_error(*status_fd)` says whether exec failed.
+/// A started child waiting to exec, and what it reads meanwhile; freed by `cps_exec_error`.
+struct cps_child;
+
+/// Starts a child in a process group of its own, with default signal dispositions, an empty signal mask,
+/// the death signal set, and nothing open but stdin, stdout and stderr. The child shares the daemon's
+/// memory until it execs (no copy of the daemon's page tables is made) and waits before exec until
+/// `cps_release(*child, 1)`, so the caller can first record its pid; `cps_release(*child, 0)` makes it exit
+/// with 127 instead. Afterwards `cps_exec_error(*child)` says whether exec failed; it must be called once.
 ///
-/// Returns the child's pid, or -errno when it could not be forked.
-int cps_spawn(const struct cps_spawn_request *request, int *go_fd, int *status_fd);
+/// Returns the child's pid, or -errno when it could not be started.
+pid_t cps_spawn(const struct cps_spawn_request *request, struct cps_child **child);
 
-/// Lets the child waiting on `go_fd` go on to exec (`go` non-zero) or exit (`go` zero); closes `go_fd`.
-/// Returns 0 or -errno.
-int cps_release(int go_fd, int go);
+/// Lets the waiting child go on to exec (`go` non-zero) or exit (`go` zero). Returns 0 or -errno.
+int cps_release(struct cps_child *child, int go);
 
-/// Waits until the child has exec'd (0) or failed to (its errno); closes `status_fd`.
-int cps_exec_error(int status_fd);
+/// Waits until the child has exec'd (0) or failed to (its errno), then frees `child`.
+int cps_exec_error(struct cps_child *child);
 
 
 #endif

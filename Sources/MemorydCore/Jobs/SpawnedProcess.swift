@@ -58,8 +58,7 @@ final class SpawnedProcess: Sendable {
             arguments.forEach { free($0) }
             variables.forEach { free($0) }
         }
-        var goDescriptor: Int32 = -1
-        var statusDescriptor: Int32 = -1
+        var child: OpaquePointer?
         let spawned = path.withCString { pathPointer in
             arguments.withUnsafeBufferPointer { argumentPointers in
                 variables.withUnsafeBufferPointer { variablePointers in
@@ -68,14 +67,14 @@ final class SpawnedProcess: Sendable {
                             path: pathPointer, argv: argumentPointers.baseAddress, envp: variablePointers.baseAddress,
                             directory: directory, stdout_fd: stdoutPipe[1], stderr_fd: stderrPipe[1],
                             death_signal: Self.deathSignal)
-                        return cps_spawn(&request, &goDescriptor, &statusDescriptor)
+                        return cps_spawn(&request, &child)
                     }
                 }
             }
         }
         close(stdoutPipe[1])
         close(stderrPipe[1])
-        guard spawned > 0 else {
+        guard spawned > 0, let child else {
             close(stdoutPipe[0])
             close(stderrPipe[0])
             throw TaskError.fatal("cannot start \(program)\(place): \(String(cString: strerror(-spawned)))")
@@ -83,15 +82,15 @@ final class SpawnedProcess: Sendable {
         do {
             try beforeExec(spawned)
         } catch {
-            _ = cps_release(goDescriptor, 0)
-            _ = cps_exec_error(statusDescriptor)
+            _ = cps_release(child, 0)
+            _ = cps_exec_error(child)
             Self.reap(spawned)
             close(stdoutPipe[0])
             close(stderrPipe[0])
             throw error
         }
-        _ = cps_release(goDescriptor, 1)
-        let execError = cps_exec_error(statusDescriptor)
+        _ = cps_release(child, 1)
+        let execError = cps_exec_error(child)
         guard execError == 0 else {
             Self.reap(spawned)
             close(stdoutPipe[0])

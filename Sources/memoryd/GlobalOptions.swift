@@ -20,7 +20,25 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("State directory, for --offline (default $XDG_STATE_HOME/memoryd).", valueName: "dir"))
     var stateDir: String?
 
-    var socketPath: String {
+    var socketPath: String { Self.socketPath(socket) }
+
+    var stateDirectory: String { stateDir ?? DaemonSettings.defaultStateDirectory() }
+
+    /// `--http`, else `$MEMORYD_HTTP`, else the daemon's default TCP address; `nil` when set to "".
+    var httpAddress: String? { Self.httpAddress(http) }
+
+    /// A client of the socket whose reads fall back to TCP (with `$MEMORYD_TOKEN`).
+    var client: DaemonClient { Self.client(socket: socket, http: http) }
+
+    /// The client for `--socket` and `--http` as given (`nil` when absent).
+    static func client(socket: String?, http: String?) -> DaemonClient {
+        let token = ProcessInfo.processInfo.environment["MEMORYD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return DaemonClient(
+            socket: socketPath(socket),
+            fallback: httpAddress(http).map { DaemonClient.TCPFallback(address: $0, token: token) })
+    }
+
+    private static func socketPath(_ socket: String?) -> String {
         if let socket { return socket }
         if let fromEnvironment = ProcessInfo.processInfo.environment["MEMORYD_SOCKET"], !fromEnvironment.isEmpty {
             return fromEnvironment
@@ -28,19 +46,9 @@ struct GlobalOptions: ParsableArguments {
         return DaemonSettings.defaultSocketPath()
     }
 
-    var stateDirectory: String { stateDir ?? DaemonSettings.defaultStateDirectory() }
-
-    /// `--http`, else `$MEMORYD_HTTP`, else the daemon's default TCP address; `nil` when set to "".
-    var httpAddress: String? {
+    private static func httpAddress(_ http: String?) -> String? {
         let address = http ?? ProcessInfo.processInfo.environment["MEMORYD_HTTP"] ?? DaemonSettings.defaultHTTP
         return address.isEmpty ? nil : address
-    }
-
-    /// A client of the socket whose reads fall back to TCP (with `$MEMORYD_TOKEN`).
-    var client: DaemonClient {
-        let token = ProcessInfo.processInfo.environment["MEMORYD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return DaemonClient(
-            socket: socketPath, fallback: httpAddress.map { DaemonClient.TCPFallback(address: $0, token: token) })
     }
 }
 

@@ -27,6 +27,13 @@ struct Memoryd: ParsableCommand {
 @main
 enum MemorydMain {
     static func main() {
+        if let plain = FastPath.command(Array(CommandLine.arguments.dropFirst())) {
+            do {
+                return try plain()
+            } catch {
+                Memoryd.exit(withError: error)
+            }
+        }
         let command: any ParsableCommand
         do {
             command = try Memoryd.parseAsRoot()
@@ -36,6 +43,8 @@ enum MemorydMain {
         // A cast to the concrete type, not to `AsyncParsableCommand`: that one would scan the binary's
         // protocol conformances.
         if let daemon = command as? Run {
+            // Before any thread starts, or each gets an arena of its own; the config may raise it later.
+            HeapTrimmer.limitArenas(to: HeapTrimmer.defaultArenas)
             Task {
                 do {
                     try await daemon.run()

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import JobkitSupport
 import MemorydCore
 
 struct Submit: ParsableCommand {
@@ -11,7 +12,12 @@ struct Submit: ParsableCommand {
         discussion: """
             Parameters reach the job's command as MEMORYD_PARAM_<KEY> (upper-cased).
 
-            With --batch, submissions come from standard input, one JSON object per line             ({"job": "NAME", "params": {"KEY": "VALUE"}}), and are sent --batch-size at a time, each group             recorded in one commit. One JSON answer per submission is printed, in order: {"status": 201,             "id": …, "run": …, "tasks": …}, or {"status": 409, "error": …} for an equal run of a unique             job. A malformed line or an unknown job stops the batch there; the groups before it were             submitted. Exits 1 when any submission was not started.
+            With --batch, submissions come from standard input, one JSON object per line \
+            ({"job": "NAME", "params": {"KEY": "VALUE"}}), and are sent --batch-size at a time, each group \
+            recorded in one commit. One JSON answer per submission is printed, in order: {"status": 201, \
+            "id": …, "run": …, "tasks": …}, or {"status": 409, "error": …} for an equal run of a unique \
+            job. A malformed line or an unknown job stops the batch there; the groups before it were \
+            submitted. Exits 1 when any submission was not started.
             """)
 
     /// Submissions per request with `--batch` unless `--batch-size` says otherwise: well under the
@@ -49,19 +55,29 @@ struct Submit: ParsableCommand {
 
     func run() throws {
         if batch { return try BatchSubmit(client: global.client, size: batchSize).run() }
-        var params: [String: String] = [:]
-        for parameter in parameters {
+        try Self.submit(job!, parameters: parameters, json: json, client: global.client)
+    }
+
+    /// Starts a run of `job` with `parameters` (each `KEY=VALUE`) and prints its task id, or with `json`
+    /// the daemon's answer.
+    static func submit(_ job: String, parameters: [String], json: Bool, client: DaemonClient) throws {
+        var body = Array(#"{"job":"#.utf8)
+        JSONText.appendString(job, to: &body)
+        body += #","params":{"#.utf8
+        var seen = Set<Substring>()
+        for parameter in parameters.reversed() {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
                 throw ValidationError("--param takes KEY=VALUE, not '\(parameter)'")
             }
-            params[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+            // A key given twice keeps its last value.
+            guard seen.insert(parameter[..<equals]).inserted else { continue }
+            if body.last != UInt8(ascii: "{") { body.append(UInt8(ascii: ",")) }
+            JSONText.appendString(String(parameter[..<equals]), to: &body)
+            body.append(UInt8(ascii: ":"))
+            JSONText.appendString(String(parameter[parameter.index(after: equals)...]), to: &body)
         }
-        struct Submission: Encodable {
-            var job: String
-            var params: [String: String]
-        }
-        let body = try WireJSON.encoder().encode(Submission(job: job!, params: params))
-        let response = try call { try global.client.send("POST", "/v1/tasks", json: Array(body)) }
+        body += "}}".utf8
+        let response = try call { try client.send("POST", "/v1/tasks", json: body) }
         if json {
             StandardStreams.output(response.body)
         } else if let answer = try? WireJSON.decode(Created.self, from: response.body) {

@@ -87,6 +87,37 @@ struct TasksAPIEndToEndTests {
         #expect((unknown.json["error"] as? [String: Any])?["line"] as? Int == 2)
     }
 
+    /// `memoryd submit JOB` in its plain forms skips the full argument parse (FastPath); any other form
+    /// takes it. Both must start the same run.
+    @Test func theCLIsPlainSubmitAndItsFullParseStartTheSameRun() async throws {
+        let fixture = try await Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.config) }
+        let memoryd = DaemonProcess.binary.path
+        let socket = fixture.daemon.socketPath
+        let plain = try await runTool(memoryd, ["submit", "--socket", socket, "greet", "--param", "name=plain"])
+        // `--` is not a plain form: ArgumentParser reads this one.
+        let parsed = try await runTool(memoryd, ["submit", "--socket=\(socket)", "--param=name=parsed", "--", "greet"])
+        let json = try await runTool(memoryd, ["submit", "--socket", socket, "--json", "greet", "--param=name=json"])
+        #expect([plain.status, parsed.status, json.status] == [0, 0, 0])
+        let answer = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let ids =
+            [plain.output, parsed.output].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            + [answer?["id"] as? String ?? ""]
+        #expect(Set(ids).count == 3 && ids.allSatisfy { $0.hasPrefix("t") })
+        for id in ids {
+            _ = try await poll("task \(id) to succeed", deadline: .seconds(30)) {
+                try await fixture.state(of: id) == "succeeded" ? true : nil
+            }
+        }
+        let said = try await curl("GET", "/v1/events?follow=false&kind=log&job=greet", at: .socket(socket))
+        for name in ["plain", "parsed", "json"] { #expect(said.body.contains("hello \(name)")) }
+        // A malformed parameter is refused by the full parse, with its usage error.
+        let refused = try await runTool(memoryd, ["submit", "--socket", socket, "greet", "--param", "name"])
+        #expect(refused.status == 64)
+        #expect(refused.output.contains("--param takes KEY=VALUE"))
+        #expect(try await fixture.daemon.terminate() == 0)
+    }
+
     @Test func aSubmittedJobRunsWithItsParametersAndCanBeInspected() async throws {
         let fixture = try await Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.config) }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -39,3 +40,13 @@ int jds_signal_to_pipe(int signo, int fd)
     pthread_sigmask(SIG_UNBLOCK, &only, NULL);
     return 0;
 }
+
+size_t jds_heap_free_bytes(void)
+{
+    struct mallinfo2 info = mallinfo2();
+    return info.fordblks;
+}
+
+int jds_heap_trim(void) { return malloc_trim(0); }
+
+int jds_heap_limit_arenas(int count) { return mallopt(M_ARENA_MAX, count); }

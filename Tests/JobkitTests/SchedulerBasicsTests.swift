@@ -97,6 +97,23 @@ struct SchedulerBasicsTests {
         }
     }
 
+    @Test func aFinishedTaskKeepsItsStatusButLetsItsJobGo() async throws {
+        final class Captured: Sendable {}
+        let scheduler = try Scheduler(SchedulerConfiguration(workers: 1))
+        try await withRunningScheduler(scheduler) { scheduler in
+            weak var weakCaptured: Captured?
+            let handle = try {
+                let captured = Captured()
+                weakCaptured = captured
+                return try scheduler.spawnBlocking("holder") { _ in withExtendedLifetime(captured) {} }
+            }()
+            _ = await handle.result()
+            // The retained record still answers for the task, but no longer holds the job's captures.
+            #expect(try scheduler.status(of: handle.id).state == .succeeded)
+            #expect(weakCaptured == nil)
+        }
+    }
+
     @Test func runTwiceIsAnError() async throws {
         let scheduler = try Scheduler(SchedulerConfiguration(workers: 1))
         try await withRunningScheduler(scheduler) { scheduler in

@@ -55,7 +55,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
@@ -141,6 +141,17 @@ struct ConfigTests {
         #expect((try? MemorydConfig.parseSchedule("every").get()) == nil)
         #expect(MemorydConfig.compact(.seconds(5400)) == "90m")
         #expect(MemorydConfig.compact(.milliseconds(250)) == "250ms")
+    }
+
+    @Test func theMemorySettingsAreReadWithTheirDefaultsAndLimits() throws {
+        let defaults = try MemorydConfig.parse("", file: "c.toml", environment: Self.environment).daemon
+        #expect(defaults.memoryTrimThreshold == 8 << 20 && defaults.mallocArenas == 1)
+        let set = try MemorydConfig.parse(
+            "[daemon]\nmemory_trim_threshold = 0\nmalloc_arenas = 4", file: "c.toml", environment: Self.environment
+        ).daemon
+        #expect(set.memoryTrimThreshold == 0 && set.mallocArenas == 4)
+        #expect(errors("[daemon]\nmalloc_arenas = 0").first?.contains("malloc_arenas") == true)
+        #expect(errors("[daemon]\nmemory_trim_threshold = -1").first?.contains("memory_trim_threshold") == true)
     }
 
     @Test func healthTargetAndExternalLabelsAreRead() throws {

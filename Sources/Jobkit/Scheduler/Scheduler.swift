@@ -142,6 +142,26 @@ public final class Scheduler: Sendable {
         core.withLock { core in core.tasks.values.map { $0.status() } }.sorted { $0.id < $1.id }
     }
 
+    /// How many of the tasks ``tasks()`` lists are in each state, and the last `limit` of them by id:
+    /// what a status summary needs, without a snapshot of every retained task.
+    public func summary(recent limit: Int) -> (byState: [TaskState: Int], recent: [TaskStatus]) {
+        var ids: [TaskID] = []
+        let counts = core.withLock { core in
+            var counts: [TaskState: Int] = [:]
+            ids.reserveCapacity(core.tasks.count)
+            for (id, record) in core.tasks {
+                counts[record.state, default: 0] += 1
+                ids.append(id)
+            }
+            return counts
+        }
+        ids.sort()
+        let recent = ids.suffix(max(limit, 0))
+        // A task forgotten in between is left out.
+        let statuses = core.withLock { core in recent.compactMap { core.tasks[$0]?.status() } }
+        return (counts, statuses)
+    }
+
     /// A snapshot of one task.
     ///
     /// - Throws: ``JobError`` (`.unknownTask`) if no task has this id or it was forgotten.

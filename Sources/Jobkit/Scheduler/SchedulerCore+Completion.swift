@@ -111,6 +111,10 @@ extension SchedulerCore {
         record.worker = nil
         if let error { record.lastError = error }
         if outcome == .succeeded { record.lastError = nil }
+        // What only running needs goes: the job and its captures, the last attempt's context.
+        if let progress = record.context?.lastProgress { record.lastProgress = progress }
+        record.context = nil
+        record.body = nil
         report(.stateChanged(record.ref, from: previous, to: outcome.state))
         report(.finished(record.ref, outcome: outcome, attempt: record.attempt, duration: duration, error: error))
         effects.completions.append(

@@ -235,7 +235,8 @@ struct SchedulerCore {
         if let timeout = record.timeout {
             addTimer(.timeout, task: id, attempt: record.attempt, at: now.advanced(by: timeout), effects: &effects)
         }
-        return Assignment(record: record, context: context)
+        // Only a task that has not ended starts, and its body is cleared only when it ends.
+        return Assignment(record: record, context: context, body: record.body!)
     }
 
     /// The next queued task for a worker that just became free, or `nil` (the worker goes idle).

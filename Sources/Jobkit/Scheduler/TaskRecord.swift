@@ -18,7 +18,8 @@ struct NewTask {
 /// over inside it; from then on a record is only touched under that lock.
 final class TaskRecord: @unchecked Sendable {
     let ref: TaskRef
-    let body: TaskBody
+    /// The job; `nil` once the task has ended, so a retained finished record keeps only what listings show.
+    var body: TaskBody?
     let retry: RetryPolicy
     let timeout: Duration?
     /// Pool requirements in canonical (name) order.
@@ -100,10 +101,10 @@ struct Assignment {
     /// apart from its constants).
     let record: TaskRecord
     let context: TaskContext
+    /// The job to run, taken from the record when the attempt started.
+    let body: TaskBody
 
     var id: TaskID { record.ref.id }
-    /// The job to run; a constant of the record.
-    var body: TaskBody { record.body }
 }
 
 /// A worker as the core sees it.

@@ -52,15 +52,14 @@ public struct StatusSnapshot: Codable, Sendable {
     public static func take(
         scheduler: Scheduler, stats: WindowedJobStats, startedAt: Date, recent: Int, version: String? = nil
     ) -> StatusSnapshot {
-        let tasks = scheduler.tasks()
+        let (counts, recentTasks) = scheduler.summary(recent: recent)
         var byState: [String: Int] = [:]
-        for state in TaskState.allCases { byState[state.rawValue] = 0 }
-        for task in tasks { byState[task.state.rawValue, default: 0] += 1 }
+        for state in TaskState.allCases { byState[state.rawValue] = counts[state] ?? 0 }
         return StatusSnapshot(
             pid: getpid(), startedAt: startedAt, time: scheduler.clock.wallTime(),
             workers: scheduler.workers().map(WorkerResource.init),
             pools: scheduler.pools().map(PoolResource.init), tasksByState: byState,
-            recentTasks: tasks.suffix(recent).map(TaskResource.init),
+            recentTasks: recentTasks.map(TaskResource.init),
             jobs: stats.snapshot().map(JobStatsResource.init),
             lastEventSeq: scheduler.events.lastSeq, version: version)
     }

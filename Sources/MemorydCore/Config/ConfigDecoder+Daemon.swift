@@ -11,6 +11,10 @@ extension MemorydConfig {
         if let workers = reader.integer("workers", atLeast: 1) { settings.workers = workers }
         if let grace = reader.duration("shutdown_grace") { settings.shutdownGrace = grace }
         if let interval = reader.duration("status_interval") { settings.statusInterval = interval }
+        if let threshold = reader.integer("memory_trim_threshold", atLeast: 0) {
+            settings.memoryTrimThreshold = threshold
+        }
+        if let arenas = reader.integer("malloc_arenas", atLeast: 1) { settings.mallocArenas = arenas }
         settings.token = reader.string("token")
         if let reads = reader.string("tcp_reads") {
             if let value = TCPReads(rawValue: reads) {
@@ -34,6 +38,7 @@ extension MemorydConfig {
         reader.rejectUnknownKeys(expected: [
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
+            "memory_trim_threshold", "malloc_arenas",
         ])
     }
 }

@@ -49,6 +49,11 @@ public struct DaemonSettings: Sendable, Hashable {
     public var httpServer: HTTPServer.Configuration = HTTPServer.Configuration()
     /// What TCP clients may read without the bearer token.
     public var tcpReads: MemorydConfig.TCPReads = .token
+    /// Free heap bytes that, once piled up since the last trim, are given back to the system (after a
+    /// burst); 0 never trims. See ``HeapTrimmer``.
+    public var memoryTrimThreshold: Int = HeapTrimmer.defaultThreshold
+    /// malloc arenas the daemon's threads share; see ``HeapTrimmer/defaultArenas``.
+    public var mallocArenas: Int = HeapTrimmer.defaultArenas
     /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``); `nil` for
     /// none, and then TCP is read-only.
     public var token: String?

@@ -43,6 +43,8 @@ public final class MemorydDaemon: Sendable {
     public var pipeline: PipelineRunner? { configState.pipeline }
     /// What opening the state directory changed or repaired, printed at start.
     let startupNotes: [String]
+    /// Gives the heap's free pages back after a burst, from the housekeeping loop.
+    let heapTrimmer: HeapTrimmer
 
     /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
     /// until ``run(ready:)``.
@@ -57,6 +59,9 @@ public final class MemorydDaemon: Sendable {
         settings: DaemonSettings, config: MemorydConfig? = nil, configPath: String? = nil, resetState: Bool = false
     ) throws {
         self.settings = settings
+        // Before the scheduler, the HTTP server and the store start their threads.
+        HeapTrimmer.limitArenas(to: settings.mallocArenas)
+        self.heapTrimmer = HeapTrimmer(threshold: settings.memoryTrimThreshold)
         var notes: [String] = []
         if let tightened = try PrivateFiles.prepareDirectory(settings.stateDirectory) { notes.append(tightened) }
         // Before touching anything in the state directory: another daemon may own it.
@@ -203,6 +208,7 @@ public final class MemorydDaemon: Sendable {
             let spawned = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in
                 writeStatus()
                 store.probeWrite()
+                heapTrimmer.trimIfWorthIt()
             }
             if spawned != nil { health.watchdogs.pet(HealthMonitor.schedulerWatchdog) }
             try? await scheduler.clock.sleep(for: settings.statusInterval)

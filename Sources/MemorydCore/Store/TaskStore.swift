@@ -158,6 +158,8 @@ final class TaskStore: Sendable {
                 var update = updates[storeID] ?? StoreUpdate()
                 if update.apply(event) { updates[storeID] = update }
             }
+            // A dictionary keeps its largest capacity: after a burst drains, let that storage go.
+            if ids.isEmpty && ids.capacity > 0 { ids = [:] }
             return updates
         }
         unwritten.withLock { earlier in

@@ -61,20 +61,22 @@ struct Submit: ParsableCommand {
     /// Starts a run of `job` with `parameters` (each `KEY=VALUE`) and prints its task id, or with `json`
     /// the daemon's answer.
     static func submit(_ job: String, parameters: [String], json: Bool, client: DaemonClient) throws {
-        var body = Array(#"{"job":"#.utf8)
-        JSONText.appendString(job, to: &body)
-        body += #","params":{"#.utf8
-        var seen = Set<Substring>()
-        for parameter in parameters.reversed() {
+        var params: [String: String] = [:]
+        for parameter in parameters {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
                 throw ValidationError("--param takes KEY=VALUE, not '\(parameter)'")
             }
-            // A key given twice keeps its last value.
-            guard seen.insert(parameter[..<equals]).inserted else { continue }
-            if body.last != UInt8(ascii: "{") { body.append(UInt8(ascii: ",")) }
-            JSONText.appendString(String(parameter[..<equals]), to: &body)
+            params[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+        }
+        // Written by hand: JSONEncoder's generic machinery is a visible part of a call's start-up.
+        var body = Array(#"{"job":"#.utf8)
+        JSONText.appendString(job, to: &body)
+        body += #","params":{"#.utf8
+        for (index, (key, value)) in params.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            JSONText.appendString(key, to: &body)
             body.append(UInt8(ascii: ":"))
-            JSONText.appendString(String(parameter[parameter.index(after: equals)...]), to: &body)
+            JSONText.appendString(value, to: &body)
         }
         body += "}}".utf8
         let response = try call { try client.send("POST", "/v1/tasks", json: body) }

@@ -17,6 +17,8 @@ static struct MHD_Response *(*create_response_from_callback)(
 static void (*destroy_response)(struct MHD_Response *);
 static enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
 static enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static void (*suspend_connection)(struct MHD_Connection *);
+static void (*resume_connection)(struct MHD_Connection *);
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char load_error[512];
@@ -48,7 +50,9 @@ static void load(void)
         || resolve(library, "MHD_create_response_from_callback", (void **)&create_response_from_callback) != 0
         || resolve(library, "MHD_destroy_response", (void **)&destroy_response) != 0
         || resolve(library, "MHD_add_response_header", (void **)&add_response_header) != 0
-        || resolve(library, "MHD_queue_response", (void **)&queue_response) != 0) {
+        || resolve(library, "MHD_queue_response", (void **)&queue_response) != 0
+        || resolve(library, "MHD_suspend_connection", (void **)&suspend_connection) != 0
+        || resolve(library, "MHD_resume_connection", (void **)&resume_connection) != 0) {
         return;
     }
     load_result = 0;
@@ -77,7 +81,8 @@ struct MHD_Daemon *cmhd_start_on_socket(
     unsigned int connection_limit,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
-    size_t thread_stack_size)
+    size_t thread_stack_size,
+    unsigned int thread_pool_size)
 {
     return start_daemon(
         flags, 0, accept_policy, accept_policy_cls, handler, handler_cls,
@@ -88,6 +93,7 @@ struct MHD_Daemon *cmhd_start_on_socket(
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
         MHD_OPTION_THREAD_STACK_SIZE, thread_stack_size,
+        MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
         MHD_OPTION_END);
 }
 
@@ -140,3 +146,7 @@ enum MHD_Result cmhd_queue_response(
 {
     return queue_response(connection, status_code, response);
 }
+
+void cmhd_suspend_connection(struct MHD_Connection *connection) { suspend_connection(connection); }
+
+void cmhd_resume_connection(struct MHD_Connection *connection) { resume_connection(connection); }

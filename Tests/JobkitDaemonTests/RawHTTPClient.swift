@@ -70,8 +70,18 @@ final class StreamingConnection: @unchecked Sendable {
 
     init(client: RawHTTPClient, path: String) throws {
         descriptor = try client.connect()
-        let request = client.encode("GET", path)
-        _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        send(client.encode("GET", path))
+    }
+
+    /// A connection that sends `request` as it is (keep-alive requests, several on one connection).
+    init(client: RawHTTPClient, raw request: [UInt8]) throws {
+        descriptor = try client.connect()
+        send(request)
+    }
+
+    /// Writes `bytes` (another request on the same connection).
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 
     deinit { close() }

@@ -24,7 +24,8 @@ int cmhd_load(char *error, size_t error_size);
 /// MHD_start_daemon is variadic, which Swift cannot call: this fixes its options.
 ///
 /// The daemon serves a listening socket the caller created (TCP or Unix), so binding, permissions and
-/// the chosen port stay in Swift. `accept_policy` sees each new connection's address before it is taken
+/// the chosen port stay in Swift. With `thread_pool_size` above 1 (and an internal polling thread in
+/// `flags`), that many threads serve the listener's connections. `accept_policy` sees each new connection's address before it is taken
 /// on; `notify_connection` hears each connection start and end.
 struct MHD_Daemon *cmhd_start_on_socket(
     unsigned int flags,
@@ -40,7 +41,8 @@ struct MHD_Daemon *cmhd_start_on_socket(
     unsigned int connection_limit,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
-    size_t thread_stack_size);
+    size_t thread_stack_size,
+    unsigned int thread_pool_size);
 
 /// The socket of a connection (MHD_get_connection_info is variadic too).
 int cmhd_connection_fd(struct MHD_Connection *connection);
@@ -62,5 +64,7 @@ void cmhd_destroy_response(struct MHD_Response *response);
 enum MHD_Result cmhd_add_response_header(struct MHD_Response *response, const char *header, const char *content);
 enum MHD_Result cmhd_queue_response(
     struct MHD_Connection *connection, unsigned int status_code, struct MHD_Response *response);
+void cmhd_suspend_connection(struct MHD_Connection *connection);
+void cmhd_resume_connection(struct MHD_Connection *connection);
 
 #endif

@@ -54,6 +54,10 @@ public struct HTTPResponse: Sendable {
         case bytes([UInt8])
         /// A body produced while it is sent, with chunked transfer encoding; see ``HTTPStream``.
         case stream(@Sendable (HTTPStream) async -> Void)
+        /// An answer that is not ready when the handler returns (it waits for the disk or for another
+        /// thread): the connection waits, holding no thread, until the work calls ``HTTPResponder/respond(_:)``.
+        /// The status, type and headers around it are not used.
+        case deferred(@Sendable (HTTPResponder) -> Void)
     }
 
     public var status: Int
@@ -78,6 +82,22 @@ public struct HTTPResponse: Sendable {
         _ producer: @escaping @Sendable (HTTPStream) async -> Void
     ) -> HTTPResponse {
         HTTPResponse(contentType: contentType, headers: headers, body: .stream(producer))
+    }
+
+    /// An answer given later: `start` is called at once with the responder its work answers through.
+    ///
+    /// Handlers run on the server's few threads and must not block; one that waits for a commit hands the
+    /// commit on and answers from its completion.
+    public static func deferred(_ start: @escaping @Sendable (HTTPResponder) -> Void) -> HTTPResponse {
+        HTTPResponse(status: 0, contentType: "", body: .deferred(start))
+    }
+
+    /// An answer from `body`, which may block (it waits on the disk or a lock held across one): it runs
+    /// on a thread of its own, so the server's threads go on serving other connections meanwhile.
+    public static func blocking(_ body: @escaping @Sendable () -> HTTPResponse) -> HTTPResponse {
+        deferred { responder in
+            NamedThread.start(name: "http-blocking") { responder.respond(body()) }
+        }
     }
 
     /// A plain-text response.

@@ -1,6 +1,7 @@
 /// Maps method and path to handlers; answers 404 and 405 itself, as JSON errors.
 public struct HTTPRouter: Sendable {
-    /// A route handler: called on a libmicrohttpd thread, must not block for long.
+    /// A route handler: called on one of the server's few threads, so it must not block; work that
+    /// waits answers ``HTTPResponse/deferred(_:)`` or ``HTTPResponse/blocking(_:)``.
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     private var routes: [String: [String: Handler]] = [:]

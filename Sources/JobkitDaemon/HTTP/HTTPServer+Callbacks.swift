@@ -41,11 +41,14 @@ let accessHandler: MHD_AccessHandlerCallback = {
         state: state)
 }
 
-let completionHandler: MHD_RequestCompletedCallback = { _, connection, state, _ in
+let completionHandler: MHD_RequestCompletedCallback = { context, connection, state, _ in
     if let connection, let tracked = HTTPServer.tracked(connection) { tracked.owner.requestEnded(tracked) }
-    guard let state, let request = state.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(request).release()
+    guard let state, let pointer = state.pointee else { return }
+    let request = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
     state.pointee = nil
+    if request.wasDeferred, let context {
+        Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().deferredRequestEnded()
+    }
 }
 
 /// Sees each new connection's address before libmicrohttpd takes it on.

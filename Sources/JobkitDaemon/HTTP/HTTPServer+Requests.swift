@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -43,9 +44,15 @@ extension HTTPServer {
             uploadSize.pointee = 0
             return .YES
         }
+        if let responder = request.responder {
+            // Back from a deferred answer: its work is done (or the server is stopping).
+            request.responder = nil
+            return deliver(responder.answer, for: request, method: method, on: connection)
+        }
         Self.tracked(connection).map { $0.owner.requestArrived($0) }
         var response: HTTPResponse
         let headers = Self.values(of: connection, kind: .HEADER_KIND, lowercased: true)
+        request.acceptEncoding = headers["accept-encoding"]
         if request.tooLarge {
             response = .error(
                 413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
@@ -59,7 +66,25 @@ extension HTTPServer {
                     query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
                     body: request.body, peer: Self.peer(of: connection)))
         }
-        if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: headers["accept-encoding"]) }
+        return deliver(response, for: request, method: method, on: connection)
+    }
+
+    /// Sends `response`, or parks the connection if the answer is deferred.
+    private func deliver(
+        _ response: HTTPResponse, for request: RequestState, method: String, on connection: OpaquePointer
+    )
+        -> MHD_Result
+    {
+        var response = response
+        switch response.body {
+        case .deferred(let start):
+            return park(request, on: connection, start: start)
+        case .stream:
+            // libmicrohttpd sends the headers of a complete body without the body; a stream is not started.
+            if method == "HEAD" { response.body = .bytes([]) }
+        case .bytes:
+            if method != "HEAD" { compressIfAccepted(&response, acceptEncoding: request.acceptEncoding) }
+        }
         return queue(response, on: connection)
     }
 
@@ -83,7 +108,15 @@ extension HTTPServer {
             return .error(
                 413, code: "payload_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
         }
-        return router.respond(to: request)
+        var response = router.respond(to: request)
+        while case .deferred(let start) = response.body {
+            let answered = DispatchSemaphore(value: 0)
+            let responder = HTTPResponder(wake: { answered.signal() })
+            start(responder)
+            answered.wait()
+            response = responder.answer
+        }
+        return response
     }
 
     /// Gzips a complete body when the client accepts it and the body is worth it.
@@ -155,11 +188,16 @@ extension HTTPServer {
         return collected.values
     }
 
-    private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+    func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
         var response = response
         var stream: HTTPStream?
         if case .stream = response.body {
-            stream = HTTPStream(maxBufferedBytes: configuration.streamBufferBytes)
+            let handle = ConnectionHandle(connection)
+            stream = HTTPStream(
+                maxBufferedBytes: configuration.streamBufferBytes,
+                parking: HTTPStream.Parking(
+                    park: { cmhd_suspend_connection(handle.connection) },
+                    resume: { cmhd_resume_connection(handle.connection) }))
             if let tracked = Self.tracked(connection), !tracked.owner.startStream(stream!, on: tracked) {
                 stream = nil
                 response = .error(
@@ -174,10 +212,17 @@ extension HTTPServer {
                 cmhd_create_response_from_buffer(
                     bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
             }
+        case .deferred:
+            preconditionFailure("a deferred answer is parked, never queued")
         case .stream(let producer):
             let stream = stream!
             let context = StreamContext(stream: stream, server: self)
-            openStreams.withLock { $0[ObjectIdentifier(stream)] = stream }
+            let stopping = openStreams.withLock { open -> Bool in
+                if !open.stopping { open.streams[ObjectIdentifier(stream)] = stream }
+                return open.stopping
+            }
+            // A stream that starts while the server stops ends at once: no connection may stay parked.
+            if stopping { stream.close() }
             created = cmhd_create_response_from_callback(
                 UInt64.max, configuration.streamBlockBytes, streamReader,
                 Unmanaged.passRetained(context).toOpaque(), streamFree)
@@ -196,12 +241,17 @@ extension HTTPServer {
 
     func streamEnded(_ stream: HTTPStream) {
         stream.close()
-        openStreams.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(stream)) }
+        openStreams.withLock { _ = $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 }
 
-/// A request in progress: its body so far.
+/// A request in progress: its body so far, and while its answer is deferred, the responder.
 final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
+    /// What the client accepts (`Accept-Encoding`), kept for an answer given after a deferral.
+    var acceptEncoding: String?
+    var responder: HTTPResponder?
+    /// Whether the answer was deferred at some point (the server counts such requests until they end).
+    var wasDeferred = false
 }

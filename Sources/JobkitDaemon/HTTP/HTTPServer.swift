@@ -11,8 +11,11 @@ import Synchronization
 
 /// An HTTP server on libmicrohttpd, serving one router on any number of listening sockets.
 ///
-/// Each listener runs libmicrohttpd's internal polling thread plus a thread per connection, so a slow
-/// request (a streaming response) never holds up another. A ``ConnectionGuard`` per listener keeps it
+/// Each listener serves its connections from a small pool of threads (libmicrohttpd's thread pool on
+/// epoll), so a new connection costs no thread start. Handlers run on those threads and do not block: one
+/// that waits (for a commit, or on a thread of its own) answers ``HTTPResponse/deferred(_:)``, and a
+/// stream with nothing to send parks its connection; neither holds a thread meanwhile, so a slow request
+/// never holds up another. A ``ConnectionGuard`` per listener keeps it
 /// reachable under floods (limits per listener and per address, a deadline for each request to arrive, a
 /// cap on streams, stalled streams closed), and requests that could be read two ways (request smuggling)
 /// are refused before any handler sees them (``RequestHead``).
@@ -59,17 +62,26 @@ public final class HTTPServer: @unchecked Sendable {
         public var streamBlockBytes: Int
         /// Unsent bytes a stream buffers before its producer waits (64 KiB).
         public var streamBufferBytes: Int
-        /// Stack of each connection thread (1 MiB). Handlers run on it, so it must hold the deepest one:
-        /// JSON decoding stops at 512 levels of nesting, far below this. Smaller stacks than the system's
-        /// 8 MiB make the thread started for each connection cheaper.
+        /// Stack of each of a listener's threads (1 MiB). Handlers run on them, so it must hold the
+        /// deepest one: JSON decoding stops at 512 levels of nesting, far below this.
         public var threadStackBytes: Int
+        /// Threads serving each listener (2). A handler runs on the thread of its connection, so this many
+        /// requests are answered at once; a deferred answer or a parked stream holds none. Every thread
+        /// wakes for each new connection (libmicrohttpd 0.9.75 shares the listening socket among them
+        /// without `EPOLLEXCLUSIVE`), so more threads than cores make new connections dearer: on 2 cores,
+        /// 4 threads served fewer new connections per second than 2.
+        public var threads: Int
+        /// How long ``HTTPServer/stop()`` waits for deferred answers still being worked on (a submit's
+        /// commit) to be sent, before answering them 503 (5 s); the 503s get as long again.
+        public var deferredStopGrace: Duration
 
         public init(
             maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 16 << 10, connectionLimit: Int = 256,
             connectionsPerAddress: Int = 64, requestTimeout: Duration = .seconds(10), idleTimeoutSeconds: Int = 30,
             maxStreams: Int = 32, streamStallTimeout: Duration = .seconds(10), stallMarkerGrace: Duration = .seconds(1),
             gzipMinimumBytes: Int = 1 << 10, streamBlockBytes: Int = 16 << 10,
-            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20
+            streamBufferBytes: Int = HTTPStream.defaultMaxBufferedBytes, threadStackBytes: Int = 1 << 20,
+            threads: Int = 2, deferredStopGrace: Duration = .seconds(5)
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
@@ -84,6 +96,8 @@ public final class HTTPServer: @unchecked Sendable {
             self.streamBlockBytes = streamBlockBytes
             self.streamBufferBytes = streamBufferBytes
             self.threadStackBytes = threadStackBytes
+            self.threads = threads
+            self.deferredStopGrace = deferredStopGrace
         }
 
         /// Checks every limit is usable.
@@ -93,7 +107,7 @@ public final class HTTPServer: @unchecked Sendable {
             let counts = [
                 ("max_body_bytes", maxBodyBytes), ("max_header_bytes", maxHeaderBytes),
                 ("max_connections", connectionLimit), ("max_connections_per_address", connectionsPerAddress),
-                ("max_streams", maxStreams), ("idle_timeout", idleTimeoutSeconds),
+                ("max_streams", maxStreams), ("idle_timeout", idleTimeoutSeconds), ("http_threads", threads),
             ]
             if let (name, value) = counts.first(where: { $0.1 < 1 }) {
                 throw DaemonError(.invalidConfiguration, "\(name) is \(value); it must be at least 1")
@@ -122,8 +136,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// Where the guards count what they refuse; `nil` counts nothing.
     let registry: MetricsRegistry?
     private let daemons = Mutex<[RunningListener]>([])
-    /// Streams being sent, closed on ``stop()`` so their connection threads can end.
-    let openStreams = Mutex<[ObjectIdentifier: HTTPStream]>([:])
+    /// Streams being sent, closed on ``stop()`` so that no connection stays parked.
+    let openStreams = Mutex(OpenStreams())
+    /// Deferred answers being worked on; ``stop()`` waits for them, then answers the rest 503, because
+    /// libmicrohttpd cannot stop while a connection is parked.
+    let pendingAnswers = Mutex(PendingAnswers())
     private let sweeper = Mutex<DispatchSemaphore?>(nil)
 
     /// - Parameter registry: where to count refused and closed connections
@@ -143,7 +160,8 @@ public final class HTTPServer: @unchecked Sendable {
     public func listen(on socket: ListenSocket) throws {
         try configuration.validate()
         try Self.loadLibrary()
-        let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
+        let flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let guardian = ConnectionGuard(listener: socket.address, configuration: configuration, registry: registry)
         let context = Unmanaged.passUnretained(self).toOpaque()
         let guardContext = Unmanaged.passUnretained(guardian).toOpaque()
@@ -154,7 +172,7 @@ public final class HTTPServer: @unchecked Sendable {
                 UInt32(configuration.connectionLimit + Self.closingHeadroom), UInt32(configuration.idleTimeoutSeconds),
                 // libmicrohttpd's own pool holds the head and the response headers: twice the head limit, so
                 // heads up to the limit reach ``RequestHead`` and get its JSON answer.
-                configuration.maxHeaderBytes * 2, configuration.threadStackBytes)
+                configuration.maxHeaderBytes * 2, configuration.threadStackBytes, UInt32(configuration.threads))
         else {
             throw DaemonError(.listener, "libmicrohttpd could not start on \(socket.address)")
         }
@@ -174,7 +192,8 @@ public final class HTTPServer: @unchecked Sendable {
         throw DaemonError(.listener, message)
     }
 
-    /// Stops every listener (in-flight requests are finished) and closes the sockets.
+    /// Stops every listener (in-flight requests are finished, deferred ones given
+    /// ``Configuration/deferredStopGrace``) and closes the sockets.
     public func stop() {
         sweeper.withLock { semaphore in
             semaphore?.signal()
@@ -185,10 +204,12 @@ public final class HTTPServer: @unchecked Sendable {
             return list
         }
         let streams = openStreams.withLock { open -> [HTTPStream] in
-            defer { open = [:] }
-            return Array(open.values)
+            open.stopping = true
+            defer { open.streams = [:] }
+            return Array(open.streams.values)
         }
         for stream in streams { stream.close() }
+        settlePendingAnswers()
         for listener in running {
             cmhd_stop_daemon(listener.daemon)
             listener.socket.close()
@@ -211,15 +232,20 @@ public final class HTTPServer: @unchecked Sendable {
             return current
         }
         guard let semaphore else { return }
-        let interval = Self.sweepInterval.components
-        let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+        let interval = Self.sweepInterval.dispatchInterval
         NamedThread.start(name: "http-guard") { [weak self] in
-            while semaphore.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+            while semaphore.wait(timeout: .now() + interval) == .timedOut {
                 guard let self else { return }
                 for listener in self.daemons.withLock({ $0 }) { listener.guardian.sweep() }
             }
         }
     }
+}
+
+/// The streams being sent, and whether ``HTTPServer/stop()`` has begun (then no new one registers).
+struct OpenStreams {
+    var streams: [ObjectIdentifier: HTTPStream] = [:]
+    var stopping = false
 }
 
 /// A started libmicrohttpd daemon, the socket it serves and its guard.
@@ -228,4 +254,12 @@ struct RunningListener: @unchecked Sendable {
     let daemon: OpaquePointer
     let socket: ListenSocket
     let guardian: ConnectionGuard
+}
+
+extension Duration {
+    /// The same time as Dispatch counts it, to the nanosecond.
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
 }

@@ -1,12 +1,12 @@
 import DequeModule
-import Dispatch
 import Synchronization
 
 /// The body of a streaming response: a producer writes chunks, the connection sends them as they come.
 ///
-/// The producer runs as its own task; the connection's thread waits for bytes, so a stream that is quiet
-/// for minutes holds up nothing else. When the client goes away or the server stops, the stream closes:
-/// ``write(_:)`` returns `false` and the producer's task is cancelled.
+/// The producer runs as its own task. While it has nothing to send, the connection is parked (suspended
+/// in libmicrohttpd) and holds no thread, so a stream that is quiet for minutes holds up nothing else; a
+/// write wakes it. When the client goes away or the server stops, the stream closes: ``write(_:)``
+/// returns `false` and the producer's task is cancelled.
 public final class HTTPStream: Sendable {
     /// Bytes buffered before ``write(_:)`` waits for the client to catch up (64 KiB).
     public static let defaultMaxBufferedBytes = 64 << 10
@@ -23,15 +23,33 @@ public final class HTTPStream: Sendable {
         var fullSince: ContinuousClock.Instant?
         /// Sent in place of what is buffered when the stream is closed for a stalled client.
         var stallMarker: [UInt8] = []
+        /// Whether the reader parked its connection and waits for ``Parking/resume``.
+        var readerParked = false
+    }
+
+    /// How the reader's connection waits for bytes without holding a thread: `park` is called when the
+    /// reader finds nothing to send, `resume` once there is something (or the stream ends). Both are
+    /// called under the stream's lock, so a resume always follows its park.
+    struct Parking: Sendable {
+        let park: @Sendable () -> Void
+        let resume: @Sendable () -> Void
     }
 
     /// Bytes buffered before ``write(_:)`` waits.
     public let maxBufferedBytes: Int
     private let state = Mutex(State())
-    private let readable = DispatchSemaphore(value: 0)
+    private let parking: Parking
 
-    init(maxBufferedBytes: Int = defaultMaxBufferedBytes) {
+    init(maxBufferedBytes: Int = defaultMaxBufferedBytes, parking: Parking) {
         self.maxBufferedBytes = maxBufferedBytes
+        self.parking = parking
+    }
+
+    /// Brings the reader's connection back if it is parked; call with the lock held.
+    private func wakeReader(_ state: inout State) {
+        guard state.readerParked else { return }
+        state.readerParked = false
+        parking.resume()
     }
 
     /// Queues `bytes` for the client, waiting while more than ``maxBufferedBytes`` are unsent.
@@ -44,11 +62,11 @@ public final class HTTPStream: Sendable {
             guard !state.closed, !state.finished else { return false }
             state.chunks.append(bytes)
             state.buffered += bytes.count
+            wakeReader(&state)
             if state.buffered <= maxBufferedBytes { return true }
             if state.fullSince == nil { state.fullSince = .now }
             return nil
         }
-        readable.signal()
         if let queued { return queued }
         return await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool? in
@@ -63,8 +81,10 @@ public final class HTTPStream: Sendable {
 
     /// Ends the response after the buffered bytes are sent.
     public func finish() {
-        state.withLock { $0.finished = true }
-        readable.signal()
+        state.withLock { state in
+            state.finished = true
+            wakeReader(&state)
+        }
     }
 
     /// Whether the client has gone or the server is stopping.
@@ -92,12 +112,12 @@ public final class HTTPStream: Sendable {
                 state.buffered = state.stallMarker.count
             }
             state.finished = true
+            wakeReader(&state)
             defer { state.waitingWriter = nil }
             return (state.waitingWriter, state.producer)
         }
         writer?.resume(returning: false)
         producer?.cancel()
-        readable.signal()
     }
 
     // MARK: - Server side
@@ -115,38 +135,39 @@ public final class HTTPStream: Sendable {
         if closedAlready { task.cancel() }
     }
 
-    /// Copies up to `buffer.count` bytes into `buffer`, waiting until there are some.
+    /// Copies up to `buffer.count` bytes into `buffer`; with none buffered it parks the connection and
+    /// returns 0, to be called again once the connection is back.
     ///
     /// - Returns: the number of bytes copied, or `nil` when the stream has ended or closed.
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        while true {
-            let outcome = state.withLock { state -> (count: Int?, writer: CheckedContinuation<Bool, Never>?)? in
-                if state.closed { return (nil, nil) }
-                guard let first = state.chunks.first else { return state.finished ? (nil, nil) : nil }
-                let count = min(buffer.count, first.count - state.offset)
-                first.withUnsafeBytes { source in
-                    buffer.baseAddress!.copyMemory(from: source.baseAddress! + state.offset, byteCount: count)
-                }
-                state.offset += count
-                state.buffered -= count
-                if state.offset == first.count {
-                    state.chunks.removeFirst()
-                    state.offset = 0
-                }
-                var writer: CheckedContinuation<Bool, Never>?
-                if state.buffered <= maxBufferedBytes {
-                    writer = state.waitingWriter
-                    state.waitingWriter = nil
-                    state.fullSince = nil
-                }
-                return (count, writer)
+        let outcome = state.withLock { state -> (count: Int?, writer: CheckedContinuation<Bool, Never>?) in
+            if state.closed { return (nil, nil) }
+            guard let first = state.chunks.first else {
+                if state.finished { return (nil, nil) }
+                state.readerParked = true
+                parking.park()
+                return (0, nil)
             }
-            if let outcome {
-                outcome.writer?.resume(returning: true)
-                return outcome.count
+            let count = min(buffer.count, first.count - state.offset)
+            first.withUnsafeBytes { source in
+                buffer.baseAddress!.copyMemory(from: source.baseAddress! + state.offset, byteCount: count)
             }
-            readable.wait()
+            state.offset += count
+            state.buffered -= count
+            if state.offset == first.count {
+                state.chunks.removeFirst()
+                state.offset = 0
+            }
+            var writer: CheckedContinuation<Bool, Never>?
+            if state.buffered <= maxBufferedBytes {
+                writer = state.waitingWriter
+                state.waitingWriter = nil
+                state.fullSince = nil
+            }
+            return (count, writer)
         }
+        outcome.writer?.resume(returning: true)
+        return outcome.count
     }
 
     /// Closes the stream: the reader returns, a waiting writer resumes with `false`, the producer is cancelled.
@@ -155,11 +176,11 @@ public final class HTTPStream: Sendable {
             state.closed = true
             state.chunks.removeAll()
             state.buffered = 0
+            wakeReader(&state)
             defer { state.waitingWriter = nil }
             return (state.waitingWriter, state.producer)
         }
         writer?.resume(returning: false)
         producer?.cancel()
-        readable.signal()
     }
 }

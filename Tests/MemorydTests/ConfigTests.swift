@@ -1,4 +1,5 @@
 import Foundation
+import JobkitDaemon
 import Testing
 
 @testable import MemorydCore
@@ -55,7 +56,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas, http_threads"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
@@ -152,6 +153,14 @@ struct ConfigTests {
         #expect(set.memoryTrimThreshold == 0 && set.mallocArenas == 4)
         #expect(errors("[daemon]\nmalloc_arenas = 0").first?.contains("malloc_arenas") == true)
         #expect(errors("[daemon]\nmemory_trim_threshold = -1").first?.contains("memory_trim_threshold") == true)
+    }
+
+    @Test func theHTTPThreadsAreReadWithTheirDefaultAndLimit() throws {
+        let defaults = try MemorydConfig.parse("", file: "c.toml", environment: Self.environment).daemon
+        #expect(defaults.httpServer.threads == 2)
+        let set = try MemorydConfig.parse("[daemon]\nhttp_threads = 3", file: "c.toml", environment: Self.environment)
+        #expect(set.daemon.httpServer.threads == 3)
+        #expect(errors("[daemon]\nhttp_threads = 0").first?.contains("http_threads") == true)
     }
 
     @Test func healthTargetAndExternalLabelsAreRead() throws {

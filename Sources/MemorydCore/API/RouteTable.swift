@@ -27,7 +27,10 @@ struct RouteTable: Sendable {
             Route(.get, "/healthz", .open) { _ in health.liveness() },
             Route(.get, "/readyz", .open) { _ in readiness() },
             Route(.get, "/v1/alerts", .open) { _ in health.alertsResponse() },
-            Route(.get, "/v1/schedules", .open) { _ in schedules.list() },
+            // Handlers run on the HTTP threads; the ones that wait for the store (a read behind a commit, or
+            // a commit of their own) or read files run on a thread of their own. Submits hand their
+            // commit on and answer from its completion (TasksAPI).
+            Route(.get, "/v1/schedules", .open) { _ in .blocking { schedules.list() } },
             Route(.get, "/v1/openapi.yaml", .open) { _ in
                 HTTPResponse(contentType: "application/yaml", body: PackageResources.openapi_yaml)
             },
@@ -38,9 +41,13 @@ struct RouteTable: Sendable {
             Route(.post, "/v1/tasks", .mutate) { request in tasks.submit(request) },
             Route(.post, "/v1/tasks:batch", .mutate) { request in tasks.submitBatch(request) },
             Route(.delete, "/v1/tasks/{id}", .mutate) { request in tasks.cancel(request) },
-            Route(.post, "/v1/jobs/{name}/pause", .mutate) { request in jobs.set(request, paused: true) },
-            Route(.post, "/v1/jobs/{name}/resume", .mutate) { request in jobs.set(request, paused: false) },
-            Route(.post, "/v1/reload", .mutate) { _ in reload() },
+            Route(.post, "/v1/jobs/{name}/pause", .mutate) { request in
+                .blocking { jobs.set(request, paused: true) }
+            },
+            Route(.post, "/v1/jobs/{name}/resume", .mutate) { request in
+                .blocking { jobs.set(request, paused: false) }
+            },
+            Route(.post, "/v1/reload", .mutate) { _ in .blocking { reload() } },
         ] + WebPage.routes
     }
 

@@ -116,9 +116,22 @@ extension TasksAPI {
                 message: "line \(lineNumbers[index]): \(unknownJobMessage(submission.job)); nothing was started")
         }
         guard let pipeline else { return .error(500, code: "internal", message: "no config loaded") }
+        // Answered once the runs are durable, without holding an HTTP thread while the commit waits.
+        let batch = submissions
+        return .deferred { responder in
+            pipeline.startRuns(batch) { started in
+                responder.respond { batchAnswer(batch, started) }
+            }
+        }
+    }
+
+    /// The answer to a batch once its runs are recorded and submitted (or could not be recorded).
+    private func batchAnswer(_ submissions: [PipelineRunner.Submission], _ started: PipelineRunner.RecordedRuns)
+        -> HTTPResponse
+    {
         let results: [Result<PipelineRunner.Run, any Error>]
         do {
-            results = try pipeline.startRuns(submissions)
+            results = try started()
         } catch {
             let refusal = SubmitRefusal(error)
             return json(["error": refusal], status: refusal.status)

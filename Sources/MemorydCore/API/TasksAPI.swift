@@ -43,12 +43,19 @@ struct TasksAPI: Sendable {
         guard let pipeline, pipeline.config.job(submission.job) != nil else {
             return .error(404, code: "unknown_job", message: unknownJobMessage(submission.job))
         }
-        do {
-            let run = try pipeline.startRun(of: submission.job, parameters: submission.params ?? [:])
-            return json(Started(submission.job, run), status: 201)
-        } catch {
-            let refusal = SubmitRefusal(error)
-            return json(["error": refusal], status: refusal.status)
+        // Answered once the run is durable, without holding an HTTP thread while the commit waits.
+        let wanted = PipelineRunner.Submission(job: submission.job, parameters: submission.params ?? [:])
+        return .deferred { responder in
+            pipeline.startRuns([wanted]) { started in
+                responder.respond {
+                    do {
+                        return json(Started(wanted.job, try started()[0].get()), status: 201)
+                    } catch {
+                        let refusal = SubmitRefusal(error)
+                        return json(["error": refusal], status: refusal.status)
+                    }
+                }
+            }
         }
     }
 

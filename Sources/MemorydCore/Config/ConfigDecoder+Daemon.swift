@@ -34,11 +34,12 @@ extension MemorydConfig {
         if let timeout = reader.duration("request_timeout") { server.requestTimeout = timeout }
         if let limit = reader.integer("max_streams", atLeast: 1) { server.maxStreams = limit }
         if let timeout = reader.duration("stream_stall_timeout") { server.streamStallTimeout = timeout }
+        if let threads = reader.integer("http_threads", atLeast: 1) { server.threads = threads }
         settings.httpServer = server
         reader.rejectUnknownKeys(expected: [
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
-            "memory_trim_threshold", "malloc_arenas",
+            "memory_trim_threshold", "malloc_arenas", "http_threads",
         ])
     }
 }

@@ -3,7 +3,7 @@ extension TOMLParser {
     // MARK: - Values
 
     /// Deepest nesting of arrays and inline tables (128): far beyond any config, and well within the
-    /// stack of a connection thread, which parses the file on `POST /v1/reload` (the TOML fuzzer found
+    /// stack of the HTTP thread that parses the file on `POST /v1/reload` (the TOML fuzzer found
     /// that 100,000 `[` overflowed it).
     static let maximumNesting = 128
 

@@ -1,4 +1,5 @@
 import Jobkit
+import JobkitSupport
 import Synchronization
 
 extension PipelineRunner {
@@ -14,10 +15,43 @@ extension PipelineRunner {
     }
 
     /// A run about to start: its id and its jobs in an order where upstream jobs come first.
-    struct PlannedRun {
+    struct PlannedRun: Sendable {
         let id: String
         let submission: Submission
         let jobs: [(name: String, dependsOn: [String])]
+
+        /// The run as the store records it.
+        var newRun: TaskStore.NewRun { (id, jobs, submission.parameters) }
+    }
+
+    /// What ``startRuns(_:then:)`` hands over once its runs are durable: submits them and returns what
+    /// ``startRuns(_:)`` returns, or throws what it throws.
+    public typealias RecordedRuns = @Sendable () throws -> [Result<Run, any Error>]
+
+    /// Starts runs as ``startRuns(_:)`` does, without waiting for their commit: `then` is called once
+    /// they are durable (or could not be recorded), on the queue's committer thread, with the function
+    /// that submits them. Call that function where a short wait is allowed (an HTTP thread), not on the
+    /// committer's.
+    ///
+    /// Submissions of `unique` jobs are checked and started under one lock held across their commit, so
+    /// a batch with any is started as ``startRuns(_:)`` on a thread of its own.
+    public func startRuns(
+        _ submissions: [Submission], then: @escaping @Sendable (_ started: @escaping RecordedRuns) -> Void
+    ) {
+        let unique = submissions.contains { uniqueKey(of: $0.job, parameters: $0.parameters) != nil }
+        let known = submissions.allSatisfy { config.job($0.job) != nil }
+        guard let store, known, !unique else {
+            let startNow: @Sendable () -> Void = { [self] in
+                let result = Result { try startRuns(submissions) }
+                then { try result.get() }
+            }
+            if store == nil || !known { startNow() } else { NamedThread.start(name: "submit-unique", startNow) }
+            return
+        }
+        let planned = submissions.map(plan)
+        store.recordRuns(planned.map(\.newRun)) { [self] recorded in
+            then { self.submitRecorded(planned, storeIDs: try recorded.get()) }
+        }
     }
 
     /// Starts a run for each submission, recording them all durably in one commit first when there is a

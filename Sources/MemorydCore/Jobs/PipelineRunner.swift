@@ -77,8 +77,14 @@ public final class PipelineRunner: Sendable {
     ///
     /// - Throws: the store's error if the runs could not be recorded; then none was started.
     func start(_ runs: [PlannedRun]) throws -> [Result<Run, any Error>] {
-        let storeIDs = try store?.recordRuns(runs.map { ($0.id, $0.jobs, $0.submission.parameters) })
-        return runs.enumerated().map { index, run in
+        let storeIDs = try store?.recordRuns(runs.map(\.newRun))
+        return submitRecorded(runs, storeIDs: storeIDs)
+    }
+
+    /// Submits `runs`, recorded already with `storeIDs` (`nil` without a store); a run the scheduler
+    /// refuses is abandoned in the store and reported in its place.
+    func submitRecorded(_ runs: [PlannedRun], storeIDs: [[Int64]]?) -> [Result<Run, any Error>] {
+        runs.enumerated().map { index, run in
             let ids = storeIDs?[index]
             do {
                 return .success(

@@ -100,33 +100,48 @@ final class TaskStore: Sendable {
         try recordRuns([(run, jobs, parameters)])[0]
     }
 
+    /// A new run as it is recorded: its id, its jobs (each with its upstream jobs) and its parameters.
+    typealias NewRun = (run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String])
+
     /// Records the tasks of new runs durably, all in one transaction; returns each run's store ids in the
     /// order of its jobs.
     ///
     /// - Throws: ``SQLiteError`` when the commit fails (``SQLiteError/isDiskFull`` for a full disk); then
     ///   none of the runs is recorded.
-    func recordRuns(
-        _ runs: [(run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String])]
-    ) throws -> [[Int64]] {
-        let now = Date().timeIntervalSince1970
-        let ids = try write {
-            try commits.perform { transaction in
-                var ids: [Int64] = []
-                for run in runs {
-                    let params = Self.json(run.parameters)
-                    for job in run.jobs {
-                        try transaction.execute(
-                            "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                            [
-                                .text(run.run), .text(job.name), .text(params), .text(Self.json(job.dependsOn)),
-                                .real(now),
-                            ])
-                        ids.append(transaction.lastInsertedRow)
-                    }
-                }
-                return ids
-            }
+    func recordRuns(_ runs: [NewRun]) throws -> [[Int64]] {
+        let ids = try write { try commits.perform(Self.insertion(of: runs)) }
+        return tracked(runs, ids)
+    }
+
+    /// Records the tasks of new runs as ``recordRuns(_:)`` does, without waiting: `completion` gets each
+    /// run's store ids, or the commit's error, on the committer's thread once they are durable. It must
+    /// not wait for another commit.
+    func recordRuns(_ runs: [NewRun], completion: @escaping @Sendable (Result<[[Int64]], any Error>) -> Void) {
+        commits.enqueue(Self.insertion(of: runs)) { [self] result in
+            completion(Result { tracked(runs, try write { try result.get() }) })
         }
+    }
+
+    /// The work that inserts `runs`' tasks, returning their ids in order.
+    private static func insertion(of runs: [NewRun]) -> (SQLiteDatabase.Transaction) throws -> [Int64] {
+        let now = Date().timeIntervalSince1970
+        return { transaction in
+            var ids: [Int64] = []
+            for run in runs {
+                let params = json(run.parameters)
+                for job in run.jobs {
+                    try transaction.execute(
+                        "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+                        [.text(run.run), .text(job.name), .text(params), .text(json(job.dependsOn)), .real(now)])
+                    ids.append(transaction.lastInsertedRow)
+                }
+            }
+            return ids
+        }
+    }
+
+    /// `ids` split by run, each run's tasks followed from now on.
+    private func tracked(_ runs: [NewRun], _ ids: [Int64]) -> [[Int64]] {
         var next = ids.startIndex
         return runs.map { run in
             let runIDs = Array(ids[next..<next + run.jobs.count])

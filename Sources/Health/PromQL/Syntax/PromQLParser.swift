@@ -9,7 +9,7 @@ public struct PromQLParser {
     private var depth = 0
 
     /// Deepest nesting of an expression (128): far beyond any rule, and well within the stack of a
-    /// connection thread, which parses rule files on `POST /v1/reload` (the PromQL fuzzer found that
+    /// HTTP thread that parses rule files on `POST /v1/reload` (the PromQL fuzzer found that
     /// thousands of `(` overflowed it).
     public static let maximumNesting = 128
 

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import JobkitSupport
 
 /// `POST /v1/tasks:batch` and the wire shapes it shares with `POST /v1/tasks`.
 extension TasksAPI {
@@ -116,11 +117,12 @@ extension TasksAPI {
                 message: "line \(lineNumbers[index]): \(unknownJobMessage(submission.job)); nothing was started")
         }
         guard let pipeline else { return .error(500, code: "internal", message: "no config loaded") }
-        // Answered once the runs are durable, without holding an HTTP thread while the commit waits.
+        // Answered once the runs are durable, without holding an HTTP thread while the commit waits;
+        // submitting thousands of recorded runs takes a while too, so that runs on a thread of its own.
         let batch = submissions
         return .deferred { responder in
             pipeline.startRuns(batch) { started in
-                responder.respond { batchAnswer(batch, started) }
+                NamedThread.start(name: "submit-batch") { responder.respond(batchAnswer(batch, started)) }
             }
         }
     }

@@ -45,6 +45,34 @@ struct TaskStoreTests {
         #expect(try reopened.unfinished().isEmpty)
     }
 
+    @Test func theQueueKeepsAtMostItsCacheOfPagesInMemory() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let standard = try TaskStore(directory: path)
+        #expect(try standard.database.execute("PRAGMA cache_size").first?[0].integer == -512)
+        let other = try directory()
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let larger = try TaskStore(directory: other, cacheBytes: 3 << 20)
+        #expect(try larger.database.execute("PRAGMA cache_size").first?[0].integer == -3072)
+    }
+
+    @Test func aRunRecordedWithoutWaitingIsReportedOnceDurable() async throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try TaskStore(directory: path)
+        let ids = try await withCheckedThrowingContinuation { continuation in
+            store.recordRuns([("run-1", [("extract", []), ("load", ["extract"])], [:])]) {
+                continuation.resume(with: $0)
+            }
+        }
+        #expect(ids.count == 1 && ids[0].count == 2)
+        // Read back on a connection of its own: the runs are committed when the completion is called.
+        let reader = try SQLiteDatabase(path: path + "/" + TaskStore.fileName, readOnly: true)
+        let stored = try reader.execute("SELECT id, job FROM tasks ORDER BY id")
+        #expect(stored.compactMap { $0[0].integer } == ids[0])
+        #expect(stored.map { $0[1].text } == ["extract", "load"])
+    }
+
     @Test func retriesInterruptionsAndProcessGroupsAreKeptForTheNextStart() throws {
         let path = try directory()
         defer { try? FileManager.default.removeItem(atPath: path) }

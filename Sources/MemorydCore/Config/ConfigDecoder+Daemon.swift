@@ -15,6 +15,9 @@ extension MemorydConfig {
             settings.memoryTrimThreshold = threshold
         }
         if let arenas = reader.integer("malloc_arenas", atLeast: 1) { settings.mallocArenas = arenas }
+        if let bytes = reader.integer("queue_cache_bytes", atLeast: TaskStore.minimumCacheBytes) {
+            settings.queueCacheBytes = bytes
+        }
         settings.token = reader.string("token")
         if let reads = reader.string("tcp_reads") {
             if let value = TCPReads(rawValue: reads) {
@@ -39,7 +42,7 @@ extension MemorydConfig {
         reader.rejectUnknownKeys(expected: [
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
-            "memory_trim_threshold", "malloc_arenas", "http_threads",
+            "memory_trim_threshold", "malloc_arenas", "http_threads", "queue_cache_bytes",
         ])
     }
 }

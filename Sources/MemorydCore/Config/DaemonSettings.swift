@@ -54,6 +54,8 @@ public struct DaemonSettings: Sendable, Hashable {
     public var memoryTrimThreshold: Int = HeapTrimmer.defaultThreshold
     /// malloc arenas the daemon's threads share; see ``HeapTrimmer/defaultArenas``.
     public var mallocArenas: Int = HeapTrimmer.defaultArenas
+    /// The most memory SQLite keeps for the queue database's pages (512 KiB).
+    public var queueCacheBytes: Int = TaskStore.defaultCacheBytes
     /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``); `nil` for
     /// none, and then TCP is read-only.
     public var token: String?

@@ -91,7 +91,8 @@ public final class MemorydDaemon: Sendable {
             ).unlabelled
         self.storeErrors = storeErrors
         let store = try TaskStore(
-            directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0, errors: storeErrors)
+            directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0, errors: storeErrors,
+            cacheBytes: settings.queueCacheBytes)
         self.store = store
         self.startupNotes = notes
         registry.register(collector: ProcessCollector())

@@ -40,9 +40,13 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// emptied and starts again.
     static let statementCacheLimit = 64
 
-    /// Opens (creating) the database at `path`, in WAL mode with full sync; or, `readOnly`, an existing one
-    /// as it is, changing nothing.
-    init(path: String, readOnly: Bool = false) throws {
+    /// SQLite's own bound on the pages it keeps in memory per connection (2 MiB), for callers that
+    /// leave it.
+    static let defaultCacheBytes = 2 << 20
+
+    /// Opens (creating) the database at `path`, in WAL mode with full sync, keeping at most `cacheBytes`
+    /// of its pages in memory; or, `readOnly`, an existing one as it is, changing nothing.
+    init(path: String, readOnly: Bool = false, cacheBytes: Int = defaultCacheBytes) throws {
         self.path = path
         var handle: OpaquePointer?
         let flags =
@@ -58,6 +62,8 @@ final class SQLiteDatabase: @unchecked Sendable {
         guard !readOnly else { return }
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = FULL")
+        // A negative size is in KiB. PRAGMA takes no bound parameters; the number is ours.
+        try execute("PRAGMA cache_size = -\(max(cacheBytes >> 10, 1))")
     }
 
     deinit {

@@ -32,7 +32,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// The client for `--socket` and `--http` as given (`nil` when absent).
     static func client(socket: String?, http: String?) -> DaemonClient {
-        let token = ProcessInfo.processInfo.environment["MEMORYD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        // Read one by one (Paths.environmentVariable): this is on the path of every client command.
+        let token = Paths.environmentVariable("MEMORYD_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
         return DaemonClient(
             socket: socketPath(socket),
             fallback: httpAddress(http).map { DaemonClient.TCPFallback(address: $0, token: token) })
@@ -40,14 +41,14 @@ struct GlobalOptions: ParsableArguments {
 
     private static func socketPath(_ socket: String?) -> String {
         if let socket { return socket }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["MEMORYD_SOCKET"], !fromEnvironment.isEmpty {
+        if let fromEnvironment = Paths.environmentVariable("MEMORYD_SOCKET"), !fromEnvironment.isEmpty {
             return fromEnvironment
         }
-        return DaemonSettings.defaultSocketPath()
+        return DaemonSettings.defaultSocketPath(variable: Paths.environmentVariable)
     }
 
     private static func httpAddress(_ http: String?) -> String? {
-        let address = http ?? ProcessInfo.processInfo.environment["MEMORYD_HTTP"] ?? DaemonSettings.defaultHTTP
+        let address = http ?? Paths.environmentVariable("MEMORYD_HTTP") ?? DaemonSettings.defaultHTTP
         return address.isEmpty ? nil : address
     }
 }

@@ -82,8 +82,8 @@ struct Submit: ParsableCommand {
         let response = try call { try client.send("POST", "/v1/tasks", json: body) }
         if json {
             StandardStreams.output(response.body)
-        } else if let answer = try? WireJSON.decode(Created.self, from: response.body) {
-            printLine(answer.id)
+        } else if let id = JSONMember.string("id", in: response.body) {
+            printLine(id)
         }
     }
 }
@@ -144,8 +144,6 @@ func call(_ request: () throws -> DaemonClient.Response) throws -> DaemonClient.
 }
 
 /// The part of `POST /v1/tasks`' answer the CLI prints.
-private struct Created: Decodable { var id: String }
-
 /// `GET /v1/tasks`' answer.
 private struct TaskList: Decodable {
     var tasks: [TaskResource]

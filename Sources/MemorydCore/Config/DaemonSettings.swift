@@ -95,7 +95,12 @@ public struct DaemonSettings: Sendable, Hashable {
     /// for the daemon and every client command.
     public static func defaultSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
     {
-        Paths.runtimeDirectory(environment: environment) + "/memoryd.sock"
+        defaultSocketPath { environment[$0] }
+    }
+
+    /// ``defaultSocketPath(environment:)`` with each variable read by `variable`.
+    package static func defaultSocketPath(variable: (String) -> String?) -> String {
+        Paths.runtimeDirectory(variable: variable) + "/memoryd.sock"
     }
 
     /// `$XDG_CONFIG_HOME/memoryd/memoryd.toml`, or `~/.config/memoryd/memoryd.toml`.

@@ -47,6 +47,8 @@ final class ConnectionGuard: Sendable {
         // @unchecked: every var is read and written with `ConnectionGuard.state` locked.
         let descriptor: Int32
         let address: String?
+        /// Who is on the other end, read once at the accept (credentials do not change on a connection).
+        let peer: HTTPPeer
         /// The guard that tracks it (libmicrohttpd's callbacks reach the guard through the connection).
         let owner: ConnectionGuard
         var phase = Phase.awaitingRequest
@@ -57,9 +59,13 @@ final class ConnectionGuard: Sendable {
         /// Shut down already; waiting for libmicrohttpd to close it.
         var shut = false
 
-        init(descriptor: Int32, address: String?, owner: ConnectionGuard, since: ContinuousClock.Instant) {
+        init(
+            descriptor: Int32, address: String?, peer: HTTPPeer = .unknown, owner: ConnectionGuard,
+            since: ContinuousClock.Instant
+        ) {
             self.descriptor = descriptor
             self.address = address
+            self.peer = peer
             self.owner = owner
             self.since = since
         }
@@ -123,9 +129,9 @@ final class ConnectionGuard: Sendable {
         return admitted
     }
 
-    /// libmicrohttpd started serving a connection on `descriptor`.
-    func opened(descriptor: Int32, address: String?) -> Connection {
-        let connection = Connection(descriptor: descriptor, address: address, owner: self, since: .now)
+    /// libmicrohttpd started serving a connection on `descriptor`, from `peer`.
+    func opened(descriptor: Int32, address: String?, peer: HTTPPeer = .unknown) -> Connection {
+        let connection = Connection(descriptor: descriptor, address: address, peer: peer, owner: self, since: .now)
         state.withLock { state in
             state.connections[ObjectIdentifier(connection)] = connection
             if let address { state.byAddress[address, default: 0] += 1 }

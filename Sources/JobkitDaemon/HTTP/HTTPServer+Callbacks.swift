@@ -64,9 +64,10 @@ let connectionNotification: MHD_NotifyConnectionCallback = { context, connection
     let guardian = Unmanaged<ConnectionGuard>.fromOpaque(context).takeUnretainedValue()
     switch code {
     case .CONNECTION_NOTIFY_STARTED:
+        let descriptor = cmhd_connection_fd(connection)
         let tracked = guardian.opened(
-            descriptor: cmhd_connection_fd(connection),
-            address: ConnectionGuard.addressKey(cmhd_connection_client_address(connection)))
+            descriptor: descriptor, address: ConnectionGuard.addressKey(cmhd_connection_client_address(connection)),
+            peer: HTTPServer.peer(ofDescriptor: descriptor))
         socketContext.pointee = Unmanaged.passRetained(tracked).toOpaque()
     case .CONNECTION_NOTIFY_CLOSED:
         guard let pointer = socketContext.pointee else { return }

@@ -64,7 +64,8 @@ extension HTTPServer {
                     method: method, path: path,
                     headers: headers,
                     query: Self.values(of: connection, kind: .GET_ARGUMENT_KIND, lowercased: false),
-                    body: request.body, peer: Self.peer(of: connection)))
+                    body: request.body,
+                    peer: Self.tracked(connection)?.peer ?? Self.peer(ofDescriptor: cmhd_connection_fd(connection))))
         }
         return deliver(response, for: request, method: method, on: connection)
     }
@@ -138,8 +139,7 @@ extension HTTPServer {
     }
 
     /// The peer's kind, and on a Unix socket its uid and pid from `SO_PEERCRED`.
-    private static func peer(of connection: OpaquePointer) -> HTTPPeer {
-        let descriptor = cmhd_connection_fd(connection)
+    static func peer(ofDescriptor descriptor: Int32) -> HTTPPeer {
         guard descriptor >= 0 else { return .unknown }
         var address = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -169,7 +169,10 @@ public final class HTTPServer: @unchecked Sendable {
             let daemon = cmhd_start_on_socket(
                 flags, socket.descriptor, acceptPolicy, guardContext, accessHandler, context, completionHandler,
                 context, connectionNotification, guardContext,
-                UInt32(configuration.connectionLimit + Self.closingHeadroom), UInt32(configuration.idleTimeoutSeconds),
+                // libmicrohttpd splits its limit among the threads, and which thread accepts is a race: each
+                // may hold them all, and the guard counts them for the listener as a whole.
+                UInt32((configuration.connectionLimit + Self.closingHeadroom) * configuration.threads),
+                UInt32(configuration.idleTimeoutSeconds),
                 // libmicrohttpd's own pool holds the head and the response headers: twice the head limit, so
                 // heads up to the limit reach ``RequestHead`` and get its JSON answer.
                 configuration.maxHeaderBytes * 2, configuration.threadStackBytes, UInt32(configuration.threads))

@@ -19,9 +19,31 @@ extension TasksAPI {
         var tasks: [String: String]
 
         init(_ job: String, _ run: PipelineRunner.Run) {
-            tasks = run.tasks.mapValues(\.id.description)
-            id = tasks[job]!
-            self.run = run.id
+            self.init(id: run.tasks[job]!.id.description, run: run.id, tasks: run.tasks.mapValues(\.id.description))
+        }
+
+        init(id: String, run: String, tasks: [String: String]) {
+            self.id = id
+            self.run = run
+            self.tasks = tasks
+        }
+
+        /// The answer's body as ``WireJSON`` would encode it (sorted keys, a newline after), written by
+        /// hand: JSONEncoder took a tenth of an HTTP thread's time per submit.
+        var body: [UInt8] {
+            var bytes = Array(#"{"id":"#.utf8)
+            JSONText.appendString(id, to: &bytes)
+            bytes += #","run":"#.utf8
+            JSONText.appendString(run, to: &bytes)
+            bytes += #","tasks":{"#.utf8
+            for (index, task) in tasks.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONText.appendString(task.key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                JSONText.appendString(task.value, to: &bytes)
+            }
+            bytes += "}}\n".utf8
+            return bytes
         }
     }
 

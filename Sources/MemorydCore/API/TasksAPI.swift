@@ -49,7 +49,7 @@ struct TasksAPI: Sendable {
             pipeline.startRuns([wanted]) { started in
                 responder.respond {
                     do {
-                        return json(Started(wanted.job, try started()[0].get()), status: 201)
+                        return .json(Started(wanted.job, try started()[0].get()).body, status: 201)
                     } catch {
                         let refusal = SubmitRefusal(error)
                         return json(["error": refusal], status: refusal.status)

@@ -31,7 +31,8 @@ extension PipelineRunner {
     /// Starts runs as ``startRuns(_:)`` does, without waiting for their commit: `then` is called once
     /// they are durable (or could not be recorded), on the queue's committer thread, with the function
     /// that submits them. Call that function where a short wait is allowed (an HTTP thread), not on the
-    /// committer's.
+    /// committer's. Without a store, or for a job the config does not have, `then` is called at once on
+    /// the caller's thread.
     ///
     /// Submissions of `unique` jobs are checked and started under one lock held across their commit, so
     /// a batch with any is started as ``startRuns(_:)`` on a thread of its own.

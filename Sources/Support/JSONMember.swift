@@ -6,15 +6,19 @@ package enum JSONMember {
     /// `nil` when `bytes` is not an object, has no such member, its value is not a string, or the text is
     /// malformed before the member.
     package static func string(_ name: String, in bytes: [UInt8]) -> String? {
+        string(at: [name], in: bytes)
+    }
+
+    /// The string at `path` in the JSON object in `bytes`: `["error", "message"]` reads
+    /// `{"error": {"message": "…"}}`; `nil` under the same conditions as ``string(_:in:)``, at any level.
+    package static func string(at path: [String], in bytes: [UInt8]) -> String? {
+        guard !path.isEmpty else { return nil }
         var scanner = Scanner(bytes: bytes)
-        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-        if scanner.consume(UInt8(ascii: "}")) { return nil }
-        while true {
-            guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
-            if key == name { return scanner.string() }
-            guard scanner.skipValue() else { return nil }
-            guard scanner.consume(UInt8(ascii: ",")) else { return nil }
+        for (depth, name) in path.enumerated() {
+            guard scanner.member(name) else { return nil }
+            if depth == path.count - 1 { return scanner.string() }
         }
+        return nil
     }
 
     private struct Scanner {
@@ -25,6 +29,18 @@ package enum JSONMember {
 
         mutating func skipWhitespace() {
             while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        }
+
+        /// Moves into the object that is next, to the value of its member `name`; `false` when there is
+        /// no object, no such member, or the text is malformed before it.
+        mutating func member(_ name: String) -> Bool {
+            guard consume(UInt8(ascii: "{")) else { return false }
+            if consume(UInt8(ascii: "}")) { return false }
+            while true {
+                guard let key = string(), consume(UInt8(ascii: ":")) else { return false }
+                if key == name { return true }
+                guard skipValue(), consume(UInt8(ascii: ",")) else { return false }
+            }
         }
 
         /// Skips whitespace, then `byte` if it is next.

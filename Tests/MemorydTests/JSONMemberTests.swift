@@ -23,4 +23,25 @@ struct JSONMemberTests {
     func anythingElseIsNil(_ text: String) {
         #expect(JSONMember.string("id", in: Array(text.utf8)) == nil)
     }
+
+    /// The API's error answer, as the CLI reads its message.
+    @Test(arguments: [
+        #"{"error":{"code":"unknown_job","message":"no job named \"x\""}}"#,
+        #"{"error":{"details":{"message":"inner"},"message":"outer"},"message":"top"}"#,
+        #" { "error" : { "message" : "spaced" } } "#,
+    ])
+    func readsANestedMemberAsJSONSerializationDoes(_ text: String) throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(JSONMember.string(at: ["error", "message"], in: Array(text.utf8)) == error["message"] as? String)
+    }
+
+    @Test(arguments: [
+        #"{"error":"flat"}"#, #"{"error":{"code":"x"}}"#, #"{"message":"top only"}"#, #"{"error":{"message":1}}"#,
+        #"{"error":[{"message":"in a list"}]}"#,
+    ])
+    func aMissingNestedMemberIsNil(_ text: String) {
+        #expect(JSONMember.string(at: ["error", "message"], in: Array(text.utf8)) == nil)
+        #expect(JSONMember.string(at: [], in: Array(text.utf8)) == nil)
+    }
 }

@@ -168,8 +168,8 @@ final class TaskStore: Sendable {
         }
     }
 
-    /// Records starts, retries, interruptions and finishes from a batch of events in one transaction,
-    /// with whatever earlier batches could not write.
+    /// Records starts, retries, interruptions and finishes from a batch of events in one transaction
+    /// (shared with other writers waiting then), with whatever earlier batches could not write.
     ///
     /// - Throws: ``SQLiteError`` when the commit fails; the updates are kept for the next call.
     func record(_ events: [JobEvent]) throws {
@@ -196,11 +196,13 @@ final class TaskStore: Sendable {
         }
         guard !updates.isEmpty else { return }
         do {
-            try write {
-                try database.transaction { transaction in
-                    for (storeID, update) in updates.sorted(by: { $0.key < $1.key }) {
-                        try update.write(storeID, in: transaction)
-                    }
+            // Through the committer, so a batch of transitions shares its fsync with the submits and
+            // process groups being recorded at the same time.
+            let sorted = updates.sorted(by: { $0.key < $1.key })
+            _ = try write {
+                try commits.perform { transaction in
+                    for (storeID, update) in sorted { try update.write(storeID, in: transaction) }
+                    return []
                 }
             }
         } catch {

@@ -12,7 +12,7 @@ let strictSettings: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
 ]
 
-/// How the release `memoryd` is linked, to keep the idle daemon's resident memory small
+/// How the release `memoryd-server` (the daemon and every command) is linked, to keep the idle daemon's resident memory small
 /// (linker/README.md, Benchmarks/README.md):
 /// - the Swift runtime and FoundationEssentials inside the binary, with only the parts memoryd uses;
 /// - lld, with relative relocations packed (`DT_RELR`, glibc 2.36 or later) and no dynamic symbol
@@ -27,6 +27,13 @@ let releaseLinkerFlags: [String] = [
     "-Xlinker", "--no-warn-symbol-ordering",
 ]
 
+/// How the release `memoryd` front is linked: one static executable (glibc and the Swift runtime
+/// inside), so a client call maps no shared library and the loader has nothing to relocate. It calls
+/// nothing that needs glibc's NSS or `dlopen` at run time (docs/cli.md, "Two binaries").
+let frontLinkerFlags: [String] = [
+    "-static-executable", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+]
+
 let package = Package(
     name: "memoryd",
     platforms: [.macOS(.v15)],
@@ -36,9 +43,12 @@ let package = Package(
         .library(name: "JobkitTesting", targets: ["JobkitTesting"]),
         .library(name: "JobkitHealth", targets: ["JobkitHealth"]),
         .library(name: "JobkitDaemon", targets: ["JobkitDaemon"]),
-        // The daemon's logic, for the end-to-end tests and benchmarks; not a stable API.
-        .library(name: "MemorydCore", targets: ["MemorydCore"]),
+        // The daemon's logic and its client, for the end-to-end tests and benchmarks; not a stable API.
+        .library(name: "MemorydCore", targets: ["MemorydCore", "MemorydClient"]),
+        // The command users run: the client calls scripts make in loops, in a small static binary, and
+        // everything else by exec'ing memoryd-server beside it (docs/cli.md, "Two binaries").
         .executable(name: "memoryd", targets: ["memoryd"]),
+        .executable(name: "memoryd-server", targets: ["memoryd-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -99,6 +109,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The daemon's client side that needs no Foundation and no server: the socket, the HTTP exchange,
+        // submit. The small `memoryd` binary is made of it alone.
+        .target(name: "MemorydClient", dependencies: ["JobkitSupport"], swiftSettings: strictSettings),
         .target(name: "CProcessSupport"),
         .systemLibrary(
             name: "CSQLite",
@@ -108,8 +121,9 @@ let package = Package(
         .target(
             name: "MemorydCore",
             dependencies: [
-                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "JobkitSupport", "CProcessSupport", "CSQLite",
-                "CJobkitDaemonSupport",
+                "Jobkit", "JobkitMetrics", "JobkitHealth", "JobkitDaemon", "JobkitSupport", "CProcessSupport",
+                "CSQLite",
+                "CJobkitDaemonSupport", "MemorydClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -125,17 +139,25 @@ let package = Package(
             swiftSettings: strictSettings),
         // toml-test's decoder over the config parser, for scripts/toml-conformance (not a product).
         .executableTarget(
-            name: "toml-test-decoder", dependencies: ["MemorydCore"], path: "Tools/TOMLTestDecoder",
+            name: "toml-test-decoder", dependencies: ["MemorydCore", "JobkitSupport"], path: "Tools/TOMLTestDecoder",
             swiftSettings: strictSettings),
+        // Every command (ArgumentParser) and the daemon; `memoryd` execs it for all but its fast paths.
         .executableTarget(
-            name: "memoryd",
+            name: "memoryd-server",
             dependencies: [
-                "MemorydCore", "JobkitMetrics", "Jobkit", "JobkitDaemon",
+                "MemorydCore", "MemorydClient", "JobkitMetrics", "Jobkit", "JobkitDaemon", "JobkitSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(releaseLinkerFlags, .when(configuration: .release))]
+        ),
+        // `memoryd`: `submit JOB` and `--version` answered here, anything else by memoryd-server.
+        .executableTarget(
+            name: "memoryd",
+            dependencies: ["MemorydClient", "JobkitSupport"],
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(frontLinkerFlags, .when(configuration: .release))]
         ),
         .target(
             name: "JobkitTesting",
@@ -150,7 +172,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MemorydTests",
-            dependencies: ["MemorydCore", "memoryd", "JobkitTesting", "JobkitHealth", "JobkitMetrics", "JobkitSupport"],
+            dependencies: [
+                "MemorydCore", "MemorydClient", "memoryd", "memoryd-server", "JobkitTesting", "JobkitHealth",
+                "JobkitMetrics", "JobkitSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

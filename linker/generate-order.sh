@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates linker/memoryd.order, the functions the release link lays out first (linker/README.md).
 #
-# It runs the release memoryd under valgrind's callgrind on examples/pipeline.toml: start-up (whose
+# It runs the release memoryd-server (the daemon's binary) under valgrind's callgrind on examples/pipeline.toml: start-up (whose
 # functions come first), then every read endpoint over the Unix socket, a submit, and a session file
 # that starts a run.
 # Needs valgrind (apt-get install -y valgrind) and curl; takes a minute or two after the build.
@@ -17,7 +17,7 @@ for tool in valgrind callgrind_control curl objcopy python3; do
     command -v "$tool" >/dev/null || { echo "generate-order: needs $tool (apt-get install -y valgrind curl binutils python3)" >&2; exit 1; }
 done
 
-swift build -c release --product memoryd
+swift build -c release --product memoryd-server
 
 work=$(mktemp -d)
 daemon=""
@@ -28,13 +28,13 @@ cleanup() {
 trap cleanup EXIT
 
 # Valgrind 3.19 (Debian 12) cannot read this toolchain's DWARF 5; the symbol table is all it needs.
-objcopy --strip-debug .build/release/memoryd "$work/memoryd"
+objcopy --strip-debug .build/release/memoryd-server "$work/memoryd-server"
 mkdir -p "$work/home/sessions"
 socket="$work/memoryd.sock"
 
 HOME="$work/home" valgrind --tool=callgrind --demangle=no --dump-instr=no \
     --callgrind-out-file="$work/callgrind.out" --log-file="$work/valgrind.log" \
-    "$work/memoryd" run --config examples/pipeline.toml --http 127.0.0.1:0 --socket "$socket" \
+    "$work/memoryd-server" run --config examples/pipeline.toml --http 127.0.0.1:0 --socket "$socket" \
     --state-dir "$work/state" 2>"$work/memoryd.log" &
 daemon=$!
 
@@ -78,10 +78,10 @@ wait "$daemon" || { echo "generate-order: memoryd exited with $?" >&2; cat "$wor
 daemon=""
 
 {
-    echo "# Functions the release memoryd ran under linker/generate-order.sh; ld.lld places them first in"
+    echo "# Functions the release memoryd-server ran under linker/generate-order.sh; ld.lld places them first in"
     echo "# .text so the daemon maps fewer code pages (linker/README.md). Generated: do not edit."
-    python3 linker/callgrind_functions.py /memoryd "$work"/callgrind.out.1 "$work"/callgrind.out
+    python3 linker/callgrind_functions.py /memoryd-server "$work"/callgrind.out.1 "$work"/callgrind.out
 } >linker/memoryd.order
 echo "generate-order: $(grep -vc '^#' linker/memoryd.order) functions in linker/memoryd.order"
 # SwiftPM does not see a linker input change: remove the binary so the next release build relinks it.
-rm -f .build/release/memoryd
+rm -f .build/release/memoryd-server

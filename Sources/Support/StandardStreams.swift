@@ -1,4 +1,3 @@
-import JobkitSupport
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -23,4 +22,3 @@ package enum StandardStreams {
         _ = SystemCall.writeAll(Array(bytes), to: descriptor)
     }
 }
-

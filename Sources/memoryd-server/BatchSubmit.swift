@@ -1,6 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import JobkitDaemon
+import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 /// `memoryd submit --batch`: submissions from standard input, sent to `POST /v1/tasks:batch` a group at a

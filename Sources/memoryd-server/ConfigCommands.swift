@@ -1,6 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import JobkitDaemon
+import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 struct CheckConfig: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import MemorydClient
 import MemorydCore
 
 struct Events: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import JobkitDaemon
+import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 /// Options every client command shares: where the daemon is.
@@ -13,44 +15,22 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Where reads go when no daemon answers on the socket (default $MEMORYD_HTTP, else \(DaemonSettings.defaultHTTP); \"\" for the socket only). Task data on TCP needs $MEMORYD_TOKEN, the daemon's token.",
+            "Where reads go when no daemon answers on the socket (default $MEMORYD_HTTP, else \(DaemonAddress.defaultHTTP); \"\" for the socket only). Task data on TCP needs $MEMORYD_TOKEN, the daemon's token.",
             valueName: "host:port"))
     var http: String?
 
     @Option(help: ArgumentHelp("State directory, for --offline (default $XDG_STATE_HOME/memoryd).", valueName: "dir"))
     var stateDir: String?
 
-    var socketPath: String { Self.socketPath(socket) }
+    var socketPath: String { DaemonAddress.socketPath(socket) }
 
     var stateDirectory: String { stateDir ?? DaemonSettings.defaultStateDirectory() }
 
     /// `--http`, else `$MEMORYD_HTTP`, else the daemon's default TCP address; `nil` when set to "".
-    var httpAddress: String? { Self.httpAddress(http) }
+    var httpAddress: String? { DaemonAddress.httpAddress(http) }
 
     /// A client of the socket whose reads fall back to TCP (with `$MEMORYD_TOKEN`).
-    var client: DaemonClient { Self.client(socket: socket, http: http) }
-
-    /// The client for `--socket` and `--http` as given (`nil` when absent).
-    static func client(socket: String?, http: String?) -> DaemonClient {
-        // Read one by one (Paths.environmentVariable): this is on the path of every client command.
-        let token = Paths.environmentVariable("MEMORYD_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
-        return DaemonClient(
-            socket: socketPath(socket),
-            fallback: httpAddress(http).map { DaemonClient.TCPFallback(address: $0, token: token) })
-    }
-
-    private static func socketPath(_ socket: String?) -> String {
-        if let socket { return socket }
-        if let fromEnvironment = Paths.environmentVariable("MEMORYD_SOCKET"), !fromEnvironment.isEmpty {
-            return fromEnvironment
-        }
-        return DaemonSettings.defaultSocketPath(variable: Paths.environmentVariable)
-    }
-
-    private static func httpAddress(_ http: String?) -> String? {
-        let address = http ?? Paths.environmentVariable("MEMORYD_HTTP") ?? DaemonSettings.defaultHTTP
-        return address.isEmpty ? nil : address
-    }
+    var client: DaemonClient { DaemonAddress.client(socket: socket, http: http) }
 }
 
 /// Writes `text` and a newline to standard output at once (unbuffered, so `events --follow` shows each
@@ -66,15 +46,14 @@ func printError(_ text: String) {
 
 /// Fails with the API's error message when the daemon answered with an error status.
 func requireSuccess(_ response: DaemonClient.Response) throws {
-    guard (200..<300).contains(response.status) else {
-        struct Answer: Decodable {
-            struct Detail: Decodable { var message: String }
-            var error: Detail
-        }
-        let message =
-            (try? WireJSON.decode(Answer.self, from: response.body))?.error.message
-            ?? String(decoding: response.body, as: UTF8.self)
-        printError("memoryd: \(message) (HTTP \(response.status))")
-        throw ExitCode.failure
+    do {
+        try ClientCall.requireSuccess(response)
+    } catch {
+        throw ExitCode.failure(after: error)
     }
+}
+
+extension ExitCode {
+    /// Exit status 1 for a client call whose failure is already on standard error.
+    static func failure(after _: ReportedFailure) -> ExitCode { .failure }
 }

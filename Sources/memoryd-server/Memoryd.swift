@@ -4,6 +4,8 @@ import Dispatch
 import FoundationEssentials
 import JobkitDaemon
 import JobkitMetrics
+import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 /// Every command names itself (`commandName:`): without one, ArgumentParser derives the name from the
@@ -27,13 +29,6 @@ struct Memoryd: ParsableCommand {
 @main
 enum MemorydMain {
     static func main() {
-        if let plain = FastPath.command(Array(CommandLine.arguments.dropFirst())) {
-            do {
-                return try plain()
-            } catch {
-                Memoryd.exit(withError: error)
-            }
-        }
         let command: any ParsableCommand
         do {
             command = try Memoryd.parseAsRoot()

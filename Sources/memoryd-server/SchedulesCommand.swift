@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import JobkitDaemon
 import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 struct Schedules: ParsableCommand {

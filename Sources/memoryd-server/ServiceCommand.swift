@@ -1,5 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
+import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 struct InstallService: ParsableCommand {

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Jobkit
 import JobkitDaemon
 import JobkitSupport
+import MemorydClient
 import MemorydCore
 
 struct Submit: ParsableCommand {
@@ -61,29 +62,16 @@ struct Submit: ParsableCommand {
     /// Starts a run of `job` with `parameters` (each `KEY=VALUE`) and prints its task id, or with `json`
     /// the daemon's answer.
     static func submit(_ job: String, parameters: [String], json: Bool, client: DaemonClient) throws {
-        var params: [String: String] = [:]
-        for parameter in parameters {
-            guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                throw ValidationError("--param takes KEY=VALUE, not '\(parameter)'")
-            }
-            params[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+        let pairs: [(String, String)]
+        do {
+            pairs = try SubmitCall.parameters(parameters)
+        } catch {
+            throw ValidationError("--param takes KEY=VALUE, not '\(error.parameter)'")
         }
-        // Written by hand: JSONEncoder's generic machinery is a visible part of a call's start-up.
-        var body = Array(#"{"job":"#.utf8)
-        JSONText.appendString(job, to: &body)
-        body += #","params":{"#.utf8
-        for (index, (key, value)) in params.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            JSONText.appendString(key, to: &body)
-            body.append(UInt8(ascii: ":"))
-            JSONText.appendString(value, to: &body)
-        }
-        body += "}}".utf8
-        let response = try call { try client.send("POST", "/v1/tasks", json: body) }
-        if json {
-            StandardStreams.output(response.body)
-        } else if let id = JSONMember.string("id", in: response.body) {
-            printLine(id)
+        do {
+            try SubmitCall.run(job, parameters: pairs, json: json, client: client)
+        } catch {
+            throw ExitCode.failure(after: error)
         }
     }
 }
@@ -133,17 +121,16 @@ struct Tasks: ParsableCommand {
 
 /// Runs a client call, turning a missing daemon or an error answer into a message and exit status 1.
 func call(_ request: () throws -> DaemonClient.Response) throws -> DaemonClient.Response {
+    let response: DaemonClient.Response
     do {
-        let response = try request()
-        try requireSuccess(response)
-        return response
+        response = try request()
     } catch let error as DaemonClient.ClientError {
-        printError("memoryd: \(error)")
-        throw ExitCode.failure
+        throw ExitCode.failure(after: ClientCall.report(error))
     }
+    try requireSuccess(response)
+    return response
 }
 
-/// The part of `POST /v1/tasks`' answer the CLI prints.
 /// `GET /v1/tasks`' answer.
 private struct TaskList: Decodable {
     var tasks: [TaskResource]

@@ -3,6 +3,7 @@ import Dispatch
 import FoundationEssentials
 import Jobkit
 import JobkitDaemon
+import MemorydClient
 import MemorydCore
 
 #if canImport(Glibc)

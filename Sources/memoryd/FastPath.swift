@@ -1,25 +1,23 @@
-import ArgumentParser
-import MemorydCore
+import JobkitSupport
+import MemorydClient
 
 /// The calls scripts make in loops, `memoryd submit JOB …` and `memoryd --version`, read by hand.
 ///
-/// ArgumentParser builds every command's argument tree at each call, instantiating generic types from
-/// mangled names and reflecting over the command; that is about a quarter of a client call's CPU, more
-/// than the request itself. The plain forms of these two are recognised here and run the same command
-/// code ArgumentParser's command runs. Anything else (help, a flag this does not know, a missing
-/// value, a value that looks like an option, `--batch`) is left to ArgumentParser, so errors, help and
-/// every other command behave exactly as before.
+/// Their plain forms are answered by this small binary with the same code memoryd-server's `submit`
+/// runs (``SubmitCall``). Anything else (help, a flag this does not know, a missing value, a value
+/// that looks like an option, a malformed `--param`, `--batch`, every other command) is left to
+/// memoryd-server's full parse, so errors, help and every other command behave exactly as there.
 enum FastPath {
     /// What the plain form of `arguments` (without the program name) runs, or `nil` to parse them fully.
-    static func command(_ arguments: [String]) -> (() throws -> Void)? {
-        if arguments == ["--version"] { return { printLine(MemorydVersion.current) } }
+    static func command(_ arguments: [String]) -> (() throws(ReportedFailure) -> Void)? {
+        if arguments == ["--version"] { return { StandardStreams.output(MemorydVersion.current + "\n") } }
         guard arguments.first == "submit" else { return nil }
         return submit(arguments.dropFirst())
     }
 
     /// `submit` with `--socket`, `--http`, `--state-dir`, `--param` (each as `--name value` or
     /// `--name=value`), `--json` and one job.
-    static func submit(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
+    static func submit(_ arguments: ArraySlice<String>) -> (() throws(ReportedFailure) -> Void)? {
         var job: String?
         var socket: String?
         var http: String?
@@ -50,15 +48,14 @@ enum FastPath {
             case "--http": http = value
             case "--state-dir": continue  // only for --offline, which submit does not have
             default:
-                // A malformed one is refused by the full parse, with submit's usage.
-                guard let equals = value.firstIndex(of: "="), equals != value.startIndex else { return nil }
                 parameters.append(value)
             }
         }
-        guard let job else { return nil }
-        return { [parameters] in
-            try Submit.submit(
-                job, parameters: parameters, json: json, client: GlobalOptions.client(socket: socket, http: http))
+        // A malformed `--param` is refused by the full parse, with submit's usage.
+        guard let job, let pairs = try? SubmitCall.parameters(parameters) else { return nil }
+        return { () throws(ReportedFailure) in
+            try SubmitCall.run(
+                job, parameters: pairs, json: json, client: DaemonAddress.client(socket: socket, http: http))
         }
     }
 

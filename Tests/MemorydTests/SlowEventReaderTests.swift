@@ -1,6 +1,7 @@
 import Foundation
 import Jobkit
 import JobkitDaemon
+import MemorydClient
 import Synchronization
 import Testing
 

@@ -19,7 +19,9 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$VERSION"; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "schemathesis==$VERSION"
 fi
+# memoryd execs memoryd-server for `run`: both are needed.
 swift build --product memoryd >/dev/null
+swift build --product memoryd-server >/dev/null
 
 work=$(mktemp -d)
 daemon_pid=""

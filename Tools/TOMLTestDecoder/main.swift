@@ -3,6 +3,7 @@
 // refusal the error (file:line:column) on stderr and exit 1. scripts/toml-conformance runs it over the
 // toml-test cases.
 import FoundationEssentials
+import JobkitSupport
 import MemorydCore
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import MemorydClient
 import MemorydCore
 
 // Durable submits: POST /v1/tasks against a real MemorydDaemon in this process, each answer given only

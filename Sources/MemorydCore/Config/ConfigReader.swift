@@ -1,6 +1,7 @@
 import FoundationEssentials
 import JobkitMetrics
 import JobkitSupport
+import MemorydClient
 
 /// Reads one TOML table into typed values, collecting errors instead of stopping at the first, and
 /// reports keys nobody asked for.
@@ -194,7 +195,7 @@ struct ConfigReader {
         let defaults = [
             "XDG_STATE_HOME": home + "/.local/state", "XDG_CONFIG_HOME": home + "/.config",
             "XDG_DATA_HOME": home + "/.local/share", "XDG_CACHE_HOME": home + "/.cache",
-            "XDG_RUNTIME_DIR": Paths.fallbackRuntimeDirectory,
+            "XDG_RUNTIME_DIR": DaemonAddress.fallbackRuntimeDirectory,
         ]
         var result = ""
         var rest = Substring(text)

@@ -1,5 +1,6 @@
 public import FoundationEssentials
 public import JobkitDaemon
+import MemorydClient
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,7 @@ public import JobkitDaemon
 /// defaults (SPEC §8's) for what they leave out, then `memoryd run`'s flags on top.
 public struct DaemonSettings: Sendable, Hashable {
     /// Default TCP listener: loopback only.
-    public static let defaultHTTP = "127.0.0.1:9477"
+    public static let defaultHTTP = DaemonAddress.defaultHTTP
     /// Default number of workers.
     public static let defaultWorkers = 4
     /// Default period of the status snapshot.
@@ -95,12 +96,7 @@ public struct DaemonSettings: Sendable, Hashable {
     /// for the daemon and every client command.
     public static func defaultSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
     {
-        defaultSocketPath { environment[$0] }
-    }
-
-    /// ``defaultSocketPath(environment:)`` with each variable read by `variable`.
-    package static func defaultSocketPath(variable: (String) -> String?) -> String {
-        Paths.runtimeDirectory(variable: variable) + "/memoryd.sock"
+        DaemonAddress.defaultSocketPath { environment[$0] }
     }
 
     /// `$XDG_CONFIG_HOME/memoryd/memoryd.toml`, or `~/.config/memoryd/memoryd.toml`.

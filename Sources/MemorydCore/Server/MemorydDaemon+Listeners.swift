@@ -1,5 +1,6 @@
 import FoundationEssentials
 import JobkitDaemon
+import MemorydClient
 
 #if canImport(Glibc)
     import Glibc
@@ -23,7 +24,7 @@ extension MemorydDaemon {
             }
         }
         let directory = Paths.directory(of: settings.socket)
-        if directory == Paths.fallbackRuntimeDirectory {
+        if directory == DaemonAddress.fallbackRuntimeDirectory {
             try Self.prepareFallbackRuntimeDirectory(directory)
         } else {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

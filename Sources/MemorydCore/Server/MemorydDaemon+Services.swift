@@ -1,5 +1,6 @@
 import Jobkit
 import JobkitDaemon
+import JobkitSupport
 import Logging
 import ServiceLifecycle
 

@@ -1,5 +1,6 @@
 import Jobkit
 import JobkitDaemon
+import JobkitSupport
 
 extension MemorydDaemon {
     /// Stops taking work and lets running tasks finish within ``DaemonSettings/shutdownGrace``; after it,

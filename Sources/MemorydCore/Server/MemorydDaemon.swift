@@ -4,6 +4,8 @@ public import Jobkit
 public import JobkitDaemon
 import JobkitHealth
 public import JobkitMetrics
+import JobkitSupport
+import MemorydClient
 import ServiceLifecycle
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import MemorydClient
 
 #if canImport(Glibc)
     import Glibc
@@ -22,29 +23,11 @@ package enum Paths {
         environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path(percentEncoded: false)
     }
 
-    /// The runtime directory for the socket: `$XDG_RUNTIME_DIR`, or `/tmp/memoryd-UID` when it is unset
-    /// or empty, the same for the daemon, every client command and `$XDG_RUNTIME_DIR` in a config.
+    /// The runtime directory for the socket, ``DaemonAddress/runtimeDirectory(variable:)`` with the
+    /// variables from `environment`.
     package static func runtimeDirectory(environment: [String: String]) -> String {
-        runtimeDirectory { environment[$0] }
+        DaemonAddress.runtimeDirectory { environment[$0] }
     }
-
-    /// ``runtimeDirectory(environment:)`` with each variable read by `variable` (``environmentVariable(_:)``
-    /// in a client command).
-    package static func runtimeDirectory(variable: (String) -> String?) -> String {
-        if let runtime = variable("XDG_RUNTIME_DIR"), !runtime.isEmpty { return runtime }
-        return fallbackRuntimeDirectory
-    }
-
-    /// The process's environment variable `name`, read without building the whole environment: the
-    /// first `[String: String]` a process makes looks up `String: Hashable` in every protocol
-    /// conformance of the binary, a visible part of a client command's start-up.
-    package static func environmentVariable(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
-    /// `/tmp/memoryd-UID`: private to this user (0700), created by the daemon, refused if someone else
-    /// made it first.
-    package static var fallbackRuntimeDirectory: String { "/tmp/memoryd-\(getuid())" }
 
     /// Why `path` cannot be read, as the system says it: "No such file or directory", "Permission
     /// denied", "Is a directory".

@@ -29,7 +29,7 @@ let releaseLinkerFlags: [String] = [
 
 /// How the release `memoryd` front is linked: one static executable (glibc and the Swift runtime
 /// inside), so a client call maps no shared library and the loader has nothing to relocate. It calls
-/// nothing that needs glibc's NSS or `dlopen` at run time (docs/cli.md, "Two binaries").
+/// nothing that needs glibc's NSS or `dlopen` at run time (docs/daemon.md, "Two binaries").
 let frontLinkerFlags: [String] = [
     "-static-executable", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
 ]
@@ -46,7 +46,7 @@ let package = Package(
         // The daemon's logic and its client, for the end-to-end tests and benchmarks; not a stable API.
         .library(name: "MemorydCore", targets: ["MemorydCore", "MemorydClient"]),
         // The command users run: the client calls scripts make in loops, in a small static binary, and
-        // everything else by exec'ing memoryd-server beside it (docs/cli.md, "Two binaries").
+        // everything else by exec'ing memoryd-server beside it (docs/daemon.md, "Two binaries").
         .executable(name: "memoryd", targets: ["memoryd"]),
         .executable(name: "memoryd-server", targets: ["memoryd-server"]),
     ],

@@ -87,10 +87,14 @@ struct InstallService: ParsableCommand {
         }
     }
 
-    /// This binary's absolute path, which the unit starts.
+    /// The absolute path the unit starts: `memoryd` beside this binary (the command users know; it execs
+    /// memoryd-server in the same process, so systemd's view of the service is the same), else this
+    /// binary itself.
     static func executablePath() throws -> String {
         do {
-            return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+            let server = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+            let front = Paths.join(Paths.directory(of: server), "memoryd")
+            return FileManager.default.isExecutableFile(atPath: front) ? front : server
         } catch {
             printError("memoryd: cannot tell where this binary is (/proc/self/exe): \(error)")
             throw ExitCode.failure

@@ -25,7 +25,7 @@ struct Memoryd: ParsableCommand {
 
 /// The entry point. Client commands run synchronously on the main thread: an `async` main starts the
 /// concurrency runtime's threads before the first line of a command, a third of a client call's
-/// start-up (Benchmarks/README.md). Only the daemon, `run`, starts them.
+/// start-up (Benchmarks/CLI/README.md). Only the daemon, `run`, starts them.
 @main
 enum MemorydMain {
     static func main() {

@@ -14,6 +14,7 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
             case dependencyCycle
             case shutDown
             case alreadyRunning
+            case taskIDInUse
         }
 
         private let base: Base
@@ -35,6 +36,8 @@ public struct JobError: Error, CustomStringConvertible, Sendable {
         public static let shutDown = Code(.shutDown)
         /// `run()` was called on a scheduler that is already running or has run.
         public static let alreadyRunning = Code(.alreadyRunning)
+        /// A task was submitted with an id (``TaskOptions/id``) another task of this scheduler has.
+        public static let taskIDInUse = Code(.taskIDInUse)
 
         public var description: String { base.rawValue }
     }

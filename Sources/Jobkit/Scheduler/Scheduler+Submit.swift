@@ -4,8 +4,8 @@ extension Scheduler {
     /// Validates `task`, builds its record outside the core's lock, and inserts it under it.
     func submit(_ task: NewTask) throws -> TaskHandle {
         try validate(task)
-        let id = nextTaskID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let record = TaskRecord(task, index: 0, firstID: id, submittedAt: clock.wallTime())
+        let id = task.options.id ?? TaskID(rawValue: nextTaskID.wrappingAdd(1, ordering: .relaxed).oldValue)
+        let record = TaskRecord(task, id: id, batchIDs: [id], submittedAt: clock.wallTime())
         try withCore { core, effects in try core.submit(record, dependsOn: task.options.dependsOn, effects: &effects) }
         return handle(of: record)
     }
@@ -13,11 +13,37 @@ extension Scheduler {
     /// Validates `batch`, builds its records outside the core's lock, and inserts them under it.
     func submit(_ batch: [NewTask]) throws -> [TaskHandle] {
         for task in batch { try validate(task) }
-        let firstID = nextTaskID.wrappingAdd(UInt64(batch.count), ordering: .relaxed).oldValue
+        let ids = assignIDs(batch)
         let now = clock.wallTime()
-        let records = batch.indices.map { TaskRecord(batch[$0], index: $0, firstID: firstID, submittedAt: now) }
+        let records = batch.indices.map { TaskRecord(batch[$0], id: ids[$0], batchIDs: ids, submittedAt: now) }
         try withCore { core, effects in try core.submit(records, from: batch, effects: &effects) }
         return records.map(handle(of:))
+    }
+
+    /// Fresh ids, never given to a task of this scheduler before, for tasks to be submitted later with
+    /// ``TaskOptions/id``: a persistent queue records a task under its id before submitting it.
+    public func reserveTaskIDs(_ count: Int) -> [TaskID] {
+        guard count > 0 else { return [] }
+        let first = nextTaskID.wrappingAdd(UInt64(count), ordering: .relaxed).oldValue
+        return (0..<UInt64(count)).map { TaskID(rawValue: first + $0) }
+    }
+
+    /// Makes sure no id up to `last` is given from now on (by a submission or ``reserveTaskIDs(_:)``):
+    /// the ids a persistent queue has stored, which its tasks keep when submitted again.
+    public func skipTaskIDs(through last: UInt64) {
+        var next = nextTaskID.load(ordering: .relaxed)
+        while next <= last {
+            let (exchanged, current) = nextTaskID.compareExchange(
+                expected: next, desired: last + 1, ordering: .relaxed)
+            if exchanged { return }
+            next = current
+        }
+    }
+
+    /// Each task's id: its own, or the next of the scheduler's.
+    private func assignIDs(_ batch: [NewTask]) -> [TaskID] {
+        var fresh = reserveTaskIDs(batch.count { $0.options.id == nil })[...]
+        return batch.map { $0.options.id ?? fresh.popFirst()! }
     }
 
     private func handle(of record: TaskRecord) -> TaskHandle {

@@ -28,7 +28,7 @@ public final class Scheduler: Sendable {
 
     let core: Mutex<SchedulerCore>
     /// The next task id; taken outside the core's lock, so a submission builds its records there.
-    let nextTaskID = Atomic<UInt64>(1)
+    let nextTaskID: Atomic<UInt64>
     let delivery: ActivityDelivery
     let workerThreads: [WorkerThread]
     let timerSignal = AsyncSignal()
@@ -60,6 +60,7 @@ public final class Scheduler: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.clock = clock
+        self.nextTaskID = Atomic(configuration.firstTaskID)
         let events = try EventStream(configuration: configuration.events, clock: clock)
         self.events = events
         let delivery = ActivityDelivery(events: events, observers: observers)

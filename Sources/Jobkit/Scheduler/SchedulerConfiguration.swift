@@ -6,6 +6,8 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     public static let defaultWorkerNamePrefix = "worker"
     /// Default number of finished tasks kept for status listings (older ones are forgotten; handles still work).
     public static let defaultFinishedTaskRetention = 10_000
+    /// Default id of the first task: `t1`.
+    public static let defaultFirstTaskID: UInt64 = 1
 
     /// Names of the workers, one thread each; their count is the number of tasks that run at once.
     public var workerNames: [String]
@@ -15,19 +17,24 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     public var finishedTaskRetention: Int
     /// The event stream's history and buffer sizes.
     public var events: EventStream.Configuration
+    /// The id the scheduler gives its first task; the next ones count up from it. A daemon that keeps
+    /// tasks across restarts starts above every id it used before, so an id names one task for good.
+    public var firstTaskID: UInt64
 
     /// A configuration with `workers` workers named `worker-0` … `worker-N`.
     public init(
         workers: Int = defaultWorkerCount,
         pools: [String: Int] = [:],
         finishedTaskRetention: Int = defaultFinishedTaskRetention,
-        events: EventStream.Configuration = EventStream.Configuration()
+        events: EventStream.Configuration = EventStream.Configuration(),
+        firstTaskID: UInt64 = defaultFirstTaskID
     ) {
         self.init(
             workerNames: (0..<max(workers, 0)).map { "\(Self.defaultWorkerNamePrefix)-\($0)" },
             pools: pools,
             finishedTaskRetention: finishedTaskRetention,
-            events: events)
+            events: events,
+            firstTaskID: firstTaskID)
     }
 
     /// A configuration with explicitly named workers.
@@ -35,12 +42,14 @@ public struct SchedulerConfiguration: Sendable, Hashable {
         workerNames: [String],
         pools: [String: Int] = [:],
         finishedTaskRetention: Int = defaultFinishedTaskRetention,
-        events: EventStream.Configuration = EventStream.Configuration()
+        events: EventStream.Configuration = EventStream.Configuration(),
+        firstTaskID: UInt64 = defaultFirstTaskID
     ) {
         self.workerNames = workerNames
         self.pools = pools
         self.finishedTaskRetention = finishedTaskRetention
         self.events = events
+        self.firstTaskID = firstTaskID
     }
 
     /// Checks every field.
@@ -67,6 +76,7 @@ public struct SchedulerConfiguration: Sendable, Hashable {
         guard finishedTaskRetention >= 0 else {
             throw JobError(.invalidConfiguration, "finished task retention \(finishedTaskRetention) is negative")
         }
+        guard firstTaskID >= 1 else { throw JobError(.invalidConfiguration, "the first task id must be 1 or more") }
         try events.validate()
     }
 }

@@ -78,6 +78,7 @@ struct SchedulerCore {
     /// which builds no arrays.
     mutating func submit(_ record: TaskRecord, dependsOn handles: [TaskHandle], effects: inout CoreEffects) throws {
         guard isAccepting else { throw JobError(.shutDown, "the scheduler is shutting down and takes no new tasks") }
+        guard tasks[record.ref.id] == nil else { throw Self.taken(record.ref.id) }
         tasks[record.ref.id] = record
         activeTasks += 1
         let settled = admit(record, dependsOn: handles)
@@ -87,6 +88,7 @@ struct SchedulerCore {
     /// Inserts `records`, built outside the lock from `batch` (same order), and settles what it can.
     mutating func submit(_ records: [TaskRecord], from batch: [NewTask], effects: inout CoreEffects) throws {
         guard isAccepting else { throw JobError(.shutDown, "the scheduler is shutting down and takes no new tasks") }
+        try requireFree(records.map(\.ref.id))
         // Insert every record first so dependencies inside the batch resolve.
         for record in records { tasks[record.ref.id] = record }
         activeTasks += records.count
@@ -104,6 +106,16 @@ struct SchedulerCore {
         for (index, record) in records.enumerated() {
             settle(record, settled[index] ?? [], effects: &effects)
         }
+    }
+
+    /// Refuses ids a task of this scheduler has, or that appear twice among `ids`.
+    private func requireFree(_ ids: [TaskID]) throws {
+        var seen = Set<TaskID>()
+        for id in ids where tasks[id] != nil || !seen.insert(id).inserted { throw Self.taken(id) }
+    }
+
+    private static func taken(_ id: TaskID) -> JobError {
+        JobError(.taskIDInUse, "task id \(id) is taken by another task of this scheduler")
     }
 
     /// Reports `record` submitted and wires it to the tasks of `handles` that have not finished.

@@ -53,13 +53,13 @@ final class TaskRecord: @unchecked Sendable {
     var poolWaitStart: JobInstant?
     var startInstant: JobInstant?
 
-    /// The record of `task`, the one at `index` of a submission whose ids start at `firstID`.
-    convenience init(_ task: NewTask, index: Int, firstID: UInt64, submittedAt: Date) {
+    /// The record of `task` under `id`, in a submission whose tasks have `batchIDs` (its local
+    /// dependencies are indices into them).
+    convenience init(_ task: NewTask, id: TaskID, batchIDs: [TaskID], submittedAt: Date) {
         let ref = TaskRef(
-            id: TaskID(rawValue: firstID + UInt64(index)), name: task.name, jobType: task.options.jobType ?? task.name,
+            id: id, name: task.name, jobType: task.options.jobType ?? task.name,
             correlationID: task.options.correlationID)
-        let dependencies =
-            task.options.dependsOn.map(\.id) + task.localDependencies.map { TaskID(rawValue: firstID + UInt64($0)) }
+        let dependencies = task.options.dependsOn.map(\.id) + task.localDependencies.map { batchIDs[$0] }
         self.init(
             ref: ref, body: task.body, options: task.options, dependencies: dependencies, submittedAt: submittedAt)
         unfinishedDependencies = dependencies.count

@@ -33,6 +33,11 @@ public struct TaskOptions: Sendable {
     /// With ``attemptsMade`` above zero: how long the task waits, once ready, before its next attempt, in
     /// `retry_wait` as after a failed attempt (the backoff that was running when the earlier process stopped).
     public var retryDelay: Duration?
+    /// The id the task gets, `nil` for the scheduler's next: an id from ``Scheduler/reserveTaskIDs(_:)``,
+    /// or the one a task kept in a persistent queue had in an earlier process (below the scheduler's
+    /// ``SchedulerConfiguration/firstTaskID``). A submission with an id another task of the scheduler has
+    /// is refused (`.taskIDInUse`).
+    public var id: TaskID?
 
     /// Default failure policy: fail dependants, so a broken pipeline is loud.
     public static let defaultDependencyFailurePolicy = DependencyFailurePolicy.fail
@@ -46,7 +51,8 @@ public struct TaskOptions: Sendable {
         timeout: Duration? = nil,
         correlationID: String? = nil,
         attemptsMade: Int = 0,
-        retryDelay: Duration? = nil
+        retryDelay: Duration? = nil,
+        id: TaskID? = nil
     ) {
         self.jobType = jobType
         self.dependsOn = dependsOn
@@ -57,6 +63,7 @@ public struct TaskOptions: Sendable {
         self.correlationID = correlationID
         self.attemptsMade = attemptsMade
         self.retryDelay = retryDelay
+        self.id = id
     }
 }
 

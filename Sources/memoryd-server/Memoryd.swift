@@ -18,7 +18,7 @@ struct Memoryd: ParsableCommand {
         version: MemorydVersion.current,
         subcommands: [
             Run.self, Status.self, Tasks.self, Schedules.self, Pause.self, Resume.self, Submit.self, Cancel.self,
-            Events.self, Alerts.self, Health.self,
+            Logs.self, Events.self, Alerts.self, Health.self,
             Top.self, Reload.self, CheckConfig.self, Graph.self, InstallService.self,
         ])
 }

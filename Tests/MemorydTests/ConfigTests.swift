@@ -56,7 +56,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas, http_threads, queue_cache_bytes"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas, http_threads, queue_cache_bytes, task_output_bytes"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),
@@ -163,13 +163,18 @@ struct ConfigTests {
         #expect(errors("[daemon]\nhttp_threads = 0").first?.contains("http_threads") == true)
     }
 
-    @Test func theQueueCacheIsReadWithItsDefaultAndLimit() throws {
+    @Test func theQueueCacheAndTheOutputBoundAreReadWithTheirDefaultsAndLimits() throws {
         let defaults = try MemorydConfig.parse("", file: "c.toml", environment: Self.environment).daemon
         #expect(defaults.queueCacheBytes == 512 << 10)
         let set = try MemorydConfig.parse(
             "[daemon]\nqueue_cache_bytes = 1048576", file: "c.toml", environment: Self.environment)
         #expect(set.daemon.queueCacheBytes == 1 << 20)
         #expect(errors("[daemon]\nqueue_cache_bytes = 1024").first?.contains("queue_cache_bytes") == true)
+        #expect(defaults.taskOutputBytes == 256 << 10)
+        let output = try MemorydConfig.parse(
+            "[daemon]\ntask_output_bytes = 4096", file: "c.toml", environment: Self.environment)
+        #expect(output.daemon.taskOutputBytes == 4096)
+        #expect(errors("[daemon]\ntask_output_bytes = -1").first?.contains("task_output_bytes") == true)
     }
 
     @Test func healthTargetAndExternalLabelsAreRead() throws {

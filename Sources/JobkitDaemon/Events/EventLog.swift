@@ -46,6 +46,9 @@ public final class EventLog: Sendable {
     public let configuration: Configuration
     /// Sequence number of the newest event in the log when it was opened (0 for an empty log).
     public let lastSeqAtOpen: UInt64
+    /// The task of the newest event in the log that names one, when it was opened (0 for none): a
+    /// daemon's new task ids start above it, so an id in the log names one task.
+    public let lastTaskIDAtOpen: UInt64
     /// What opening the log repaired, one line per file (`removed 1 torn line from events.jsonl`).
     public let repairs: [String]
     private let state: Mutex<State>
@@ -68,6 +71,7 @@ public final class EventLog: Sendable {
         let descriptor = try PrivateFiles.open(path, flags: O_WRONLY | O_APPEND)
         self.state = Mutex(State(descriptor: descriptor, size: opened.currentSize))
         lastSeqAtOpen = opened.lastSeq
+        lastTaskIDAtOpen = opened.lastTaskID
         repairs = opened.repairs
     }
 

@@ -12,6 +12,8 @@ enum LogFiles {
         /// Size of the current file after repair.
         var currentSize: Int
         var lastSeq: UInt64
+        /// The task of the newest event that names one (0 for none).
+        var lastTaskID: UInt64
         var repairs: [String]
     }
 
@@ -20,7 +22,7 @@ enum LogFiles {
     /// - Throws: ``DaemonError`` `.damagedState` when a file cannot be read, or the newest event does not
     ///   decode or is out of range.
     static func check(_ paths: [String]) throws -> Opened {
-        var opened = Opened(currentSize: 0, lastSeq: 0, repairs: [])
+        var opened = Opened(currentSize: 0, lastSeq: 0, lastTaskID: 0, repairs: [])
         var foundNewest = false
         for (index, path) in paths.enumerated() {
             guard var bytes = try read(path) else { continue }
@@ -36,6 +38,7 @@ enum LogFiles {
                 opened.lastSeq = seq
                 foundNewest = true
             }
+            if opened.lastTaskID == 0 { opened.lastTaskID = newestTaskID(in: bytes) }
         }
         return opened
     }
@@ -129,6 +132,20 @@ enum LogFiles {
                 "sequence number \(event.seq) is out of range (1 to \(EventStream.Configuration.maximumSeq), 2^53 − 1)")
         }
         return event.seq
+    }
+
+    /// The task of the newest line of `bytes` that names one, 0 for none: lines are read from the end,
+    /// each only as far as its `task` member.
+    private static func newestTaskID(in bytes: [UInt8]) -> UInt64 {
+        var end = bytes.endIndex
+        while end > bytes.startIndex {
+            let start = bytes[..<(end - 1)].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.startIndex
+            if let text = JSONMember.string("task", in: Array(bytes[start..<end])), let id = TaskID(text) {
+                return id.rawValue
+            }
+            end = start
+        }
+        return 0
     }
 
     /// The text of the `seq` member of a line, as written.

@@ -9,6 +9,7 @@ struct RouteTable: Sendable {
     let status: @Sendable () -> StatusSnapshot
     let events: EventsEndpoint
     let tasks: TasksAPI
+    let taskLog: TaskLogAPI
     let jobs: JobsAPI
     let schedules: SchedulesAPI
     let health: HealthMonitor
@@ -38,6 +39,7 @@ struct RouteTable: Sendable {
             Route(.get, "/v1/events", .read) { request in events.respond(to: request) },
             Route(.get, "/v1/tasks", .read) { request in tasks.list(request) },
             Route(.get, "/v1/tasks/{id}", .read) { request in tasks.show(request) },
+            Route(.get, "/v1/tasks/{id}/log", .read) { request in .blocking { taskLog.respond(request) } },
             Route(.post, "/v1/tasks", .mutate) { request in tasks.submit(request) },
             Route(.post, "/v1/tasks:batch", .mutate) { request in tasks.submitBatch(request) },
             Route(.delete, "/v1/tasks/{id}", .mutate) { request in tasks.cancel(request) },

@@ -77,6 +77,17 @@ struct TasksAPI: Sendable {
     // MARK: - Helpers
 
     private func lookup(_ request: HTTPRequest) -> Result<TaskStatus, HTTPResponseError> {
+        TasksAPI.taskID(request).flatMap { id in
+            do {
+                return .success(try scheduler.status(of: id))
+            } catch {
+                return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(id)")))
+            }
+        }
+    }
+
+    /// The `{id}` of `request`'s path: 400 when it is not like `t42`, 404 when beyond any id.
+    static func taskID(_ request: HTTPRequest) -> Result<TaskID, HTTPResponseError> {
         let text = request.pathParameters["id"] ?? ""
         let digits = text.hasPrefix("t") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -87,11 +98,7 @@ struct TasksAPI: Sendable {
             // A well-formed id beyond any the daemon hands out.
             return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(text)")))
         }
-        do {
-            return .success(try scheduler.status(of: id))
-        } catch {
-            return .failure(HTTPResponseError(.error(404, code: "unknown_task", message: "no task \(text)")))
-        }
+        return .success(id)
     }
 
     /// Why a submission of `job`, which the config does not have, is refused.

@@ -18,6 +18,7 @@ extension MemorydConfig {
         if let bytes = reader.integer("queue_cache_bytes", atLeast: TaskStore.minimumCacheBytes) {
             settings.queueCacheBytes = bytes
         }
+        if let bytes = reader.integer("task_output_bytes", atLeast: 0) { settings.taskOutputBytes = bytes }
         settings.token = reader.string("token")
         if let reads = reader.string("tcp_reads") {
             if let value = TCPReads(rawValue: reads) {
@@ -42,7 +43,7 @@ extension MemorydConfig {
         reader.rejectUnknownKeys(expected: [
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
-            "memory_trim_threshold", "malloc_arenas", "http_threads", "queue_cache_bytes",
+            "memory_trim_threshold", "malloc_arenas", "http_threads", "queue_cache_bytes", "task_output_bytes",
         ])
     }
 }

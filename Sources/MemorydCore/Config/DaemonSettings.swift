@@ -57,6 +57,9 @@ public struct DaemonSettings: Sendable, Hashable {
     public var mallocArenas: Int = HeapTrimmer.defaultArenas
     /// The most memory SQLite keeps for the queue database's pages (512 KiB).
     public var queueCacheBytes: Int = TaskStore.defaultCacheBytes
+    /// Bytes of output text the queue keeps per attempt of a task (256 KiB; the first and the last
+    /// lines, each within half); 0 keeps none.
+    public var taskOutputBytes: Int = TaskStore.defaultOutputBytes
     /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``); `nil` for
     /// none, and then TCP is read-only.
     public var token: String?

@@ -50,7 +50,7 @@ extension PipelineRunner {
             return
         }
         let planned = submissions.map(plan)
-        store.recordRuns(planned.map(\.newRun)) { [self] recorded in
+        store.recordRuns(planned.map(\.newRun), ids: reserveIDs(for: planned)) { [self] recorded in
             then { self.submitRecorded(planned, storeIDs: try recorded.get()) }
         }
     }

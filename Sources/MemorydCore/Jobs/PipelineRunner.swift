@@ -36,6 +36,9 @@ public final class PipelineRunner: Sendable {
         self.store = store
         self.killGrace = killGrace
         self.localZone = localZone
+        // Stored tasks keep their ids when submitted again; new ones are reserved above them. A store
+        // that cannot be read here fails its next write, which reports it.
+        if let highest = try? store?.highestTaskID() { scheduler.skipTaskIDs(through: highest) }
         // The config check has read each of them already; one that has gone since falls back to local time.
         jobZones = Dictionary(
             config.jobs.compactMap { job in
@@ -77,8 +80,14 @@ public final class PipelineRunner: Sendable {
     ///
     /// - Throws: the store's error if the runs could not be recorded; then none was started.
     func start(_ runs: [PlannedRun]) throws -> [Result<Run, any Error>] {
-        let storeIDs = try store?.recordRuns(runs.map(\.newRun))
+        let storeIDs = try store?.recordRuns(runs.map(\.newRun), ids: reserveIDs(for: runs))
         return submitRecorded(runs, storeIDs: storeIDs)
+    }
+
+    /// Task ids from the scheduler for every task of `runs`, in order, recorded as their store ids: a
+    /// task keeps its id across restarts.
+    func reserveIDs(for runs: [PlannedRun]) -> [Int64] {
+        scheduler.reserveTaskIDs(runs.reduce(0) { $0 + $1.jobs.count }).map { Int64($0.rawValue) }
     }
 
     /// Submits `runs`, recorded already with `storeIDs` (`nil` without a store); a run the scheduler
@@ -139,6 +148,7 @@ public final class PipelineRunner: Sendable {
                 }
             }
             var options = options(for: spec)
+            options.id = task.storeID.map { TaskID(rawValue: UInt64($0)) }
             if task.attemptsMade > 0 {
                 // Attempts made before the restart count against the retries, unless a shutdown
                 // interrupted them; the task gets at least this one more attempt.

@@ -12,14 +12,15 @@ extension MemorydDaemon {
         let health: EventSubscription
     }
 
-    /// Subscribes the event log, the queue recorder and the health monitor to every event from now on.
+    /// Subscribes the event log, the queue recorder (transitions and output lines) and the health monitor
+    /// to every event from now on.
     func subscribeWriters() -> WriterSubscriptions {
         let buffer = settings.eventLogBuffer
         return WriterSubscriptions(
             eventLog: scheduler.events.subscribe(consumer: "event-log", bufferSize: buffer),
             queue: scheduler.events.subscribe(
                 consumer: "queue", bufferSize: buffer,
-                filter: { [.started, .retrying, .interrupted].contains($0.kind) || $0.kind.isTerminal }),
+                filter: { [.started, .retrying, .interrupted, .log].contains($0.kind) || $0.kind.isTerminal }),
             health: scheduler.events.subscribe(
                 consumer: "health", bufferSize: buffer,
                 filter: { $0.kind == .started || $0.kind == .progress || $0.kind == .log || $0.kind.isTerminal }))

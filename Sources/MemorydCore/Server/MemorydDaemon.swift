@@ -94,7 +94,7 @@ public final class MemorydDaemon: Sendable {
         self.storeErrors = storeErrors
         let store = try TaskStore(
             directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0, errors: storeErrors,
-            cacheBytes: settings.queueCacheBytes)
+            cacheBytes: settings.queueCacheBytes, outputBytes: settings.taskOutputBytes)
         self.store = store
         self.startupNotes = notes
         registry.register(collector: ProcessCollector())
@@ -109,9 +109,11 @@ public final class MemorydDaemon: Sendable {
         // Sequence numbers continue after the last logged event, so `since=SEQ` means the same across restarts.
         let events = EventStream.Configuration(firstSeq: eventLog.lastSeqAtOpen + 1)
         let pools = Dictionary(config?.pools.map { ($0.name, $0.slots) } ?? [], uniquingKeysWith: { first, _ in first })
+        // Task ids continue above every id stored or logged, so `t42` names one task across restarts.
+        let firstTaskID = max(try store.highestTaskID(), eventLog.lastTaskIDAtOpen) + 1
         let scheduler = try Scheduler(
-            SchedulerConfiguration(workers: settings.workers, pools: pools, events: events), clock: clock,
-            observers: [metrics, stats])
+            SchedulerConfiguration(workers: settings.workers, pools: pools, events: events, firstTaskID: firstTaskID),
+            clock: clock, observers: [metrics, stats])
         metrics.attach(to: scheduler)
         // Paused jobs stay paused: before the queue is resumed, so their tasks wait.
         try JobsAPI.restore(store: store, scheduler: scheduler)
@@ -145,7 +147,7 @@ public final class MemorydDaemon: Sendable {
             registry: registry,
             status: { Self.snapshot(scheduler: scheduler, stats: stats, startedAt: startedAt, recent: recent) },
             events: EventsEndpoint(events: scheduler.events, log: eventLog, heartbeat: settings.eventsHeartbeat),
-            tasks: TasksAPI(scheduler: scheduler, config: configState),
+            tasks: TasksAPI(scheduler: scheduler, config: configState), taskLog: TaskLogAPI(store: store),
             jobs: JobsAPI(scheduler: scheduler, config: configState, store: store),
             schedules: SchedulesAPI(config: configState, scheduler: scheduler), health: health,
             readiness: {
@@ -266,7 +268,7 @@ public final class MemorydDaemon: Sendable {
         }
     }
 
-    /// Records task starts and finishes in the queue until the subscription ends.
+    /// Records task starts, finishes and output lines in the queue until the subscription ends.
     func recordInQueue(_ subscription: EventSubscription) async {
         // Failed writes are counted by the store, which keeps their updates for the next batch.
         await subscription.writeBatches(upTo: Self.writeBatchLimit) { try store.record($0) }

@@ -47,6 +47,22 @@ enum StoreSchema {
         ],
         // 4: the jobs paused with `memoryd pause`, which stay paused across restarts.
         ["CREATE TABLE IF NOT EXISTS paused_jobs (job TEXT PRIMARY KEY, paused_at REAL NOT NULL)"],
+        // 5: each attempt's output (stdout, stderr, and what the job logged), within the bound
+        // `task_output_bytes` sets: `line` numbers the attempt's lines from 1, a gap where some were dropped.
+        [
+            """
+            CREATE TABLE IF NOT EXISTS task_output (
+                task_id INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                line INTEGER NOT NULL,
+                time REAL NOT NULL,
+                stream TEXT NOT NULL,
+                level TEXT NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (task_id, attempt, line)
+            ) WITHOUT ROWID
+            """
+        ],
     ]
 
     /// The version a database has once every step is applied.

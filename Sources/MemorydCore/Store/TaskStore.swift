@@ -44,6 +44,9 @@ final class TaskStore: Sendable {
     static let defaultCacheBytes = 512 << 10
     /// The smallest cache the config may ask for (64 KiB).
     static let minimumCacheBytes = 64 << 10
+    /// Bytes of output text kept per attempt (256 KiB): the first lines within half of it, the last lines
+    /// within the other half (``OutputBound``).
+    static let defaultOutputBytes = 256 << 10
 
     let database: SQLiteDatabase
     /// Shares one transaction (one fsync) among runs recorded at the same time.
@@ -59,6 +62,10 @@ final class TaskStore: Sendable {
     private let failure = Mutex<String?>(nil)
     /// Counts failed writes (`memoryd_queue_errors_total`).
     private let errors: JobkitMetrics.Counter?
+    /// Bytes of output text kept per attempt; 0 keeps none.
+    let outputBytes: Int
+    /// Which lines of each running attempt's output are kept, by store id.
+    let attemptOutputs = Mutex<[Int64: AttemptOutput]>([:])
 
     struct RunJob: Hashable {
         let run: String
@@ -72,11 +79,13 @@ final class TaskStore: Sendable {
     /// - Throws: ``DaemonError`` `.damagedState` for a database that is missing, empty or another
     ///   directory's in a used state directory; ``SQLiteError`` when it cannot be opened or migrated.
     /// - Parameter cacheBytes: the most memory SQLite keeps for the database's pages.
+    /// - Parameter outputBytes: bytes of output text kept per attempt.
     init(
         directory: String, logHasEvents: Bool = false, errors: JobkitMetrics.Counter? = nil,
-        cacheBytes: Int = defaultCacheBytes
+        cacheBytes: Int = defaultCacheBytes, outputBytes: Int = defaultOutputBytes
     ) throws {
         self.errors = errors
+        self.outputBytes = outputBytes
         let path = directory + "/" + Self.fileName
         let verdict = try StateIdentity.check(directory: directory, databasePath: path, logHasEvents: logHasEvents)
         // Created private before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
@@ -114,40 +123,57 @@ final class TaskStore: Sendable {
     typealias NewRun = (run: String, jobs: [(name: String, dependsOn: [String])], parameters: [String: String])
 
     /// Records the tasks of new runs durably, all in one transaction; returns each run's store ids in the
-    /// order of its jobs.
+    /// order of its jobs: `ids` when given (one per task of every run, in order: the scheduler's
+    /// reserved task ids, so a task's id and its store id are one), else ids SQLite picks.
     ///
     /// - Throws: ``SQLiteError`` when the commit fails (``SQLiteError/isDiskFull`` for a full disk); then
     ///   none of the runs is recorded.
-    func recordRuns(_ runs: [NewRun]) throws -> [[Int64]] {
-        let ids = try write { try commits.perform(Self.insertion(of: runs)) }
-        return tracked(runs, ids)
+    func recordRuns(_ runs: [NewRun], ids: [Int64]? = nil) throws -> [[Int64]] {
+        let recorded = try write { try commits.perform(Self.insertion(of: runs, ids: ids)) }
+        return tracked(runs, recorded)
     }
 
     /// Records the tasks of new runs as ``recordRuns(_:)`` does, without waiting: `completion` gets each
     /// run's store ids, or the commit's error, on the committer's thread once they are durable. It must
     /// not wait for another commit.
-    func recordRuns(_ runs: [NewRun], completion: @escaping @Sendable (Result<[[Int64]], any Error>) -> Void) {
-        commits.enqueue(Self.insertion(of: runs)) { [self] result in
+    func recordRuns(
+        _ runs: [NewRun], ids: [Int64]? = nil,
+        completion: @escaping @Sendable (Result<[[Int64]], any Error>) -> Void
+    ) {
+        commits.enqueue(Self.insertion(of: runs, ids: ids)) { [self] result in
             completion(Result { tracked(runs, try write { try result.get() }) })
         }
     }
 
-    /// The work that inserts `runs`' tasks, returning their ids in order.
-    private static func insertion(of runs: [NewRun]) -> (SQLiteDatabase.Transaction) throws -> [Int64] {
+    /// The work that inserts `runs`' tasks (under `given` ids, when there are), returning their ids in
+    /// order.
+    private static func insertion(of runs: [NewRun], ids given: [Int64]?) -> (SQLiteDatabase.Transaction) throws
+        -> [Int64]
+    {
         let now = Date().timeIntervalSince1970
         return { transaction in
             var ids: [Int64] = []
             for run in runs {
                 let params = json(run.parameters)
                 for job in run.jobs {
+                    // NULL lets SQLite pick the next rowid.
+                    let id = given.map { SQLiteValue.integer($0[ids.count]) } ?? .null
                     try transaction.execute(
-                        "INSERT INTO tasks (run, job, params, depends_on, state, created_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                        [.text(run.run), .text(job.name), .text(params), .text(json(job.dependsOn)), .real(now)])
+                        """
+                        INSERT INTO tasks (id, run, job, params, depends_on, state, created_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)
+                        """,
+                        [id, .text(run.run), .text(job.name), .text(params), .text(json(job.dependsOn)), .real(now)])
                     ids.append(transaction.lastInsertedRow)
                 }
             }
             return ids
         }
+    }
+
+    /// The highest id a stored task has, 0 for none: the scheduler's ids start above it.
+    func highestTaskID() throws -> UInt64 {
+        UInt64(max(try database.execute("SELECT max(id) FROM tasks").first?[0].integer ?? 0, 0))
     }
 
     /// `ids` split by run, each run's tasks followed from now on.
@@ -173,12 +199,14 @@ final class TaskStore: Sendable {
     ///
     /// - Throws: ``SQLiteError`` when the commit fails; the updates are kept for the next call.
     func record(_ events: [JobEvent]) throws {
+        var output: [(storeID: Int64, event: JobEvent)] = []
         var updates = storeIDs.withLock { ids -> [Int64: StoreUpdate] in
             var updates: [Int64: StoreUpdate] = [:]
             for event in events {
                 guard let run = event.run, let job = event.job else { continue }
                 let key = RunJob(run: run, job: job)
                 guard let storeID = ids[key] else { continue }
+                if event.kind == .log || event.kind.isTerminal { output.append((storeID, event)) }
                 if event.kind.isTerminal { ids[key] = nil }
                 var update = updates[storeID] ?? StoreUpdate()
                 if update.apply(event) { updates[storeID] = update }
@@ -194,14 +222,17 @@ final class TaskStore: Sendable {
             updates = earlier
             earlier = [:]
         }
-        guard !updates.isEmpty else { return }
+        let lines = outputWrites(output)
+        guard !updates.isEmpty || !lines.isEmpty else { return }
         do {
             // Through the committer, so a batch of transitions shares its fsync with the submits and
-            // process groups being recorded at the same time.
+            // process groups being recorded at the same time. Output lines a failed commit loses are
+            // not written again.
             let sorted = updates.sorted(by: { $0.key < $1.key })
             _ = try write {
                 try commits.perform { transaction in
                     for (storeID, update) in sorted { try update.write(storeID, in: transaction) }
+                    try lines.write(in: transaction)
                     return []
                 }
             }

@@ -56,7 +56,7 @@ struct ConfigTests {
         (
             "[daemon]\nworkres = 4",
             [
-                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas, http_threads, queue_cache_bytes, task_output_bytes"
+                "c.toml:2:1: unknown key 'workres' in [daemon]; did you mean 'workers'? expected one of: http, socket, state_dir, workers, shutdown_grace, status_interval, token, tcp_reads, max_connections, max_connections_per_address, request_timeout, max_streams, stream_stall_timeout, memory_trim_threshold, malloc_arenas, http_threads, queue_cache_bytes, task_output_bytes, task_retention, task_retention_count"
             ]
         ),
         ("[daemon]\nworkers = \"4\"", ["c.toml:2:11: daemon.workers must be an integer, not a string"]),

@@ -19,6 +19,8 @@ extension MemorydConfig {
             settings.queueCacheBytes = bytes
         }
         if let bytes = reader.integer("task_output_bytes", atLeast: 0) { settings.taskOutputBytes = bytes }
+        if let age = reader.duration("task_retention") { settings.taskRetention.maxAge = age }
+        if let count = reader.integer("task_retention_count", atLeast: 1) { settings.taskRetention.maxCount = count }
         settings.token = reader.string("token")
         if let reads = reader.string("tcp_reads") {
             if let value = TCPReads(rawValue: reads) {
@@ -44,6 +46,7 @@ extension MemorydConfig {
             "http", "socket", "state_dir", "workers", "shutdown_grace", "status_interval", "token", "tcp_reads",
             "max_connections", "max_connections_per_address", "request_timeout", "max_streams", "stream_stall_timeout",
             "memory_trim_threshold", "malloc_arenas", "http_threads", "queue_cache_bytes", "task_output_bytes",
+            "task_retention", "task_retention_count",
         ])
     }
 }

@@ -60,6 +60,8 @@ public struct DaemonSettings: Sendable, Hashable {
     /// Bytes of output text the queue keeps per attempt of a task (256 KiB; the first and the last
     /// lines, each within half); 0 keeps none.
     public var taskOutputBytes: Int = TaskStore.defaultOutputBytes
+    /// How long and how many finished tasks (with their output) the queue keeps (7 days, 100,000).
+    public var taskRetention = TaskRetention()
     /// Bearer token that unlocks mutating endpoints on TCP (and reads there, see ``tcpReads``); `nil` for
     /// none, and then TCP is read-only.
     public var token: String?

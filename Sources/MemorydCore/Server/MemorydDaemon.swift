@@ -47,6 +47,8 @@ public final class MemorydDaemon: Sendable {
     let startupNotes: [String]
     /// Gives the heap's free pages back after a burst, from the housekeeping loop.
     let heapTrimmer: HeapTrimmer
+    /// Deletes finished tasks past their retention, from the housekeeping loop.
+    let pruner: RetentionPruner
 
     /// Builds every part and opens the event log (creating the state directory); nothing listens or runs
     /// until ``run(ready:)``.
@@ -92,10 +94,15 @@ public final class MemorydDaemon: Sendable {
                     "Writes to the queue that failed (disk full, I/O error); task updates among them are written again later."
             ).unlabelled
         self.storeErrors = storeErrors
+        let pruned = try registry.counter(
+            "memoryd_queue_pruned_tasks_total",
+            help: "Finished tasks the queue's retention deleted, with their output (daemon.task_retention)."
+        ).unlabelled
         let store = try TaskStore(
             directory: settings.stateDirectory, logHasEvents: eventLog.lastSeqAtOpen > 0, errors: storeErrors,
-            cacheBytes: settings.queueCacheBytes, outputBytes: settings.taskOutputBytes)
+            cacheBytes: settings.queueCacheBytes, outputBytes: settings.taskOutputBytes, prunedTasks: pruned)
         self.store = store
+        self.pruner = RetentionPruner(store: store, retention: settings.taskRetention)
         self.startupNotes = notes
         registry.register(collector: ProcessCollector())
         // Which memoryd serves these metrics, as Prometheus' own *_build_info gauges say it: always 1.
@@ -213,6 +220,7 @@ public final class MemorydDaemon: Sendable {
             let spawned = try? scheduler.spawnBlocking("status-snapshot", options: options) { [self] _ in
                 writeStatus()
                 store.probeWrite()
+                pruner.pruneIfDue()
                 heapTrimmer.trimIfWorthIt()
             }
             if spawned != nil { health.watchdogs.pet(HealthMonitor.schedulerWatchdog) }

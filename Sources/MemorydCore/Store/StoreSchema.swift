@@ -61,7 +61,9 @@ enum StoreSchema {
                 text TEXT NOT NULL,
                 PRIMARY KEY (task_id, attempt, line)
             ) WITHOUT ROWID
-            """
+            """,
+            // The retention prunes finished tasks oldest first.
+            "CREATE INDEX IF NOT EXISTS finished ON tasks(finished_at, id) WHERE state = 'finished'",
         ],
     ]
 

@@ -62,6 +62,8 @@ final class TaskStore: Sendable {
     private let failure = Mutex<String?>(nil)
     /// Counts failed writes (`memoryd_queue_errors_total`).
     private let errors: JobkitMetrics.Counter?
+    /// Counts finished tasks pruned by the retention (`memoryd_queue_pruned_tasks_total`).
+    let prunedTasks: JobkitMetrics.Counter?
     /// Bytes of output text kept per attempt; 0 keeps none.
     let outputBytes: Int
     /// Which lines of each running attempt's output are kept, by store id.
@@ -82,9 +84,11 @@ final class TaskStore: Sendable {
     /// - Parameter outputBytes: bytes of output text kept per attempt.
     init(
         directory: String, logHasEvents: Bool = false, errors: JobkitMetrics.Counter? = nil,
-        cacheBytes: Int = defaultCacheBytes, outputBytes: Int = defaultOutputBytes
+        cacheBytes: Int = defaultCacheBytes, outputBytes: Int = defaultOutputBytes,
+        prunedTasks: JobkitMetrics.Counter? = nil
     ) throws {
         self.errors = errors
+        self.prunedTasks = prunedTasks
         self.outputBytes = outputBytes
         let path = directory + "/" + Self.fileName
         let verdict = try StateIdentity.check(directory: directory, databasePath: path, logHasEvents: logHasEvents)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A task's output and its id are kept in the queue: `memoryd logs` and `GET /v1/tasks/{id}/log` answer
-/// after `kill -9` and a restart, and an id names one task across restarts.
+/// after `kill -9` and a restart, an id names one task across restarts, and `/v1/events` filters by it.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct TaskOutputEndToEndTests {
     var memoryd: String { DaemonProcess.binary.path }
@@ -90,6 +90,20 @@ struct TaskOutputEndToEndTests {
         let fresh = try await submit("broken", again)
         let number = { (id: String) in Int(id.dropFirst()) ?? 0 }
         #expect([broken, noisy, parked, queued].allSatisfy { number($0) < number(fresh) })
+
+        // The events of one task or one run, from before the restart (the log) too.
+        let ofTask = try await curl(
+            "GET", "/v1/events?follow=false&since=0&task=\(broken)", at: .socket(second.socketPath))
+        let taskEvents = ofTask.body.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(!taskEvents.isEmpty && taskEvents.allSatisfy { $0["task"] as? String == broken })
+        #expect(taskEvents.contains { $0["kind"] as? String == "failed" })
+        let run = try #require(taskEvents.first?["run"] as? String)
+        let ofRun = try await curl("GET", "/v1/events?follow=false&since=0&run=\(run)", at: .socket(second.socketPath))
+        #expect(ofRun.body.split(separator: "\n").count == taskEvents.count)
+        let badTask = try await curl("GET", "/v1/events?follow=false&task=x1", at: .socket(second.socketPath))
+        #expect(badTask.status == 400 && badTask.body.contains("task takes ids like t42"))
 
         let unknown = try await runTool(memoryd, ["logs", "t999999"] + again)
         #expect(unknown.status == 1)

@@ -10,6 +10,7 @@ import JobkitSupport
 ///   `SEQ` — from memory, and from the event log for events
 ///   memory no longer holds — then continue live;
 /// - `job=A,B`, `kind=K1,K2`: only events of these job types / kinds;
+/// - `task=t1,t2`, `run=R1,R2`: only events of these tasks / runs (correlation ids);
 /// - `level=L`: only events with a log level of at least `L` (`trace` … `critical`);
 /// - `follow=false`: end after the replay (without `since`: after the events memory holds) instead of
 ///   following.
@@ -44,6 +45,8 @@ public struct EventsEndpoint: Sendable {
         var since: UInt64?
         var jobs: Set<String>?
         var kinds: Set<String>?
+        var tasks: Set<TaskID>?
+        var runs: Set<String>?
         var minimumLevel: LogLevel?
         var follow = true
         var serverSentEvents = false
@@ -62,6 +65,15 @@ public struct EventsEndpoint: Sendable {
             }
             jobs = Self.list(request.query["job"])
             kinds = Self.list(request.query["kind"])
+            runs = Self.list(request.query["run"])
+            if let texts = Self.list(request.query["task"]) {
+                var ids = Set<TaskID>()
+                for text in texts.sorted() {
+                    guard let id = TaskID(text) else { throw QueryError("task takes ids like t42, not '\(text)'") }
+                    ids.insert(id)
+                }
+                tasks = ids
+            }
             if let level = request.query["level"] {
                 guard let parsed = LogLevel(rawValue: level) else {
                     let valid = LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
@@ -86,6 +98,8 @@ public struct EventsEndpoint: Sendable {
         func accepts(_ event: JobEvent) -> Bool {
             if let jobs, !jobs.contains(event.job ?? "") { return false }
             if let kinds, !kinds.contains(event.kind.rawValue) { return false }
+            if let tasks, !(event.task.map(tasks.contains) ?? false) { return false }
+            if let runs, !runs.contains(event.run ?? "") { return false }
             if let minimumLevel {
                 guard let level = event.level, level >= minimumLevel else { return false }
             }

@@ -27,6 +27,12 @@ struct Events: ParsableCommand {
     @Option(help: ArgumentHelp("Only events of this kind, e.g. failed (repeatable).", valueName: "kind"))
     var kind: [String] = []
 
+    @Option(help: ArgumentHelp("Only events of this task, e.g. t42 (repeatable).", valueName: "task-id"))
+    var task: [String] = []
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Only events of this run (repeatable).", valueName: "run"))
+    var runs: [String] = []
+
     @Option(help: ArgumentHelp("Only log events of at least this level.", valueName: "level"))
     var level: String?
 
@@ -41,6 +47,8 @@ struct Events: ParsableCommand {
         if let since { query.append("since=\(since)") }
         if !job.isEmpty { query.append("job=" + escape(job.joined(separator: ","))) }
         if !kind.isEmpty { query.append("kind=" + escape(kind.joined(separator: ","))) }
+        if !task.isEmpty { query.append("task=" + escape(task.joined(separator: ","))) }
+        if !runs.isEmpty { query.append("run=" + escape(runs.joined(separator: ","))) }
         if let level { query.append("level=" + escape(level)) }
         let decoder = WireJSON.decoder()
         do {

@@ -102,6 +102,8 @@ struct TaskOutputEndToEndTests {
         let run = try #require(taskEvents.first?["run"] as? String)
         let ofRun = try await curl("GET", "/v1/events?follow=false&since=0&run=\(run)", at: .socket(second.socketPath))
         #expect(ofRun.body.split(separator: "\n").count == taskEvents.count)
+        let cli = try await runTool(memoryd, ["events", "--since", "0", "--task", broken, "--json"] + again)
+        #expect(cli.output.split(separator: "\n").count == taskEvents.count)
         let badTask = try await curl("GET", "/v1/events?follow=false&task=x1", at: .socket(second.socketPath))
         #expect(badTask.status == 400 && badTask.body.contains("task takes ids like t42"))
 
